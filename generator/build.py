@@ -1,0 +1,113 @@
+"""The build, as a recipe: load, validate, analyse, render, write, then MkDocs."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .features import featurize
+from .keywords import paper_keywords
+from .load import load_overrides, load_papers
+from .models import Overrides, Paper, Problem, Survey
+from .pages import render_pages
+from .project import Project
+from .related import related_papers
+from .render import asset_files, environment
+from .sections import assign_sections
+from .validate import validate
+from .write import WriteReport, replace_folder, write_docs
+
+
+class InputError(Exception):
+    """The content has problems the contributor must fix; each names its file and line."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the content")
+        self.problems = list(problems)
+
+
+class SiteError(Exception):
+    """MkDocs could not build the site; the message is MkDocs' own."""
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """What `generate` made: the analysed survey, its warnings and what was written."""
+
+    survey: Survey
+    warnings: tuple[Problem, ...]
+    report: WriteReport
+
+
+def errors(problems: Sequence[Problem]) -> list[Problem]:
+    """Return only the problems that fail a build."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
+    """Load and validate all content; return the papers, overrides and every problem."""
+    papers, problems = load_papers(project.content, project.root)
+    overrides, found = load_overrides(project.content, project.root)
+    problems += found
+    problems += validate(papers, overrides)
+    problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
+    return papers, overrides, problems
+
+
+def analyse(papers: Sequence[Paper], overrides: Overrides) -> Survey:
+    """Featurize, group into sections, and find keywords and related papers."""
+    included = [p for p in papers if p.key not in overrides.exclude]
+    features = featurize(included, overrides.stop_words)
+    sections, placements = assign_sections(included, features, overrides)
+    return Survey(
+        papers=tuple(included),
+        sections=tuple(sections),
+        paper_keywords=paper_keywords(features),
+        related=related_papers(features),
+        placements=tuple(placements),
+    )
+
+
+def generate(project: Project) -> Generated:
+    """Write the Markdown pages, BibTeX and JSON into the docs folder."""
+    papers, overrides, problems = check(project)
+    if errors(problems):
+        raise InputError(errors(problems))
+    if not papers:
+        raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
+    survey = analyse(papers, overrides)
+    files: dict[str, str | bytes] = {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
+    report = write_docs(project.docs, files)
+    return Generated(survey, tuple(problems), report)
+
+
+def build_date(papers: Sequence[Paper]) -> int:
+    """Return the survey's date for reproducible builds: the day its newest paper was added."""
+    days = [p.added for p in papers if p.added]
+    newest = max(days) if days else datetime.date(2000, 1, 1)
+    return int(datetime.datetime(newest.year, newest.month, newest.day, tzinfo=datetime.UTC).timestamp())
+
+
+def build_site(project: Project, survey: Survey, *, strict: bool = True) -> None:
+    """Run MkDocs into a fresh folder and swap it in for `site/` only when it succeeded."""
+    # MkDocs stamps the sitemap and its gzip with the build time unless told otherwise.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(build_date(survey.papers)))
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    def fill(folder: Path) -> None:
+        logging.getLogger("mkdocs").setLevel(logging.WARNING)
+        try:
+            config = load_config(config_file=str(project.config_file), site_dir=str(folder), strict=strict)
+            mkdocs_build(config)
+        except MkDocsException as error:
+            raise SiteError(str(error)) from None
+        except SystemExit as error:  # MkDocs' strict mode aborts this way
+            raise SiteError(f"MkDocs stopped: {error}") from None
+
+    replace_folder(project.site, fill)

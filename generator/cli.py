@@ -1,0 +1,193 @@
+"""The `survey` command: build, generate, check, import, serve."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import InputError, SiteError, build_site, check, errors, generate
+from .content import paper_yaml
+from .importer import Candidate, plan_import
+from .listing import merge, parse_listing, parse_metadata
+from .load import PAPERS_DIR
+from .models import Problem
+from .project import ProjectError, open_project
+from .write import write_atomic
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
+    for problem in problems:
+        if fmt == "github":
+            level = "error" if problem.severity == "error" else "warning"
+            message = str(problem).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            line = f",line={problem.line}" if problem.line else ""
+            print(f"::{level} file={problem.path}{line},title=survey check::{message}", flush=True)
+        else:
+            print(problem, file=sys.stderr, flush=True)
+
+
+def _summary(generated_count: int, sections: int, report_written: int, unchanged: int) -> str:
+    return f"{generated_count} papers in {sections} sections; {report_written} files written, {unchanged} unchanged"
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Write the pages, BibTeX and JSON into the docs folder."""
+    project = open_project(args.root)
+    result = generate(project)
+    _report(result.warnings)
+    _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Generate, then build the site with MkDocs."""
+    project = open_project(args.root)
+    result = generate(project)
+    _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
+    build_site(project, result.survey, strict=not args.no_strict)
+    _say(f"site built in {project.site.relative_to(project.root)}/")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate content/ and report every problem."""
+    project = open_project(args.root)
+    papers, _, problems = check(project)
+    if args.strict:
+        problems = [dataclasses.replace(p, severity="error") for p in problems]
+    _report(problems, args.format)
+    failing = errors(problems)
+    if failing:
+        print(f"{len(failing)} problem(s) in {len({p.path for p in failing})} file(s).", file=sys.stderr)
+        return EXIT_PROBLEMS
+    warnings = len(problems) - len(errors(problems))
+    _say(f"{len(papers)} papers checked: no errors" + (f", {warnings} warning(s)" if warnings else "") + ".")
+    return EXIT_OK
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise ProjectError([Problem(str(path), 0, "", f"cannot read file: {error.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ProjectError([Problem(str(path), 0, "", "file is not UTF-8")]) from None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Add papers from a listing file; report duplicates instead of adding them."""
+    project = open_project(args.root)
+    source = Path(args.file)
+    listed, problems = parse_listing(_read_text(source), str(source))
+    rows: dict = {}
+    if args.metadata:
+        rows, found = parse_metadata(_read_text(Path(args.metadata)), args.metadata)
+        problems += found
+    candidates = []
+    for paper in listed:
+        fields, found = merge(paper, rows.get(paper.n), args.metadata or "")
+        problems += found
+        candidates.append(Candidate(f"{source}:{paper.line}", fields, paper.line))
+    existing, _, load_problems = check(project)
+    if errors(load_problems):
+        raise InputError(errors(load_problems))
+    plan = plan_import(candidates, existing, args.added)
+    _report(problems + plan.problems)
+    for duplicate in plan.duplicates:
+        _say(f"{duplicate.new}: skipped, duplicate of {duplicate.existing} ({duplicate.reason})")
+    folder = project.content / PAPERS_DIR
+    for key, fields in plan.new:
+        path = folder / f"{key}.yaml"
+        if not args.dry_run:
+            write_atomic(path, paper_yaml(fields).encode("utf-8"))
+    verb = "would add" if args.dry_run else "added"
+    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(plan.problems)} refused" if plan.problems else ""))
+    return EXIT_PROBLEMS if errors(problems + plan.problems) else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Generate, then serve the site with live reload (content/ is watched too)."""
+    from mkdocs.commands.serve import serve
+
+    project = open_project(args.root)
+    generate(project)
+    serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
+    return EXIT_OK
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command-line parser with every subcommand."""
+    main = argparse.ArgumentParser(
+        prog="survey",
+        description="Turn content/ (one YAML file per paper) into a themed, searchable survey site with BibTeX.",
+        epilog="Run commands from the survey's folder (the one holding mkdocs.yml and content/), or pass -C DIR.",
+    )
+    main.add_argument("--version", action="version", version=f"survey {__version__}")
+    main.add_argument("-C", "--root", type=Path, default=Path("."), metavar="DIR", help="the survey folder (default: the current folder)")
+    main.add_argument("-v", "--verbose", action="store_true", help="show a traceback for internal errors")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=text, description=text)
+        command.set_defaults(handler=handler)
+        return command
+
+    build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")
+    build.add_argument("--no-strict", action="store_true", help="let MkDocs warnings pass")
+    add("generate", cmd_generate, "Only write the Markdown pages, BibTeX and JSON into the docs folder named in mkdocs.yml.")
+    checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.")
+    checker.add_argument("--format", choices=("text", "github"), default="text", help="'github' prints GitHub Actions annotations")
+    checker.add_argument("--strict", action="store_true", help="treat warnings (missing abstract or authors) as errors")
+    importer = add("import", cmd_import, "Add papers from a listing file (title line, abstract line); duplicates are reported, not added.")
+    importer.add_argument("file", help="the listing to import")
+    importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
+    importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
+    importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
+    serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ regenerate it.")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; bad input exits 1 with messages, never a traceback."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (InputError, ProjectError) as error:
+        _report(error.problems, getattr(args, "format", "text"))
+        print(f"{len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except SiteError as error:
+        print(f"survey: the site was not built, the previous site/ is unchanged:\n{error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("survey: interrupted; the previous site/ is unchanged.", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug, not the user's input
+        if args.verbose:
+            traceback.print_exc()
+        print(f"survey: internal error (this is a bug; please report it with `survey -v ...` output): {error!r}", file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

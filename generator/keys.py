@@ -1,0 +1,83 @@
+"""Citation keys: `familyYEARword`, lowercase ASCII, stable once published."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+MAX_KEY_LENGTH = 64
+
+# Words that never make a key: a reader looks for "lori", not "a" or "towards".
+TITLE_SKIP_WORDS = frozenset(
+    """a an the on of for in to and with from by at as via into towards toward
+    is are be do does can we our you your how what why when which who not no""".split()
+)
+PARTICLES = frozenset("van von der den de del della di da du dos das la le ter ten zu y".split())
+SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+
+
+def ascii_fold(text: str) -> str:
+    """Return lowercase ASCII letters and digits of a text, accents dropped."""
+    text = text.replace("ß", "ss").replace("ł", "l").replace("Ł", "L").replace("ø", "o")
+    text = text.replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
+
+
+def split_name(name: str) -> tuple[str, str, str]:
+    """Split an author into (given, family, suffix); "Family, Given" is taken as written."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) >= 3:
+        return parts[2], parts[0], parts[1]
+    if len(parts) == 2:
+        return parts[1], parts[0], ""
+    words = name.split()
+    suffix = ""
+    if len(words) > 1 and words[-1].lower() in SUFFIXES:
+        suffix = words.pop()
+    if len(words) == 1:
+        return "", words[0], suffix
+    start = len(words) - 1
+    # Lowercase particles before the last word belong to the family name.
+    while start > 1 and words[start - 1] in PARTICLES:
+        start -= 1
+    if start == 1 and words[0] in PARTICLES:
+        start = 0
+    return " ".join(words[:start]), " ".join(words[start:]), suffix
+
+
+def family_name(name: str) -> str:
+    """Return an author's family name."""
+    return split_name(name)[1]
+
+
+def first_title_word(title: str) -> str:
+    """Return the first significant word of a title, folded to ASCII."""
+    for word in re.split(r"[^\w-]+", title):
+        folded = ascii_fold(word)
+        if folded and folded not in TITLE_SKIP_WORDS and not folded.isdigit():
+            return folded
+    return "untitled"
+
+
+def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[str]) -> str:
+    """Return a fresh key such as `zhang2025lori`; a clash gets a letter suffix."""
+    authors = list(authors)
+    family = ascii_fold(family_name(authors[0])) if authors else ""
+    word = first_title_word(title)
+    stem = f"{family or word}{year or ''}{word if family else ''}"
+    if not stem[0].isalpha():
+        stem = f"p{stem}"
+    stem = stem[: MAX_KEY_LENGTH - 3]
+    key, suffix = stem, ord("b")
+    while key in taken:
+        key = f"{stem}{chr(suffix)}" if suffix <= ord("z") else f"{stem}-{suffix - ord('a')}"
+        suffix += 1
+    return key
+
+
+def is_valid_key(key: str) -> bool:
+    """Tell whether a key is safe as a file name, an anchor and a BibTeX key."""
+    return len(key) <= MAX_KEY_LENGTH and bool(KEY_PATTERN.match(key))

@@ -1,0 +1,124 @@
+"""Read a saved trending-papers listing (title line, abstract line) and its metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .dedupe import title_words
+from .models import Problem
+from .schema import ARXIV_PATTERN, clean_text
+
+CHROME_PREFIXES = ("Get trending papers",)
+CHROME_WORDS = ("Subscribe",)
+URL_PATTERN = re.compile(r"https?://[^\s<>\"'`\\]+")
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "colab.research.google.com")
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPaper:
+    """One title and abstract pair of a listing, with its position and line."""
+
+    n: int
+    line: int
+    title: str
+    abstract: str
+
+
+def _strip_url(url: str) -> str:
+    url = url.rstrip(".,;:!?")
+    # A closing bracket belongs to the URL only when the URL opened one.
+    while url.endswith(")") and url.count("(") < url.count(")"):
+        url = url[:-1].rstrip(".,;:!?")
+    while url.endswith("]") and url.count("[") < url.count("]"):
+        url = url[:-1].rstrip(".,;:!?")
+    return url
+
+
+def find_links(abstract: str) -> tuple[str | None, str | None]:
+    """Return the first code link and the first other link found in an abstract."""
+    code = url = None
+    for match in URL_PATTERN.finditer(abstract.replace("~", " ")):
+        link = _strip_url(match.group(0))
+        host = re.sub(r"^https?://(www\.)?", "", link).split("/")[0].lower()
+        if host in CODE_HOSTS and link.count("/") >= 4:
+            code = code or link.removesuffix(".git")
+        elif host not in CODE_HOSTS:
+            url = url or link
+    return code, url
+
+
+def parse_listing(source: str, shown: str) -> tuple[list[ListedPaper], list[Problem]]:
+    """Split a listing into title and abstract pairs, skipping the page chrome."""
+    lines = source.splitlines()
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].startswith(CHROME_PREFIXES)):
+        start += 1
+    body = [(number, text) for number, text in enumerate(lines, start=1) if number > start]
+    if body:
+        first_number, first = body[0]
+        for word in CHROME_WORDS:
+            if first.startswith(word) and first[len(word):len(word) + 1].isupper():
+                first = first[len(word):]
+        body[0] = (first_number, first)
+    body = [(number, text) for number, text in body if text.strip()]
+    problems: list[Problem] = []
+    if len(body) % 2:
+        number, text = body[-1]
+        problems.append(Problem(shown, number, "abstract", f"title '{text[:60]}' has no abstract line after it"))
+        body = body[:-1]
+    papers = []
+    for index in range(0, len(body), 2):
+        (number, title), (_, abstract) = body[index], body[index + 1]
+        papers.append(ListedPaper(index // 2 + 1, number, clean_text(title), clean_text(abstract)))
+    return papers, problems
+
+
+def parse_metadata(source: str, shown: str) -> tuple[dict[int, dict[str, Any]], list[Problem]]:
+    """Read JSON Lines of verified facts, keyed by listing position `n`."""
+    rows: dict[int, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(shown, number, "", f"not valid JSON: {error.msg}"))
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("n"), int):
+            problems.append(Problem(shown, number, "n", "each line needs a whole number 'n' (the listing position)"))
+            continue
+        rows[row["n"]] = {**row, "_line": number}
+    return rows, problems
+
+
+def merge(listed: ListedPaper, row: dict[str, Any] | None, shown: str) -> tuple[dict[str, Any], list[Problem]]:
+    """Return a paper's fields: the listing's text plus the metadata's facts."""
+    code, url = find_links(listed.abstract)
+    fields: dict[str, Any] = {"title": listed.title, "abstract": listed.abstract, "code": code, "url": url}
+    if row is None:
+        return fields, []
+    if title_words(str(row.get("title", ""))) != title_words(listed.title):
+        return fields, [Problem(shown, row["_line"], "title", f"metadata for entry {listed.n} names another title; its facts are not used")]
+    problems = []
+    if row.get("match") == "uncertain":
+        note = str(row.get("note", ""))[:160]
+        problems.append(Problem(shown, row["_line"], "match", f"uncertain match, review the imported facts: {note}", "warning"))
+    authors = [clean_text(a) for a in row.get("authors") or [] if isinstance(a, str) and a.strip()]
+    if authors:
+        fields["authors"] = authors
+        fields["et_al"] = row.get("authors_complete") is False or None
+    if isinstance(row.get("year"), int):
+        fields["year"] = row["year"]
+    arxiv = row.get("arxiv_id")
+    if isinstance(arxiv, str) and ARXIV_PATTERN.match(arxiv):
+        fields["arxiv"] = arxiv
+    if isinstance(row.get("venue"), str) and row["venue"].strip():
+        fields["venue"] = clean_text(row["venue"])
+    anthology = row.get("anthology_id")
+    if not url and isinstance(anthology, str) and re.match(r"^[\w.-]+$", anthology):
+        fields["url"] = f"https://aclanthology.org/{anthology}/"
+    return fields, problems

@@ -1,0 +1,158 @@
+"""Read `content/`: paper files and the curator's overrides (the input edge)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .models import Overrides, Paper, Problem
+from .schema import Raw, overrides_from_raw, paper_from_raw
+
+MAX_FILE_BYTES = 256 * 1024
+PAPERS_DIR = "papers"
+OVERRIDES_FILE = "overrides.yaml"
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that keeps dates as dates and nothing more."""
+
+
+def _mark_line(error: yaml.MarkedYAMLError) -> tuple[int, str]:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark else 1
+    column = f", column {mark.column + 1}" if mark else ""
+    return line, column
+
+
+def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file; return its node tree, key lines and problems."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown, 0, "", f"cannot read file: {error.strerror}")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, "", f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES} bytes")]
+    try:
+        source = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
+    try:
+        for event in yaml.parse(source, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1
+                return None, [Problem(shown, line, "", "YAML aliases (*name) are not allowed in content files")]
+        node = yaml.compose(source, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        line, column = _mark_line(error)
+        return None, [Problem(shown, line, "", f"YAML syntax error{column}: {error.problem}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(shown, 1, "", f"YAML error: {error}")]
+    return node, []
+
+
+def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem]]:
+    """Construct a mapping node's values, remembering each key's line."""
+    if node is None:
+        return Raw(shown, {}, {}, 1), []
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        return None, [Problem(shown, line, "", f"expected {what} (lines of 'field: value'), got a {node.id}")]
+    loader = _Loader("")
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.id)
+        key_line = key_node.start_mark.line + 1
+        if key in data:
+            problems.append(Problem(shown, key_line, key, f"field '{key}' is given twice (first on line {lines[key]})"))
+            continue
+        try:
+            data[key] = loader.construct_object(value_node, deep=True)
+        except yaml.YAMLError as error:
+            problems.append(Problem(shown, key_line, key, f"cannot read value: {error}"))
+            continue
+        lines[key] = key_line
+    return Raw(shown, data, lines, line), problems
+
+
+def _nodes(node: Any, key: str) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node
+    return None
+
+
+def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
+    """Read every `content/papers/*.yaml` in name order."""
+    papers: list[Paper] = []
+    problems: list[Problem] = []
+    folder = content / PAPERS_DIR
+    if not folder.is_dir():
+        return [], [Problem(_shown(folder, root), 0, "", "folder of paper files is missing")]
+    for path in sorted(folder.iterdir()):
+        shown = _shown(path, root)
+        if path.name.startswith("."):
+            continue
+        if path.suffix == ".yml":
+            problems.append(Problem(shown, 1, "", "paper files end in '.yaml', not '.yml'"))
+            continue
+        if path.suffix != ".yaml" or not path.is_file() or path.is_symlink():
+            problems.append(Problem(shown, 1, "", "only '<key>.yaml' paper files belong in this folder"))
+            continue
+        node, found = read_yaml(path, shown)
+        problems += found
+        if found:
+            continue
+        raw, found = _mapping(node, shown, "a paper")
+        problems += found
+        if raw is None:
+            continue
+        paper, found = paper_from_raw(raw, path.stem)
+        problems += found
+        if paper is not None:
+            papers.append(paper)
+    return papers, problems
+
+
+def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]:
+    """Read `content/overrides.yaml`; a survey without one gets the defaults."""
+    path = content / OVERRIDES_FILE
+    shown = _shown(path, root)
+    if not path.exists():
+        return Overrides(path=shown), []
+    node, problems = read_yaml(path, shown)
+    if problems:
+        return Overrides(path=shown), problems
+    raw, problems = _mapping(node, shown, "the overrides")
+    if raw is None:
+        return Overrides(path=shown), problems
+    sections: list[Raw] = []
+    section_nodes = _nodes(node, "sections")
+    if section_nodes is not None:
+        if isinstance(section_nodes, yaml.SequenceNode):
+            for item in section_nodes.value:
+                found_raw, found = _mapping(item, shown, "a section")
+                problems += found
+                if found_raw is not None:
+                    sections.append(found_raw)
+        else:
+            problems.append(Problem(shown, raw.line_of("sections"), "sections", "expected a list of sections ('- id: ...')"))
+    automatic = None
+    automatic_node = _nodes(node, "automatic_sections")
+    if automatic_node is not None:
+        automatic, found = _mapping(automatic_node, shown, "bounds (min, max, min_size)")
+        problems += found
+    overrides, found = overrides_from_raw(raw, sections, automatic)
+    return overrides, problems + found
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

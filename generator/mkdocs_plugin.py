@@ -1,0 +1,57 @@
+"""MkDocs plugin `survey`: navigation from the generated survey.json; regenerate while serving."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.plugins import BasePlugin
+
+log = logging.getLogger("mkdocs.plugins.survey")
+
+
+def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
+    """Return the navigation: home, the sections in the curator's order, all papers."""
+    try:
+        data = json.loads((docs / "survey.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    sections = [{str(s["title"]): f"sections/{s['id']}.md"} for s in data.get("sections", [])]
+    return [{"Home": "index.md"}, {"Sections": sections}, {"All papers": "papers.md"}]
+
+
+class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
+    """Fill the navigation from the survey; while serving, rebuild pages when content changes."""
+
+    def __init__(self) -> None:
+        self.serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    def on_config(self, config: Any) -> Any:
+        root = Path(config.config_file_path).parent
+        if self.serving:
+            self._regenerate(root)
+        if config.nav is None:
+            config.nav = survey_nav(Path(config.docs_dir))
+        return config
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        root = Path(config.config_file_path).parent
+        for folder in (root / "content", root / "site_templates"):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server
+
+    def _regenerate(self, root: Path) -> None:
+        from .build import InputError, generate
+        from .project import open_project
+
+        try:
+            generate(open_project(root))
+        except InputError as error:
+            for problem in error.problems:
+                log.error(str(problem))

@@ -1,0 +1,125 @@
+"""Typed, immutable records that flow through the pipeline."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, pointing at its file, line and field."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        what = f"field '{self.field}': " if self.field else ""
+        level = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{where}: {level}{what}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper of the survey, as read from `content/papers/<key>.yaml`."""
+
+    key: str
+    title: str
+    authors: tuple[str, ...] = ()
+    et_al: bool = False
+    year: int | None = None
+    abstract: str = ""
+    arxiv: str | None = None
+    doi: str | None = None
+    venue: str | None = None
+    entry_type: str | None = None
+    url: str | None = None
+    code: str | None = None
+    section: str | None = None
+    tags: tuple[str, ...] = ()
+    added: datetime.date | None = None
+    path: str = ""
+    lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, name: str) -> int:
+        """Return the line a field was written on, or 1 if it was not written."""
+        return dict(self.lines).get(name, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """A section the curator defined in `content/overrides.yaml`."""
+
+    id: str
+    title: str
+    description: str = ""
+    order: int = 0
+    keywords: tuple[str, ...] = ()
+    line: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """The curator's file: sections, exclusions, stop words, bounds."""
+
+    sections: tuple[SectionSpec, ...] = ()
+    exclude: tuple[str, ...] = ()
+    stop_words: tuple[str, ...] = ()
+    min_sections: int = 4
+    max_sections: int = 14
+    min_section_size: int = 3
+    title: str = "A survey"
+    description: str = ""
+    repository: str | None = None
+    path: str = ""
+    lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, name: str) -> int:
+        """Return the line a key was written on, or 1 if it was not written."""
+        return dict(self.lines).get(name, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A themed section of the survey with its member papers, in page order."""
+
+    id: str
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    papers: tuple[str, ...]
+    curated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where one paper went, and how sure the grouping was."""
+
+    key: str
+    section: str
+    similarity: float
+    pinned: bool
+    margin: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """The analysed survey: papers, their sections and derived facts."""
+
+    papers: tuple[Paper, ...]
+    sections: tuple[Section, ...]
+    paper_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    placements: tuple[Placement, ...] = ()
+    coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def section_of(self, key: str) -> Section:
+        """Return the section that holds a paper."""
+        for section in self.sections:
+            if key in section.papers:
+                return section
+        raise KeyError(key)

@@ -1,0 +1,302 @@
+"""Turn raw YAML mappings into records, against a declared schema."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .keys import is_valid_key
+from .models import Overrides, Paper, Problem, SectionSpec
+
+ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+SECTION_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+ENTRY_TYPES = ("inproceedings", "article", "misc")
+FIRST_YEAR = 1600
+MAX_TITLE = 500
+MAX_TEXT = 20_000
+
+
+class Invalid(ValueError):
+    """A field's value does not fit the schema; the message says what was expected."""
+
+
+def clean_text(value: str, *, keep_newlines: bool = False) -> str:
+    """Normalise Unicode, drop control characters and fold runs of white space."""
+    value = unicodedata.normalize("NFC", value)
+    value = "".join(
+        c if c in "\n\t" or unicodedata.category(c)[0] != "C" else " " for c in value
+    )
+    if keep_newlines:
+        paragraphs = re.split(r"\n\s*\n", value.strip())
+        return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    return " ".join(value.split())
+
+
+def _describe(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, int | float):
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def text(limit: int = MAX_TITLE, *, paragraphs: bool = False) -> Callable[[Any], str]:
+    """Accept a non-empty string up to a length."""
+
+    def check(value: Any) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise Invalid(f"expected text, got {_describe(value)}")
+        cleaned = clean_text(value, keep_newlines=paragraphs)
+        if not cleaned:
+            raise Invalid("must not be empty")
+        if len(cleaned) > limit:
+            raise Invalid(f"expected at most {limit} characters, got {len(cleaned)}")
+        return cleaned
+
+    return check
+
+
+def year(value: Any) -> int:
+    """Accept a plausible publication year."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"expected a whole number, got {_describe(value)}")
+    last = datetime.date.today().year + 1
+    if not FIRST_YEAR <= value <= last:
+        raise Invalid(f"expected a year between {FIRST_YEAR} and {last}, got {value}")
+    return value
+
+
+def pattern(regex: re.Pattern[str], expected: str) -> Callable[[Any], str]:
+    """Accept a string matching a pattern."""
+
+    def check(value: Any) -> str:
+        if isinstance(value, float):
+            value = str(value)
+        if not isinstance(value, str) or not regex.match(value.strip()):
+            raise Invalid(f"expected {expected}, got {_describe(value)}")
+        return value.strip()
+
+    return check
+
+
+def web_url(value: Any) -> str:
+    """Accept an absolute http or https URL."""
+    if not isinstance(value, str):
+        raise Invalid(f"expected an http or https URL, got {_describe(value)}")
+    value = value.strip()
+    if not re.match(r"^https?://[^\s/?#<>\"'`\\]+[^\s<>\"'`\\]*$", value, re.IGNORECASE):
+        raise Invalid(f"expected an http or https URL, got {_describe(value)}")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    """Accept true or false."""
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    """Accept one of a few words."""
+
+    def check(value: Any) -> str:
+        if value not in options:
+            raise Invalid(f"expected one of {', '.join(options)}, got {_describe(value)}")
+        return str(value)
+
+    return check
+
+
+def text_list(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
+    """Accept a list of strings, each checked by `item`."""
+
+    def check(value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            raise Invalid(f"expected a list (one '- item' per line), got {_describe(value)}")
+        if not isinstance(value, list):
+            raise Invalid(f"expected a list, got {_describe(value)}")
+        result = []
+        for number, entry in enumerate(value, start=1):
+            try:
+                result.append(item(entry))
+            except Invalid as error:
+                raise Invalid(f"item {number}: {error}") from None
+        return tuple(result)
+
+    return check
+
+
+def date(value: Any) -> datetime.date:
+    """Accept a date written YYYY-MM-DD."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"expected a date YYYY-MM-DD, got {_describe(value)}") from None
+
+
+def whole(low: int, high: int) -> Callable[[Any], int]:
+    """Accept a whole number in a range."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"expected a whole number, got {_describe(value)}")
+        if not low <= value <= high:
+            raise Invalid(f"expected a number from {low} to {high}, got {value}")
+        return value
+
+    return check
+
+
+section_id = pattern(SECTION_ID_PATTERN, "a section id of lowercase letters, digits and hyphens")
+
+PAPER_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "title": text(),
+    "authors": text_list(text(200)),
+    "et_al": boolean,
+    "year": year,
+    "abstract": text(MAX_TEXT, paragraphs=True),
+    "arxiv": pattern(ARXIV_PATTERN, "an arXiv id like 2504.07448"),
+    "doi": pattern(DOI_PATTERN, "a DOI like 10.18653/v1/2023.acl-long.1"),
+    "venue": text(200),
+    "entry_type": choice(ENTRY_TYPES),
+    "url": web_url,
+    "code": web_url,
+    "section": section_id,
+    "tags": text_list(text(60)),
+    "added": date,
+}
+REQUIRED_PAPER_FIELDS = ("title",)
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A YAML mapping with the line each key was written on."""
+
+    path: str
+    data: Mapping[str, Any]
+    lines: Mapping[str, int]
+    line: int = 1
+
+    def line_of(self, name: str) -> int:
+        """Return the line of a key, or of the mapping itself."""
+        return self.lines.get(name, self.line)
+
+
+def _unknown(path: str, line: int, name: str, known: list[str]) -> Problem:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" — did you mean '{close[0]}'?" if close else f" (known fields: {', '.join(known)})"
+    return Problem(path, line, name, f"unknown field '{name}'{hint}")
+
+
+def _fields(raw: Raw, schema: Mapping[str, Callable[[Any], Any]], problems: list[Problem]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in raw.data.items():
+        name = str(name)
+        check = schema.get(name)
+        if check is None:
+            problems.append(_unknown(raw.path, raw.line_of(name), name, list(schema)))
+        elif value is None:
+            continue
+        else:
+            try:
+                values[name] = check(value)
+            except Invalid as error:
+                problems.append(Problem(raw.path, raw.line_of(name), name, str(error)))
+    return values
+
+
+def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
+    """Check one paper file's mapping and build its record."""
+    problems: list[Problem] = []
+    if not is_valid_key(key):
+        problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is not a valid citation key: use lowercase letters and digits, like 'zhang2025lori'"))
+    values = _fields(raw, PAPER_FIELDS, problems)
+    for name in REQUIRED_PAPER_FIELDS:
+        if name not in raw.data or raw.data[name] is None:
+            problems.append(Problem(raw.path, raw.line, name, f"required field '{name}' is missing"))
+    if "authors" not in values:
+        problems.append(Problem(raw.path, raw.line, "authors", "no authors given", "warning"))
+    if "abstract" not in values:
+        problems.append(Problem(raw.path, raw.line, "abstract", "no abstract given", "warning"))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    lines = tuple(sorted((str(k), v) for k, v in raw.lines.items()))
+    return Paper(key=key, path=raw.path, lines=lines, **values), problems
+
+
+SECTION_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": section_id,
+    "title": text(200),
+    "description": text(MAX_TEXT, paragraphs=True),
+    "order": whole(-10_000, 10_000),
+    "keywords": text_list(text(80)),
+}
+AUTOMATIC_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "min": whole(1, 100),
+    "max": whole(1, 100),
+    "min_size": whole(1, 1000),
+}
+OVERRIDES_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "title": text(200),
+    "description": text(MAX_TEXT, paragraphs=True),
+    "repository": web_url,
+    "sections": lambda value: value,
+    "exclude": text_list(pattern(re.compile(r"^\S+$"), "a paper key")),
+    "stop_words": text_list(text(80)),
+    "automatic_sections": lambda value: value,
+}
+
+
+def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> tuple[Overrides, list[Problem]]:
+    """Check the curator's overrides file and build its record."""
+    problems: list[Problem] = []
+    values = _fields(raw, OVERRIDES_FIELDS, problems)
+    specs: list[SectionSpec] = []
+    seen: dict[str, int] = {}
+    for position, item in enumerate(sections):
+        fields = _fields(item, SECTION_FIELDS, problems)
+        for name in ("id", "title"):
+            if name not in item.data:
+                problems.append(Problem(item.path, item.line, f"sections[{position + 1}].{name}", f"every section needs '{name}'"))
+        if "id" not in fields or "title" not in fields:
+            continue
+        if fields["id"] in seen:
+            problems.append(Problem(item.path, item.line_of("id"), "id", f"section id '{fields['id']}' is defined twice (first on line {seen[fields['id']]})"))
+            continue
+        seen[fields["id"]] = item.line_of("id")
+        fields.setdefault("order", position)
+        specs.append(SectionSpec(line=item.line, **fields))
+    bounds = _fields(automatic, AUTOMATIC_FIELDS, problems) if automatic else {}
+    low, high = bounds.get("min", 4), bounds.get("max", 14)
+    if low > high and automatic is not None:
+        problems.append(Problem(raw.path, automatic.line, "automatic_sections", f"'min' ({low}) is larger than 'max' ({high})"))
+    lines = tuple(sorted((str(k), v) for k, v in raw.lines.items()))
+    overrides = Overrides(
+        sections=tuple(sorted(specs, key=lambda s: (s.order, s.id))),
+        exclude=values.get("exclude", ()),
+        stop_words=tuple(w.lower() for w in values.get("stop_words", ())),
+        min_sections=low,
+        max_sections=max(low, high),
+        min_section_size=bounds.get("min_size", 3),
+        title=values.get("title", "A survey"),
+        description=values.get("description", ""),
+        repository=values.get("repository"),
+        path=raw.path,
+        lines=lines,
+    )
+    return overrides, problems

@@ -1,0 +1,33 @@
+"""Checks across files: duplicates, sections and exclusions that name nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .dedupe import Record, find_duplicates
+from .models import Overrides, Paper, Problem
+
+
+def paper_record(paper: Paper) -> Record:
+    """Return what identifies a paper, named by its file."""
+    return Record(paper.path, paper.title, paper.arxiv, paper.doi)
+
+
+def validate(papers: Sequence[Paper], overrides: Overrides) -> list[Problem]:
+    """Return the problems that only show when all files are read together."""
+    problems: list[Problem] = []
+    by_path = {paper.path: paper for paper in papers}
+    for duplicate in find_duplicates(paper_record(p) for p in papers):
+        paper = by_path[duplicate.new]
+        field = "arxiv" if "arXiv" in duplicate.reason else "doi" if "DOI" in duplicate.reason else "title"
+        problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+    section_ids = [spec.id for spec in overrides.sections]
+    for paper in papers:
+        if paper.section and paper.section not in section_ids:
+            known = ", ".join(section_ids) if section_ids else "none: define sections in the overrides file"
+            problems.append(Problem(paper.path, paper.line_of("section"), "section", f"unknown section '{paper.section}' (known sections: {known})"))
+    keys = {paper.key for paper in papers}
+    for key in overrides.exclude:
+        if key not in keys:
+            problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'"))
+    return problems

@@ -1,0 +1,28 @@
+"""Same content in, byte-identical site out: HTML, BibTeX, JSON, search index, sitemap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import copy_survey, run
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_two_builds_in_different_folders_are_byte_identical(survey, tmp_path, capsys):
+    other = copy_survey(survey, tmp_path / "again")
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    assert run(capsys, "-C", str(other), "build")[0] == 0
+    first, second = site_files(survey / "site"), site_files(other / "site")
+    assert sorted(first) == sorted(second)
+    different = [name for name in first if first[name] != second[name]]
+    assert different == []
+
+
+def test_a_rebuild_gives_the_same_site(survey, capsys):
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    first = site_files(survey / "site")
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    assert site_files(survey / "site") == first

@@ -1,0 +1,90 @@
+"""Importing the seed listing: 118 papers, the duplicate found, facts never invented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import SEED, run
+
+LISTING = SEED / "papers-listing.txt"
+METADATA = SEED / "metadata.jsonl"
+
+
+@pytest.fixture
+def empty_survey(survey: Path) -> Path:
+    for path in (survey / "content" / "papers").iterdir():
+        path.unlink()
+    (survey / "content" / "overrides.yaml").unlink()
+    return survey
+
+
+def imported(survey: Path) -> dict[str, dict]:
+    return {p.stem: yaml.safe_load(p.read_text()) for p in sorted((survey / "content" / "papers").glob("*.yaml"))}
+
+
+def test_import_adds_118_papers_and_reports_the_duplicate(empty_survey, capsys):
+    code, out, _ = run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA), "--added", "2026-11-25")
+    assert code == 0
+    papers = imported(empty_survey)
+    assert len(papers) == 118
+    assert "papers-listing.txt:201: skipped, duplicate of content/papers/" in out
+    assert "same arXiv id 2205.12410" in out
+    assert sum("AdaMix" in p["title"] for p in papers.values()) == 1
+    assert "added 118 paper(s), skipped 1 duplicate(s)" in out
+
+
+def test_import_takes_facts_only_from_the_metadata(empty_survey, capsys):
+    run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA), "--added", "2026-11-25")
+    papers = imported(empty_survey)
+    rows = [json.loads(line) for line in METADATA.read_text().splitlines()]
+    by_title = {p["title"]: p for p in papers.values()}
+    for row in rows:
+        paper = by_title[row["title"]]
+        assert paper.get("authors", []) == (row["authors"] or [])
+        assert paper.get("year") == row["year"]
+        assert paper.get("arxiv") == row["arxiv_id"]
+    lori = papers["zhang2025lori"]
+    assert lori["authors"][-1] == "Tom Goldstein"
+    assert lori["added"].isoformat() == "2026-11-25"
+
+
+def test_import_moves_links_out_of_abstracts_without_trailing_punctuation(empty_survey, capsys):
+    run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--added", "2026-11-25")
+    papers = imported(empty_survey)
+    by_title = {p["title"]: p for p in papers.values()}
+    assert by_title["Compacter: Efficient Low-Rank Hypercomplex Adapter Layers"]["code"] == "https://github.com/rabeehk/compacter"
+    assert by_title["Task Vectors are Cross-Modal"]["url"] == "https://task-vectors-are-cross-modal.github.io"
+    assert by_title["Incremental Task Learning with Incremental Rank Updates"]["code"] == "https://github.com/CSIPlab/task-increment-rank-update"
+    for paper in papers.values():
+        for field in ("code", "url"):
+            if field in paper:
+                assert not paper[field].endswith((".", ")", ",")), paper[field]
+
+
+def test_import_without_metadata_invents_no_author_or_year(empty_survey, capsys):
+    run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--added", "2026-11-25")
+    papers = imported(empty_survey)
+    assert len(papers) == 118
+    assert not any("authors" in p or "year" in p or "arxiv" in p for p in papers.values())
+
+
+def test_import_again_adds_nothing(empty_survey, capsys):
+    run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA), "--added", "2026-11-25")
+    before = {p.name: p.read_bytes() for p in (empty_survey / "content" / "papers").iterdir()}
+    code, out, _ = run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA))
+    assert code == 0
+    assert "added 0 paper(s), skipped 119 duplicate(s)" in out
+    assert {p.name: p.read_bytes() for p in (empty_survey / "content" / "papers").iterdir()} == before
+
+
+def test_shipped_content_is_the_imported_seed():
+    from conftest import REPO
+
+    titles = {yaml.safe_load(p.read_text())["title"] for p in (REPO / "content" / "papers").glob("*.yaml")}
+    listing_titles = {json.loads(line)["title"] for line in METADATA.read_text().splitlines()}
+    assert titles == listing_titles
+    assert len(titles) == 118
