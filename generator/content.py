@@ -23,11 +23,21 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    folded = len(value) > FOLD_AT and "\n" not in value and value == value.strip() and "  " not in value
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">" if folded else None)
+    tidy = value == value.strip() and "  " not in value and "\t" not in value
+    style = None
+    if tidy and "\n" in value:
+        style = "|"
+    elif tidy and len(value) > FOLD_AT:
+        style = ">"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _Dumper.add_representer(str, _text)
+
+
+def dump_yaml(value: Any) -> str:
+    """Return YAML text with long strings as folded blocks and indented lists."""
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=FOLD_AT + 8)
 
 
 def paper_yaml(fields: Mapping[str, Any]) -> str:
@@ -38,4 +48,4 @@ def paper_yaml(fields: Mapping[str, Any]) -> str:
             ordered[name] = list(value)
         if isinstance(value, datetime.datetime):
             ordered[name] = value.date()
-    return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=FOLD_AT + 8)
+    return dump_yaml(ordered)
