@@ -20,6 +20,7 @@ MIN_DF = 2
 MAX_FEATURES = 20_000
 # A word in more than this share of the papers says nothing about a theme.
 CORPUS_STOP_SHARE = 0.33
+CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],\"]+(?:\s|$)|[()\[\]\"]")
 URL = re.compile(r"\S*https?://\S+|\S+\.(?:com|org|io|ai)\b\S*")
 
 # Words of academic prose that never name a theme.
@@ -60,9 +61,13 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
         token_pattern=TOKEN_PATTERN, lowercase=True, stop_words=stop_words, ngram_range=NGRAM_RANGE
     ).build_analyzer()
 
+    def words(text: str) -> list[str]:
+        # Bigrams never span a clause: "models. Task" is not a term.
+        return [term for clause in CLAUSE_BREAK.split(text) for term in base(clause)]
+
     def analyze(document: tuple[str, str]) -> list[str]:
         title, abstract = document
-        return base(title) * TITLE_WEIGHT + base(abstract)
+        return words(title) * TITLE_WEIGHT + words(abstract)
 
     documents = [paper_text(p) for p in papers]
     keys = tuple(p.key for p in papers)

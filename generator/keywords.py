@@ -14,14 +14,17 @@ PAPER_KEYWORDS = 5
 
 
 def _stem(word: str) -> str:
+    """Return a crude stem: "evaluation", "evaluating" and "evaluate" all give "evaluat"."""
+    if len(word) >= 8:
+        return word[:7]
     for ending in ("ies", "es", "s"):
-        if word.endswith(ending) and len(word) > len(ending) + 3 and not word.endswith("ss"):
+        if word.endswith(ending) and len(word) >= len(ending) + 3 and not word.endswith("ss"):
             return word[: -len(ending)] + ("y" if ending == "ies" else "")
     return word
 
 
 def _signature(term: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in term.replace("-", " ").split())
+    return tuple(_stem(w) for w in term.split())
 
 
 def pick_terms(terms: Sequence[str], scores: np.ndarray, limit: int) -> tuple[str, ...]:

@@ -19,11 +19,19 @@ class _Loader(yaml.SafeLoader):
     """A safe loader that keeps dates as dates and nothing more."""
 
 
-def _mark_line(error: yaml.MarkedYAMLError) -> tuple[int, str]:
-    mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark else 1
-    column = f", column {mark.column + 1}" if mark else ""
-    return line, column
+def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
+    """Point at the line to fix: where an unclosed quote or bracket opened, else where parsing failed."""
+    mark, context = error.problem_mark, error.context_mark
+    if context is not None and "scanning" in (error.context or ""):
+        mark = context
+    if mark is None:
+        return Problem(shown, 1, "", f"YAML syntax error: {error.problem}")
+    where = f"YAML syntax error at column {mark.column + 1}: {error.problem}"
+    if error.context and context is not None and context is not mark:
+        where += f" ({error.context} on line {context.line + 1})"
+    elif error.context and context is mark:
+        where += f" ({error.context}; it is never closed)"
+    return Problem(shown, mark.line + 1, "", where)
 
 
 def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
@@ -46,8 +54,7 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
                 return None, [Problem(shown, line, "", "YAML aliases (*name) are not allowed in content files")]
         node = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        line, column = _mark_line(error)
-        return None, [Problem(shown, line, "", f"YAML syntax error{column}: {error.problem}")]
+        return None, [_syntax_problem(shown, error)]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, "", f"YAML error: {error}")]
     return node, []

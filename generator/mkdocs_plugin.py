@@ -22,6 +22,13 @@ def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
     return [{"Home": "index.md"}, {"Sections": sections}, {"All papers": "papers.md"}]
 
 
+def theme_overrides() -> Path:
+    """Return the folder of the survey's Material template overrides."""
+    from .render import packaged_folder
+
+    return packaged_folder("theme")
+
+
 class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
     """Fill the navigation from the survey; while serving, rebuild pages when content changes."""
 
@@ -37,6 +44,11 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
             self._regenerate(root)
         if config.nav is None:
             config.nav = survey_nav(Path(config.docs_dir))
+        # The survey's theme overrides ship with the package; a curator's custom_dir still wins.
+        theme_dir = str(theme_overrides())
+        if theme_dir not in config.theme.dirs:
+            position = 1 if config.theme.custom_dir else 0
+            config.theme.dirs.insert(position, theme_dir)
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:

@@ -44,19 +44,17 @@ def relative(target: str, page: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
+def packaged_folder(name: str = "") -> Path:
+    """Return a folder of the templates that ship with the package (or this checkout)."""
+    installed = Path(str(importlib.resources.files("generator"))) / "site_templates"
+    base = installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "site_templates"
+    return base / name if name else base
+
+
 def template_loader(root: Path) -> jinja2.BaseLoader:
     """Prefer the survey's own `site_templates/`, fall back to the packaged ones."""
-    loaders: list[jinja2.BaseLoader] = []
-    local = root / "site_templates"
-    if local.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(local)))
-    packaged = importlib.resources.files("generator") / "site_templates"
-    if packaged.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(packaged)))
-    source_tree = Path(__file__).resolve().parent.parent / "site_templates"
-    if source_tree.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(source_tree)))
-    return jinja2.ChoiceLoader(loaders)
+    folders = [root / "site_templates", packaged_folder()]
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()])
 
 
 def environment(root: Path) -> jinja2.Environment:
@@ -80,7 +78,7 @@ def render(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -
 
 def asset_files(root: Path) -> dict[str, bytes]:
     """Return the static assets (CSS, icons) to copy into the docs folder."""
-    for folder in (root / "site_templates" / "assets", Path(str(importlib.resources.files("generator") / "site_templates" / "assets")), Path(__file__).resolve().parent.parent / "site_templates" / "assets"):
+    for folder in (root / "site_templates" / "assets", packaged_folder("assets")):
         if folder.is_dir():
             return {f"assets/{p.name}": p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
     return {}

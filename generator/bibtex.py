@@ -1,0 +1,678 @@
+"""BibTeX: write entries that compile with classic `bibtex`, and read a .bib for import.
+
+What is written is aimed at the oldest common tool chain: `bibtex` with `plain.bst`
+or `plainnat.bst`, and `pdflatex` with `\\usepackage[T1]{fontenc}` and
+`\\usepackage[utf8]{inputenc}`. The file is pure ASCII, so that chain never meets a
+character it cannot typeset:
+
+- LaTeX specials (``& % $ # _ { } ~ ^ \\``) and ``" < > |`` become text macros.
+  Braces and backslashes are never passed through: BibTeX counts every brace,
+  escaped or not, so a literal ``{`` must be ``{\\textbraceleft}``.
+- Accented letters become BibTeX "special characters" such as ``{\\"u}``, which
+  BibTeX sorts and case-changes as the letter they stand for.
+- A character neither LaTeX nor T1 can show (CJK, emoji, other scripts) becomes
+  ``[U+5F20]``: visible, so a reader can see something is missing, and decoded
+  back by `read_bibtex`. Records should carry a romanised name for such authors.
+- Every title word that holds a capital letter is wrapped in braces, so styles
+  that lowercase titles keep ``LoRA``, ``BERT`` and proper nouns as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote
+
+import bibtexparser
+from bibtexparser.library import Library
+from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    Field,
+    ParsingFailedBlock,
+)
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latexencode import UnicodeToLatexEncoder
+
+from generator.keys import PARTICLES, SUFFIXES
+from generator.models import Paper, Problem
+
+ENTRY_TYPES = ("inproceedings", "article", "misc")
+
+# Field order of every entry: the order readers expect, and a stable diff.
+FIELD_ORDER = (
+    "author",
+    "key",
+    "title",
+    "booktitle",
+    "journal",
+    "howpublished",
+    "year",
+    "doi",
+    "eprint",
+    "archivePrefix",
+    "url",
+    "abstract",
+)
+
+# ---------------------------------------------------------------------------
+# Venues
+
+
+# Checked first: journals whose names look like conference proceedings.
+_JOURNAL_STRONG = re.compile(
+    r"Proceedings of the National Academy|\bPNAS\b|^Proceedings of the IEEE$"
+)
+_CONFERENCE_WORDS = re.compile(
+    r"\b(?:Conference|Workshops?|Symposium|Proceedings|Findings|Shared Task|Meeting|"
+    r"Congress|Colloquium|Track)\b",
+    re.IGNORECASE,
+)
+_JOURNAL_WORDS = re.compile(
+    r"\b(?:Journal|Transactions|Letters|Magazine|Reviews?|Surveys|TMLR|TACL|JMLR|JAIR|"
+    r"Nature|npj|Science|Sciences|Patterns|Neurocomputing|Bioinformatics)\b|"
+    r"Machine Learning: Science and Technology|Intelligent Computing|^Neural Networks$"
+)
+_PREPRINT_SERVERS = re.compile(
+    r"^(?:arXiv|CoRR|bioRxiv|medRxiv|ChemRxiv|SSRN|preprints?)\b", re.IGNORECASE
+)
+_TRAILING_YEAR = re.compile(r"\s*\(\s*\d{4}\s*\)\s*$")
+
+
+def clean_venue(venue: str | None) -> str:
+    """Return a venue without a trailing "(2023)", which the year field already says."""
+    return _TRAILING_YEAR.sub("", clean_text(venue or ""))
+
+
+def is_preprint_venue(venue: str | None) -> bool:
+    """Tell whether a venue names a preprint server rather than a publication."""
+    return bool(_PREPRINT_SERVERS.match(clean_venue(venue)))
+
+
+def entry_type(paper: Paper) -> str:
+    """Return the kind of publication: "inproceedings", "article" or "misc"."""
+    if paper.entry_type and paper.entry_type.lower() in ENTRY_TYPES:
+        return paper.entry_type.lower()
+    venue = clean_venue(paper.venue)
+    if not venue or is_preprint_venue(venue):
+        return "misc"
+    if _JOURNAL_STRONG.search(venue):
+        return "article"
+    if _CONFERENCE_WORDS.search(venue):
+        return "inproceedings"
+    if _JOURNAL_WORDS.search(venue):
+        return "article"
+    return "inproceedings"
+
+
+# ---------------------------------------------------------------------------
+# Text to LaTeX
+
+_SPACE_CATEGORIES = frozenset({"Zs", "Zl", "Zp"})
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+
+_ASCII_LATEX = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"{\textbraceleft}",
+    "}": r"{\textbraceright}",
+    "\\": r"{\textbackslash}",
+    "~": r"{\textasciitilde}",
+    "^": r"{\textasciicircum}",
+    # Not special to plain LaTeX, but active in babel languages or wrong glyphs in OT1.
+    '"': r"{\textquotedbl}",
+    "<": r"{\textless}",
+    ">": r"{\textgreater}",
+    "|": r"{\textbar}",
+}
+
+# Combining marks and the T1 accent that draws them. A mark not listed is
+# dropped and its base letter kept ("ơ" becomes "o"): the name stays readable.
+_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u0308": '"',
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u030c": "v",
+    "\u0323": "d",
+    "\u0326": "c",  # comma below (Romanian ș ț) has no T1 accent; the cedilla is the usual stand-in
+    "\u0327": "c",
+    "\u0328": "k",
+    "\u0331": "b",
+}
+
+# Macros that pylatexenc may emit and that compile under T1 + utf8 with base
+# LaTeX alone. tests/test_bibtex_latex.py typesets every character this admits.
+_SAFE_MACROS = frozenset(
+    """
+    AE DH DJ L NG O OE TH ae dh dj i ij IJ j l ng o oe ss th
+    textasciiacute textasciidieresis textasciimacron textasteriskcentered
+    textbigcircle textbrokenbar textbullet textcelsius textcent textcircledP
+    textcolonmonetary textcopyright textcurrency textdagger textdaggerdbl
+    textdegree textdiscount textdiv textdong textdownarrow textellipsis textemdash
+    textendash textestimated texteuro textexclamdown textflorin textfractionsolidus
+    textinterrobang textleftarrow textlira textlnot textmho textmu textmusicalnote
+    textnaira textnumero textonehalf textonequarter textonesuperior textopenbullet
+    textordfeminine textordmasculine textparagraph textpertenthousand
+    textperthousand textpeso textquestiondown textquotedblleft textquotedblright
+    textquoteleft textquoteright textrecipe textreferencemark textregistered
+    textrightarrow textsection textservicemark textsterling textthreequarters
+    textthreesuperior texttimes texttrademark texttwosuperior textuparrow textwon
+    textyen guillemotleft guillemotright guilsinglleft guilsinglright
+    quotedblbase quotesinglbase
+    ensuremath
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa
+    lambda mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi
+    psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+    aleph ell wp nabla partial infty forall exists in ni pm mp times div cdot
+    circ bullet star leq geq ll gg neq equiv approx sim simeq cong asymp propto
+    doteq prec succ preceq succeq subset supset subseteq supseteq sqsubseteq
+    sqsupseteq cap cup sqcap sqcup uplus vee wedge oplus ominus otimes oslash
+    odot sum prod coprod int oint bigcap bigcup bigvee bigwedge angle perp
+    parallel top vdash dashv mapsto leftarrow rightarrow leftrightarrow
+    Leftarrow Rightarrow Leftrightarrow uparrow downarrow updownarrow Uparrow
+    Downarrow Updownarrow nearrow searrow swarrow nwarrow hookleftarrow
+    hookrightarrow leftharpoonup leftharpoondown rightharpoonup rightharpoondown
+    rightleftharpoons cdots ddots vdots diamond triangleleft triangleright
+    bigtriangleup bigtriangledown bowtie wr Vert
+    " ' ` ^ ~ = . u v H c k r d b t
+    """.split()
+)
+_MACRO = re.compile(r"\\([A-Za-z]+|.)")
+_UNIHEX = re.compile(r"\[U\+([0-9A-F]{4,6})\]")
+
+_encoder = UnicodeToLatexEncoder(
+    non_ascii_only=True,
+    replacement_latex_protection="braces-all",
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
+)
+
+
+def clean_text(text: str) -> str:
+    """Return text in NFC with control characters removed and whitespace collapsed."""
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        category = unicodedata.category(char)
+        if category in _SPACE_CATEGORIES or char in "\t\n\r\v\f":
+            kept.append(" ")
+        elif category not in _DROPPED_CATEGORIES:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def _pylatexenc_char(char: str) -> str | None:
+    """Return pylatexenc's LaTeX for a character if it decodes back and compiles."""
+    latex = _encoder.unicode_to_latex(char)
+    if latex == char or not latex.isascii():
+        return None
+    if not set(_MACRO.findall(latex)) <= _SAFE_MACROS:
+        return None
+    if _DECODER.latex_to_text(latex) != char:
+        return None  # pylatexenc has a few wrong entries, e.g. ű as \'u
+    return latex
+
+
+def _accented(cluster: str) -> str | None:
+    """Return a Latin letter with combining marks as nested T1 accents, e.g. {\\~{\\^e}}."""
+    decomposed = unicodedata.normalize("NFD", cluster)
+    base, marks = decomposed[0], decomposed[1:]
+    if not marks:
+        return None
+    if base.isascii():
+        if not base.isalpha():
+            return None
+        latex = base
+    else:
+        letter = _pylatexenc_char(base)
+        if letter is None or "ensuremath" in letter:
+            return None
+        latex = letter[1:-1]  # pylatexenc's braces; ours go around the whole
+    accents = [_ACCENTS[mark] for mark in marks if mark in _ACCENTS]
+    if not accents:
+        return latex if base.isascii() else f"{{{latex}}}"
+    for accent in accents:
+        if accent.isalpha() or not latex.isalpha():
+            latex = f"\\{accent}{{{latex}}}"
+        else:
+            latex = f"\\{accent}{latex}"
+    return f"{{{latex}}}"
+
+
+@lru_cache(maxsize=8192)
+def latex_char(cluster: str) -> str:
+    """Return the ASCII LaTeX for a character and its combining marks, or [U+XXXX]."""
+    if cluster.isascii() and len(cluster) == 1:
+        return _ASCII_LATEX.get(cluster, cluster)
+    latex = _accented(cluster)
+    if latex is not None:
+        return latex
+    if len(cluster) > 1:
+        # Marks on a letter without a LaTeX form: keep the letter, drop the marks.
+        return latex_char(cluster[0])
+    latex = _pylatexenc_char(cluster)
+    if latex is not None:
+        return latex
+    compatible = unicodedata.normalize("NFKC", cluster)
+    if compatible != cluster:
+        # Ligatures, full-width and styled letters: "ﬁ" is "fi", "Ａ" is "A".
+        latex = "".join(latex_char(part) for part in _clusters(compatible))
+        if "[U+" not in latex:
+            return latex
+    return f"[U+{ord(cluster):04X}]"
+
+
+def _clusters(text: str) -> list[str]:
+    """Split text into characters, each with the combining marks that follow it."""
+    clusters: list[str] = []
+    for char in text:
+        if clusters and unicodedata.combining(char):
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
+def latex_text(text: str) -> str:
+    """Return text as ASCII LaTeX in which every special character is escaped."""
+    return "".join(latex_char(cluster) for cluster in _clusters(clean_text(text)))
+
+
+def _needs_protection(word: str) -> bool:
+    """Tell whether a style that lowercases titles would damage a word."""
+    capital = any(char.isupper() or unicodedata.category(char) == "Lt" for char in word)
+    return capital or "[U+" in latex_text(word)
+
+
+def latex_title(text: str) -> str:
+    """Return a title as ASCII LaTeX with capitalised words braced against lowercasing."""
+    return " ".join(
+        f"{{{latex_text(word)}}}" if _needs_protection(word) else latex_text(word)
+        for word in clean_text(text).split(" ")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Names
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """An author split the way BibTeX and CSL see a name."""
+
+    given: str = ""
+    particle: str = ""
+    family: str = ""
+    suffix: str = ""
+
+
+def _starts_lowercase(word: str) -> bool:
+    """Tell whether the first letter of a word is lowercase, as BibTeX decides "von"."""
+    for char in word:
+        if char.isalpha():
+            return char.islower()
+    return False
+
+
+def _split_particle(family: str) -> tuple[str, str]:
+    """Split leading lowercase words ("van der") off a family name."""
+    words = family.split()
+    start = 0
+    while start < len(words) - 1 and _starts_lowercase(words[start]):
+        start += 1
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
+def split_author(name: str) -> NameParts:
+    """Split "Given Family", "Family, Given" or "Family, Jr., Given" into parts."""
+    name = clean_text(name)
+    if "," in name:
+        parts = [part.strip() for part in name.split(",")]
+        family = parts[0]
+        suffix = parts[1] if len(parts) >= 3 else ""
+        given = " ".join(part for part in parts[2 if len(parts) >= 3 else 1 :] if part)
+        particle, family = _split_particle(family)
+        if not family:
+            family, given = given, ""
+        return NameParts(given, particle, family, suffix)
+    words = name.split()
+    suffix = ""
+    if len(words) > 1 and words[-1].lower() in SUFFIXES:
+        suffix = words.pop()
+    if not words:
+        return NameParts(family=suffix)
+    start = len(words) - 1
+    # Particles before the last word belong to the family name (as generator.keys says).
+    while start > 0 and words[start - 1] in PARTICLES:
+        start -= 1
+    given = " ".join(words[:start])
+    return NameParts(given, " ".join(words[start:-1]), words[-1], suffix)
+
+
+def _braced_if(text: str, condition: bool) -> str:
+    return f"{{{text}}}" if condition and text else text
+
+
+def _has_and(text: str) -> bool:
+    return any(word.lower() == "and" for word in text.split())
+
+
+def bibtex_name(parts: NameParts) -> str:
+    """Return a name as BibTeX reads it back: "von Last, Jr, First"."""
+    # BibTeX would read a lowercase word inside the family name as "von", and
+    # the word "and" anywhere as a separator: braces keep such parts whole.
+    family = _braced_if(
+        latex_text(parts.family),
+        any(_starts_lowercase(w) for w in parts.family.split()) or _has_and(parts.family),
+    )
+    given = _braced_if(latex_text(parts.given), _has_and(parts.given))
+    suffix = _braced_if(latex_text(parts.suffix), _has_and(parts.suffix))
+    particle = latex_text(parts.particle)
+    if not given and not suffix and " " in parts.family:
+        family = _braced_if(family, not family.startswith("{"))
+    last = f"{particle} {family}" if particle else family
+    if suffix:
+        return f"{last}, {suffix}, {given}" if given else f"{last}, {suffix},"
+    return f"{last}, {given}" if given else last
+
+
+def _authors(paper: Paper) -> list[NameParts]:
+    """Return the non-empty authors of a paper, split into parts."""
+    return [parts for parts in map(split_author, paper.authors) if parts.family]
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+/-]*$")
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+def clean_url(url: str | None) -> str:
+    """Return a URL with spaces, braces, backslashes and non-ASCII percent-encoded."""
+    return quote(clean_text(url or "").replace(" ", ""), safe=_URL_SAFE)
+
+
+def clean_doi(doi: str | None) -> str:
+    """Return a bare DOI ("10.x/y") from a DOI, a doi: name or a doi.org link."""
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", clean_text(doi or ""), flags=re.I)
+    return clean_url(doi)
+
+
+def arxiv_url(arxiv: str) -> str:
+    """Return the abstract page of an arXiv id."""
+    return f"https://arxiv.org/abs/{clean_url(arxiv)}"
+
+
+def _written_type(paper: Paper, authors: list[NameParts], venue: str) -> str:
+    """Return the entry type to write: @misc when plain.bst would warn about a gap."""
+    kind = entry_type(paper)
+    # plain.bst requires author, booktitle/journal and year for these two types
+    # and prints "Warning--empty year in x" otherwise; @misc requires nothing.
+    if kind in ("inproceedings", "article") and (not authors or paper.year is None or not venue):
+        return "misc"
+    return kind
+
+
+def to_entry(paper: Paper, *, abstract: bool = False) -> Entry:
+    """Return the BibTeX entry of a paper, fields in FIELD_ORDER."""
+    if not _KEY.match(paper.key):
+        raise ValueError(f"{paper.key!r} is not a valid BibTeX key")
+    authors = _authors(paper)
+    venue = clean_venue(paper.venue)
+    kind = _written_type(paper, authors, venue)
+    title = clean_text(paper.title) or paper.key
+    values: dict[str, str] = {}
+    if authors:
+        names = [bibtex_name(parts) for parts in authors]
+        values["author"] = " and ".join(names + (["others"] if paper.et_al else []))
+    else:
+        # plain.bst sorts by author, else by `key`, and warns when both are missing.
+        values["key"] = latex_text(title)
+    values["title"] = latex_title(title)
+    if kind == "inproceedings":
+        values["booktitle"] = latex_text(venue)
+    elif kind == "article":
+        values["journal"] = latex_text(venue)
+    elif venue:
+        values["howpublished"] = latex_text(venue)
+    elif paper.arxiv:
+        # plain.bst ignores eprint; without this a preprint would print no source.
+        values["howpublished"] = latex_text(f"arXiv:{paper.arxiv}")
+    if paper.year is not None:
+        values["year"] = str(paper.year)
+    if clean_doi(paper.doi):
+        values["doi"] = clean_doi(paper.doi)
+    if paper.arxiv:
+        values["eprint"] = latex_text(paper.arxiv)
+        values["archivePrefix"] = "arXiv"
+    url = clean_url(paper.url) or (arxiv_url(paper.arxiv) if paper.arxiv else "")
+    if url:
+        values["url"] = url
+    if abstract and clean_text(paper.abstract):
+        values["abstract"] = latex_text(paper.abstract)
+    fields = [Field(name, values[name]) for name in FIELD_ORDER if name in values]
+    return Entry(kind, paper.key, fields)
+
+
+def bibtex_format() -> bibtexparser.BibtexFormat:
+    """Return the layout of written files: two-space indent, one blank line between entries."""
+    layout = bibtexparser.BibtexFormat()
+    layout.indent = "  "
+    layout.value_column = 0
+    layout.block_separator = "\n"
+    layout.trailing_comma = False
+    return layout
+
+
+def write_bibtex(papers: list[Paper] | tuple[Paper, ...], *, abstract: bool = False) -> str:
+    """Return the BibTeX of papers, in the order given."""
+    keys = [paper.key for paper in papers]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
+    library = Library([to_entry(paper, abstract=abstract) for paper in papers])
+    enclose = AddEnclosingMiddleware(
+        allow_inplace_modification=True,
+        default_enclosing="{",
+        reuse_previous_enclosing=False,
+        enclose_integers=True,
+    )
+    return bibtexparser.write_string(library, unparse_stack=[enclose], bibtex_format=bibtex_format())
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def _latex_decoder() -> LatexNodes2Text:
+    """Return a LaTeX-to-text converter that knows the macros this module writes."""
+    context = get_default_latex_context_db()
+    symbols = {
+        "textbraceleft": "{",
+        "textbraceright": "}",
+        "textbackslash": "\\",
+        "textasciitilde": "~",
+        "textasciicircum": "^",
+        "textquotedbl": '"',
+        "textless": "<",
+        "textgreater": ">",
+        "textbar": "|",
+        "textunderscore": "_",
+    }
+    context.add_context_category(
+        "survey-bibtex",
+        prepend=True,
+        macros=[MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items()],
+    )
+    # A bare % in a .bib title means "percent", not a LaTeX comment: keep it.
+    return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=True)
+
+
+_DECODER = _latex_decoder()
+
+_ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
+_ARXIV_BARE = re.compile(rf"^(?:arXiv:)?({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_ID})(?:v\d+)?(?:\.pdf)?/?$", re.I)
+_ARXIV_IN_TEXT = re.compile(rf"(?:arXiv:|abs/)\s*({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
+_YEAR = re.compile(r"\b(\d{4})\b")
+
+
+def latex_to_text(latex: str) -> str:
+    """Return plain Unicode for a LaTeX field value; braces and macros are dropped."""
+    text = _DECODER.latex_to_text(latex)
+    return clean_text(_UNIHEX.sub(lambda m: chr(int(m.group(1), 16)), text))
+
+
+def _verbatim(value: str) -> str:
+    """Return a URL or DOI as written, without braces, \\url{} or escaping backslashes."""
+    value = re.sub(r"^\\url\s*\{(.*)\}$", r"\1", value.strip(), flags=re.S)
+    value = re.sub(r"\\([_%&#$~])", r"\1", value)
+    return clean_text(value.replace("{", "").replace("}", ""))
+
+
+def _reader_name(parts: NameParts) -> str:
+    """Return a name as a record writes it: "Given Family" unless that would split wrong."""
+    family = " ".join(p for p in (parts.particle, parts.family) if p)
+    natural = " ".join(p for p in (parts.given, family, parts.suffix) if p)
+    if split_author(natural) == parts:
+        return natural
+    if parts.suffix:
+        return f"{family}, {parts.suffix}, {parts.given}"
+    return f"{family}, {parts.given}".rstrip()
+
+
+def _read_authors(value: str) -> tuple[list[str], bool]:
+    """Return the authors of a BibTeX author field and whether it ended in "and others"."""
+    names = split_multiple_persons_names(value)
+    et_al = bool(names) and names[-1].strip().lower() == "others"
+    authors = []
+    for name in names[:-1] if et_al else names:
+        bib = parse_single_name_into_parts(name, strict=False)
+        parts = NameParts(
+            given=latex_to_text(" ".join(bib.first)),
+            particle=latex_to_text(" ".join(bib.von)),
+            family=latex_to_text(" ".join(bib.last)),
+            suffix=latex_to_text(" ".join(bib.jr)),
+        )
+        if parts.family or parts.given:
+            authors.append(_reader_name(parts))
+    return authors, et_al
+
+
+def _read_arxiv(fields: dict[str, str]) -> str | None:
+    """Return the arXiv id an entry names in eprint, url, journal or note."""
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "arxiv").lower()
+    eprint = _ARXIV_BARE.match(_verbatim(fields.get("eprint", "")))
+    if eprint and prefix == "arxiv":
+        return eprint.group(1)
+    url = _ARXIV_URL.search(_verbatim(fields.get("url", "")))
+    if url:
+        return url.group(1)
+    for name in ("journal", "howpublished", "note", "volume"):
+        found = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        if found:
+            return found.group(1)
+    return None
+
+
+def _read_type(bib_type: str, venue: str | None) -> str | None:
+    """Return the entry type a record must state, or None when its venue implies it."""
+    kind = {
+        "inproceedings": "inproceedings",
+        "conference": "inproceedings",
+        "incollection": "inproceedings",
+        "article": "article",
+        "misc": "misc",
+        "online": "misc",
+        "unpublished": "misc",
+        "techreport": "misc",
+        "report": "misc",
+    }.get(bib_type.lower())
+    if kind is None or kind == entry_type(Paper(key="x", title="x", venue=venue)):
+        return None
+    return kind
+
+
+def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None:
+    """Return the record of one parsed entry, or None (with a problem) when it has no title."""
+    line = (entry.start_line or 0) + 1
+    fields = {field.key.lower(): str(field.value) for field in entry.fields}
+    title = latex_to_text(fields.get("title", ""))
+    if not title:
+        problems.append(Problem(path, line, "title", f"entry '{entry.key}' has no title"))
+        return None
+    authors, et_al = _read_authors(fields.get("author", ""))
+    year = None
+    raw_year = fields.get("year") or fields.get("date") or ""
+    if raw_year:
+        found = _YEAR.search(raw_year)
+        if found:
+            year = int(found.group(1))
+        else:
+            message = f"expected a year such as 2021 in entry '{entry.key}', got '{raw_year}'"
+            problems.append(Problem(path, line, "year", message, severity="warning"))
+    arxiv = _read_arxiv(fields)
+    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or "") or None
+    if venue and (is_preprint_venue(venue) or _ARXIV_IN_TEXT.search(venue)):
+        venue = None
+    url = _verbatim(fields.get("url", "")) or None
+    if url and arxiv and _ARXIV_URL.search(url):
+        url = None  # the arxiv field already links it
+    doi = clean_doi(_verbatim(fields.get("doi", ""))) or None
+    return {
+        "key": entry.key,
+        "title": title,
+        "authors": authors,
+        "et_al": et_al,
+        "year": year,
+        "abstract": latex_to_text(fields.get("abstract", "")),
+        "arxiv": arxiv,
+        "doi": doi,
+        "venue": venue,
+        "entry_type": _read_type(entry.entry_type, venue),
+        "url": url,
+    }
+
+
+def _failure(block: ParsingFailedBlock, path: str) -> Problem:
+    """Return the problem a block bibtexparser could not parse stands for."""
+    line = (block.start_line or 0) + 1
+    if isinstance(block, DuplicateBlockKeyBlock):
+        first = (block.previous_block.start_line or 0) + 1
+        return Problem(path, line, "key", f"duplicate key '{block.key}' (first used on line {first})")
+    if isinstance(block, DuplicateFieldKeyBlock):
+        names = ", ".join(sorted(block.duplicate_keys))
+        return Problem(path, line, names, f"field written twice in entry '{block.key}'")
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    return Problem(path, line, "", f"could not parse this entry: {reason}")
+
+
+def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
+    """Return the records of a .bib text as plain dicts, and every problem found in it."""
+    library = bibtexparser.parse_string(text)
+    problems = [_failure(block, path) for block in library.failed_blocks]
+    records = []
+    for entry in library.entries:
+        record = _read_entry(entry, path, problems)
+        if record is not None:
+            records.append(record)
+    problems.sort(key=lambda problem: problem.line)
+    return records, problems

@@ -1,0 +1,97 @@
+"""`survey check`: every problem names its file, line and field; all are reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+BROKEN = {
+    "syntax": ("broken2024syntax", "title: 'unclosed\nyear: 2024\n", ":1: YAML syntax error at column 8"),
+    "no title": ("broken2024notitle", "authors: [A B]\nyear: 2024\n", "required field 'title' is missing"),
+    "year soon": ("broken2024soon", "title: Soon\nyear: soon\n", ":2: field 'year': expected a whole number, got 'soon'"),
+    "misspelt field": ("broken2024author", "title: Misspelt\nauthor: [A B]\n", ":2: field 'author': unknown field 'author' — did you mean 'authors'?"),
+    "javascript url": ("broken2024js", "title: Script\nurl: javascript:alert(1)\n", ":2: field 'url': expected an http or https URL"),
+    "duplicate": ("broken2024dup", "title: 'LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation'\n", "duplicate of content/papers/"),
+    "unknown section": ("broken2024section", "title: Lost\nsection: nowhere\n", ":2: field 'section': unknown section 'nowhere'"),
+    "bad arxiv": ("broken2024arxiv", "title: Arxiv\narxiv: abc\n", ":2: field 'arxiv': expected an arXiv id like 2504.07448, got 'abc'"),
+    "bad key": ("Broken_Key", "title: Key\n", "is not a valid citation key"),
+    "not a mapping": ("broken2024list", "- a\n- b\n", ":1: expected a paper"),
+    "twice": ("broken2024twice", "title: A\ntitle: B\n", ":2: field 'title': field 'title' is given twice (first on line 1)"),
+    "not utf8": ("broken2024latin", b"title: caf\xe9\n", "file is not UTF-8"),
+    "alias": ("broken2024alias", "title: &a Hello\nabstract: *a\n", "YAML aliases (*name) are not allowed"),
+}
+
+
+def add(survey: Path, key: str, text: str | bytes) -> Path:
+    path = survey / "content" / "papers" / f"{key}.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_shipped_content_is_clean(capsys):
+    from conftest import REPO
+
+    code, out, err = run(capsys, "-C", str(REPO), "check")
+    assert code == 0, err
+    assert "118 papers checked: no errors" in out
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_each_problem_names_file_line_and_field(survey, capsys, case):
+    key, text, expected = BROKEN[case]
+    add(survey, key, text)
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    lines = [l for l in err.splitlines() if f"content/papers/{key}.yaml" in l]
+    assert any(expected in l for l in lines), lines
+    assert "Traceback" not in err
+
+
+def test_all_problems_of_all_files_are_reported_together(survey, capsys):
+    for key, text, _ in BROKEN.values():
+        add(survey, key, text)
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    for key, _, expected in BROKEN.values():
+        assert any(f"content/papers/{key}.yaml" in l and expected in l for l in err.splitlines()), key
+    assert f"{len(BROKEN)} problem(s) in {len(BROKEN)} file(s)." in err
+
+
+def test_warnings_pass_unless_strict(survey, capsys):
+    add(survey, "lonely2024paper", "title: A lonely paper about model merging\n")
+    code, out, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0
+    assert "lonely2024paper.yaml:1: warning: field 'authors': no authors given" in err
+    code, _, err = run(capsys, "-C", str(survey), "check", "--strict")
+    assert code == 1
+
+
+def test_github_format_prints_annotations(survey, capsys):
+    add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
+    code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
+    assert code == 1
+    assert "::error file=content/papers/broken2024soon.yaml,line=2,title=survey check::" in out
+
+
+def test_a_failed_build_leaves_the_last_good_site(survey, capsys):
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    before = {p: p.read_bytes() for p in (survey / "site").rglob("*") if p.is_file()}
+    add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1
+    assert "broken2024soon.yaml:2: field 'year'" in err
+    assert {p: p.read_bytes() for p in (survey / "site").rglob("*") if p.is_file()} == before
+
+
+def test_unknown_exclusion_and_duplicate_section_ids_are_errors(survey, capsys):
+    overrides = survey / "content" / "overrides.yaml"
+    text = overrides.read_text().replace("stop_words: [fixture]", "stop_words: [fixture]\nexclude: [nosuchpaper2020]")
+    text = text.replace("  - id: benchmarks", "  - id: merging")
+    overrides.write_text(text)
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/overrides.yaml:17: field 'exclude': excludes 'nosuchpaper2020'" in err
+    assert "section id 'merging' is defined twice (first on line 4)" in err
