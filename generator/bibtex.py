@@ -19,8 +19,11 @@ character it cannot typeset:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -46,6 +49,7 @@ from generator.keys import PARTICLES, SUFFIXES
 from generator.models import Paper, Problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
+NO_YEAR = "n.d."
 
 # Field order of every entry: the order readers expect, and a stable diff.
 FIELD_ORDER = (
@@ -135,6 +139,9 @@ _ASCII_LATEX = {
     "<": r"{\textless}",
     ">": r"{\textgreater}",
     "|": r"{\textbar}",
+    # Braced so that natbib's \bibitem[label] never sees a bracket of a name or key.
+    "[": "{[}",
+    "]": "{]}",
 }
 
 # Combining marks and the T1 accent that draws them. A mark not listed is
@@ -160,8 +167,7 @@ _ACCENTS = {
 
 # Macros that pylatexenc may emit and that compile under T1 + utf8 with base
 # LaTeX alone. tests/test_bibtex_latex.py typesets every character this admits.
-_SAFE_MACROS = frozenset(
-    """
+_SAFE_MACRO_NAMES = """
     AE DH DJ L NG O OE TH ae dh dj i ij IJ j l ng o oe ss th
     textasciiacute textasciidieresis textasciimacron textasteriskcentered
     textbigcircle textbrokenbar textbullet textcelsius textcent textcircledP
@@ -193,8 +199,8 @@ _SAFE_MACROS = frozenset(
     rightleftharpoons cdots ddots vdots diamond triangleleft triangleright
     bigtriangleup bigtriangledown bowtie wr Vert
     " ' ` ^ ~ = . u v H c k r d b t
-    """.split()
-)
+"""
+_SAFE_MACROS = frozenset(_SAFE_MACRO_NAMES.split())
 _MACRO = re.compile(r"\\([A-Za-z]+|.)")
 _UNIHEX = re.compile(r"\[U\+([0-9A-F]{4,6})\]")
 
@@ -276,7 +282,7 @@ def latex_char(cluster: str) -> str:
         latex = "".join(latex_char(part) for part in _clusters(compatible))
         if "[U+" not in latex:
             return latex
-    return f"[U+{ord(cluster):04X}]"
+    return f"{{[U+{ord(cluster):04X}]}}"
 
 
 def _clusters(text: str) -> list[str]:
@@ -335,7 +341,7 @@ def _split_particle(family: str) -> tuple[str, str]:
     """Split leading lowercase words ("van der") off a family name."""
     words = family.split()
     start = 0
-    while start < len(words) - 1 and _starts_lowercase(words[start]):
+    while start < len(words) - 1 and _starts_lowercase(words[start]) and not _has_and(words[start]):
         start += 1
     return " ".join(words[:start]), " ".join(words[start:])
 
@@ -374,23 +380,33 @@ def _has_and(text: str) -> bool:
     return any(word.lower() == "and" for word in text.split())
 
 
+def _label_safe(latex: str) -> str:
+    """Return LaTeX with parentheses braced: natbib splits its labels at "(" and ")"."""
+    return latex.replace("(", "{(}").replace(")", "{)}")
+
+
 def bibtex_name(parts: NameParts) -> str:
     """Return a name as BibTeX reads it back: "von Last, Jr, First"."""
     # BibTeX would read a lowercase word inside the family name as "von", and
     # the word "and" anywhere as a separator: braces keep such parts whole.
     family = _braced_if(
         latex_text(parts.family),
-        any(_starts_lowercase(w) for w in parts.family.split()) or _has_and(parts.family),
+        _has_and(parts.family)
+        or parts.family.lower() == "others"
+        or (" " in parts.family and any(map(_starts_lowercase, parts.family.split()))),
     )
     given = _braced_if(latex_text(parts.given), _has_and(parts.given))
     suffix = _braced_if(latex_text(parts.suffix), _has_and(parts.suffix))
     particle = latex_text(parts.particle)
-    if not given and not suffix and " " in parts.family:
-        family = _braced_if(family, not family.startswith("{"))
+    if not given:
+        # "Last, Jr," is an error to BibTeX, and "Two Words" alone reads as First Last.
+        whole = f"{family}, {suffix}" if suffix else family
+        family = _braced_if(
+            whole, bool(suffix) or (" " in parts.family and not family.startswith("{"))
+        )
+        suffix = ""
     last = f"{particle} {family}" if particle else family
-    if suffix:
-        return f"{last}, {suffix}, {given}" if given else f"{last}, {suffix},"
-    return f"{last}, {given}" if given else last
+    return _label_safe(", ".join(part for part in (last, suffix, given) if part))
 
 
 def _authors(paper: Paper) -> list[NameParts]:
@@ -410,10 +426,16 @@ def clean_url(url: str | None) -> str:
     return quote(clean_text(url or "").replace(" ", ""), safe=_URL_SAFE)
 
 
-def clean_doi(doi: str | None) -> str:
+def bare_doi(doi: str | None) -> str:
     """Return a bare DOI ("10.x/y") from a DOI, a doi: name or a doi.org link."""
-    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", clean_text(doi or ""), flags=re.I)
-    return clean_url(doi)
+    return re.sub(
+        r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", clean_text(doi or ""), flags=re.I
+    )
+
+
+def clean_doi(doi: str | None) -> str:
+    """Return a bare DOI with the characters that could break BibTeX percent-encoded."""
+    return clean_url(bare_doi(doi))
 
 
 def arxiv_url(arxiv: str) -> str:
@@ -424,9 +446,9 @@ def arxiv_url(arxiv: str) -> str:
 def _written_type(paper: Paper, authors: list[NameParts], venue: str) -> str:
     """Return the entry type to write: @misc when plain.bst would warn about a gap."""
     kind = entry_type(paper)
-    # plain.bst requires author, booktitle/journal and year for these two types
-    # and prints "Warning--empty year in x" otherwise; @misc requires nothing.
-    if kind in ("inproceedings", "article") and (not authors or paper.year is None or not venue):
+    # plain.bst requires an author and a booktitle or journal for these two types
+    # ("Warning--empty author in x"); @misc requires none of them.
+    if kind in ("inproceedings", "article") and (not authors or not venue):
         return "misc"
     return kind
 
@@ -445,7 +467,7 @@ def to_entry(paper: Paper, *, abstract: bool = False) -> Entry:
         values["author"] = " and ".join(names + (["others"] if paper.et_al else []))
     else:
         # plain.bst sorts by author, else by `key`, and warns when both are missing.
-        values["key"] = latex_text(title)
+        values["key"] = _label_safe(latex_text(title))
     values["title"] = latex_title(title)
     if kind == "inproceedings":
         values["booktitle"] = latex_text(venue)
@@ -456,8 +478,10 @@ def to_entry(paper: Paper, *, abstract: bool = False) -> Entry:
     elif paper.arxiv:
         # plain.bst ignores eprint; without this a preprint would print no source.
         values["howpublished"] = latex_text(f"arXiv:{paper.arxiv}")
-    if paper.year is not None:
-        values["year"] = str(paper.year)
+    # Every entry has a year: plain.bst warns without one on most types, and
+    # plainnat.bst on all of them, after which natbib stops with "Bibliography not
+    # compatible with author-year citations". "n.d." (no date) is APA's word for it.
+    values["year"] = str(paper.year) if paper.year is not None else NO_YEAR
     if clean_doi(paper.doi):
         values["doi"] = clean_doi(paper.doi)
     if paper.arxiv:
@@ -482,8 +506,9 @@ def bibtex_format() -> bibtexparser.BibtexFormat:
     return layout
 
 
-def write_bibtex(papers: list[Paper] | tuple[Paper, ...], *, abstract: bool = False) -> str:
+def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:
     """Return the BibTeX of papers, in the order given."""
+    papers = list(papers)
     keys = [paper.key for paper in papers]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
@@ -495,7 +520,9 @@ def write_bibtex(papers: list[Paper] | tuple[Paper, ...], *, abstract: bool = Fa
         reuse_previous_enclosing=False,
         enclose_integers=True,
     )
-    return bibtexparser.write_string(library, unparse_stack=[enclose], bibtex_format=bibtex_format())
+    return bibtexparser.write_string(
+        library, unparse_stack=[enclose], bibtex_format=bibtex_format()
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -566,6 +593,10 @@ def _read_authors(value: str) -> tuple[list[str], bool]:
     authors = []
     for name in names[:-1] if et_al else names:
         bib = parse_single_name_into_parts(name, strict=False)
+        if "," not in name and bib.first and _starts_lowercase(bib.first[0]):
+            # BibTeX's "First von Last": no First before a lowercase word ("van Gogh");
+            # bibtexparser reads a two-word "van Gogh" as First Last.
+            bib.von, bib.first = bib.first + bib.von, []
         parts = NameParts(
             given=latex_to_text(" ".join(bib.first)),
             particle=latex_to_text(" ".join(bib.von)),
@@ -622,7 +653,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None
     authors, et_al = _read_authors(fields.get("author", ""))
     year = None
     raw_year = fields.get("year") or fields.get("date") or ""
-    if raw_year:
+    if raw_year and raw_year.strip().lower() != NO_YEAR:
         found = _YEAR.search(raw_year)
         if found:
             year = int(found.group(1))
@@ -631,12 +662,13 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None
             problems.append(Problem(path, line, "year", message, severity="warning"))
     arxiv = _read_arxiv(fields)
     venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or "") or None
-    if venue and (is_preprint_venue(venue) or _ARXIV_IN_TEXT.search(venue)):
-        venue = None
+    preprint = bool(venue) and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
+    if preprint:
+        venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
     url = _verbatim(fields.get("url", "")) or None
     if url and arxiv and _ARXIV_URL.search(url):
         url = None  # the arxiv field already links it
-    doi = clean_doi(_verbatim(fields.get("doi", ""))) or None
+    doi = bare_doi(_verbatim(fields.get("doi", ""))) or None
     return {
         "key": entry.key,
         "title": title,
@@ -647,7 +679,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None
         "arxiv": arxiv,
         "doi": doi,
         "venue": venue,
-        "entry_type": _read_type(entry.entry_type, venue),
+        "entry_type": None if preprint else _read_type(entry.entry_type, venue),
         "url": url,
     }
 
@@ -657,17 +689,33 @@ def _failure(block: ParsingFailedBlock, path: str) -> Problem:
     line = (block.start_line or 0) + 1
     if isinstance(block, DuplicateBlockKeyBlock):
         first = (block.previous_block.start_line or 0) + 1
-        return Problem(path, line, "key", f"duplicate key '{block.key}' (first used on line {first})")
+        return Problem(
+            path, line, "key", f"duplicate key '{block.key}' (first used on line {first})"
+        )
     if isinstance(block, DuplicateFieldKeyBlock):
         names = ", ".join(sorted(block.duplicate_keys))
-        return Problem(path, line, names, f"field written twice in entry '{block.key}'")
+        key = block.ignore_error_block.key
+        return Problem(path, line, names, f"field written twice in entry '{key}'")
     reason = getattr(block.error, "abort_reason", None) or str(block.error)
     return Problem(path, line, "", f"could not parse this entry: {reason}")
 
 
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Silence a logger below errors for the length of a block."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
     """Return the records of a .bib text as plain dicts, and every problem found in it."""
-    library = bibtexparser.parse_string(text)
+    with _quiet(logging.getLogger("bibtexparser")):
+        # bibtexparser logs each syntax error; they are returned as problems instead.
+        library = bibtexparser.parse_string(text)
     problems = [_failure(block, path) for block in library.failed_blocks]
     records = []
     for entry in library.entries:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .features import featurize
 from .keywords import paper_keywords
-from .load import load_overrides, load_papers
+from .load import load_overrides, load_papers, load_published
 from .models import Overrides, Paper, Problem, Survey
 from .pages import render_pages
 from .project import Project
@@ -53,7 +53,7 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     papers, problems = load_papers(project.content, project.root)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides)
+    problems += validate(papers, overrides, load_published(project.content, project.root))
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems
 

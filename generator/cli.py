@@ -15,7 +15,7 @@ from .build import InputError, SiteError, build_site, check, errors, generate
 from .content import paper_yaml
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
-from .load import PAPERS_DIR
+from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
 from .models import Problem
 from .project import ProjectError, open_project
 from .write import write_atomic
@@ -117,6 +117,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors(problems + plan.problems) else EXIT_OK
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    """Record every current key as published, so that it can never silently change."""
+    project = open_project(args.root)
+    papers, _, problems = check(project)
+    if errors(problems):
+        raise InputError(errors(problems))
+    path = project.content / PUBLISHED_FILE
+    before = {key for _, key in load_published(project.content, project.root)[1]}
+    keys = sorted({p.key for p in papers} | before)
+    write_atomic(path, published_text(keys).encode("utf-8"))
+    _say(f"{len(keys)} published keys in {path.relative_to(project.root)} ({len(set(keys) - before)} new)")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Generate, then serve the site with live reload (content/ is watched too)."""
     from mkdocs.commands.serve import serve
@@ -162,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
+    add("release", cmd_release, "Record every paper's key in content/published-keys.txt; check then fails if one disappears.")
     serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ regenerate it.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
     return main

@@ -13,6 +13,7 @@ from .schema import Raw, overrides_from_raw, paper_from_raw
 MAX_FILE_BYTES = 256 * 1024
 PAPERS_DIR = "papers"
 OVERRIDES_FILE = "overrides.yaml"
+PUBLISHED_FILE = "published-keys.txt"
 
 
 class _Loader(yaml.SafeLoader):
@@ -163,3 +164,20 @@ def _shown(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def load_published(content: Path, root: Path) -> tuple[str, list[tuple[int, str]]]:
+    """Read the list of released citation keys, one a line, with their line numbers."""
+    path = content / PUBLISHED_FILE
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return _shown(path, root), []
+    keys = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
+    return _shown(path, root), [(n, k) for n, k in keys if k and not k.startswith("#")]
+
+
+def published_text(keys: list[str]) -> str:
+    """Return the published-keys file for a release."""
+    header = "# Citation keys released so far. `survey check` fails if one disappears; `survey release` adds new ones.\n"
+    return header + "".join(f"{key}\n" for key in sorted(set(keys)))

@@ -13,7 +13,7 @@ def paper_record(paper: Paper) -> Record:
     return Record(paper.path, paper.title, paper.arxiv, paper.doi)
 
 
-def validate(papers: Sequence[Paper], overrides: Overrides) -> list[Problem]:
+def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ())) -> list[Problem]:
     """Return the problems that only show when all files are read together."""
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
@@ -30,4 +30,8 @@ def validate(papers: Sequence[Paper], overrides: Overrides) -> list[Problem]:
     for key in overrides.exclude:
         if key not in keys:
             problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'"))
+    path, released = published
+    for line, key in released:
+        if key not in keys:
+            problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))
     return problems

@@ -69,7 +69,9 @@ def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
         if path.is_file():
             path.unlink()
             removed.append(relative)
-    write_atomic(manifest, (json.dumps(sorted(files), indent=0) + "\n").encode("utf-8"))
+    listing = (json.dumps(sorted(files), indent=0) + "\n").encode("utf-8")
+    if not manifest.is_file() or manifest.read_bytes() != listing:
+        write_atomic(manifest, listing)
     return WriteReport(tuple(written), unchanged, tuple(removed))
 
 

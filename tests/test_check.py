@@ -95,3 +95,14 @@ def test_unknown_exclusion_and_duplicate_section_ids_are_errors(survey, capsys):
     assert code == 1
     assert "content/overrides.yaml:17: field 'exclude': excludes 'nosuchpaper2020'" in err
     assert "section id 'merging' is defined twice (first on line 4)" in err
+
+
+def test_a_published_key_that_disappears_fails_the_check(survey, capsys):
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    assert run(capsys, "-C", str(survey), "check")[0] == 0
+    paper = survey / "content" / "papers" / "zhang2025lori.yaml"
+    paper.rename(paper.with_name("zhang2025loriv2.yaml"))
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/published-keys.txt:" in err
+    assert "published key 'zhang2025lori' has no paper file any more" in err

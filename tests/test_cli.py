@@ -52,3 +52,26 @@ def test_a_survey_with_no_papers_stops_with_a_message(survey, capsys):
     assert code == 1
     assert "no papers yet" in err
     assert not (survey / "site").exists()
+
+
+def test_plain_mkdocs_builds_what_generate_wrote(survey, capsys):
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(survey / "out")],
+        cwd=survey, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (survey / "out" / "sections" / "merging" / "index.html").is_file()
+    nav = (survey / "out" / "index.html").read_text(encoding="utf-8")
+    assert nav.index("Model merging") < nav.index("Low-rank adapters") < nav.index("Benchmarks")
+
+
+def test_generate_never_deletes_files_it_did_not_write(survey, capsys):
+    notes = survey / "docs" / "notes.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("# My notes\n")
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    (survey / "content" / "papers" / "gu2024olmes.yaml").unlink()
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    assert notes.read_text() == "# My notes\n"
+    assert not (survey / "docs" / "bib" / "papers" / "gu2024olmes.bib").exists()

@@ -1,0 +1,221 @@
+"""What a reader does on the built site, in Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+SECTION = "sections/modular-adapters/"  # LoRI's section
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LORI = "LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation"
+
+pytestmark = pytest.mark.browser
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve files without logging every request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base(shipped_site: Path) -> Iterator[str]:
+    """Serve the shipped site on a free localhost port; yield its root URL."""
+    handler = functools.partial(QuietHandler, directory=str(shipped_site / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium; a missing browser is a failure, not a skip."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base: str) -> Iterator[Page]:
+    """A fresh desktop-sized page whose clipboard the site may read and write."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base.rstrip("/"))
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def search(page: Page, base: str, query: str, title: str) -> None:
+    """Type a query into Material's search box on the home page and open the result titled so."""
+    page.goto(base)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(query, delay=20)
+    item = page.locator("li.md-search-result__item").filter(has_text=title).first
+    item.wait_for()
+    more = item.locator("details.md-search-result__more > summary")
+    link = item.locator("a.md-search-result__link").filter(has_text=title).first
+    if not link.is_visible() and more.count():
+        more.click()  # Material folds a page's further matches into a <details>
+    link.click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "key"),
+    [
+        ("Goldstein", LORI, "zhang2025lori"),
+        ("hypercomplex", "Compacter: Efficient Low-Rank Hypercomplex Adapter Layers",
+         "karimimahabadi2021compacter"),
+        ("olfactory", "FlyLoRA", "zou2025flylora"),
+    ],
+)
+def test_search_lands_on_paper(page: Page, base: str, query: str, title: str, key: str) -> None:
+    """Searching an author, a title word or an abstract word leads to the paper's heading."""
+    search(page, base, query, title)
+    assert page.url.endswith(f"#{key}"), page.url
+    heading = page.locator(f"h2[id='{key}']")
+    assert heading.is_visible()
+    assert title in heading.inner_text()
+
+
+def cite_block(page: Page, key: str) -> Locator:
+    """The "Cite" <details> that follows a paper's heading."""
+    return page.locator(f"xpath=//h2[@id='{key}']/following-sibling::details[summary='Cite'][1]")
+
+
+def test_cite_block_copies_bibtex(page: Page, base: str) -> None:
+    """Opening "Cite" shows LoRI's BibTeX, and Material's copy button puts it on the clipboard."""
+    page.goto(base + SECTION + "#zhang2025lori")
+    cite = cite_block(page, "zhang2025lori")
+    cite.locator("summary").click()
+    code = cite.locator("pre > code")
+    code.wait_for()
+    text = code.inner_text()
+    assert text.lstrip().startswith("@") and "{zhang2025lori," in text
+    assert [e.key for e in bibtexparser.parse_string(text).entries] == ["zhang2025lori"]
+    button = cite.locator("button.md-code__button[data-md-type='copy']")
+    assert button.count() == 1, "Material's copy button is missing (content.code.copy)"
+    button.hover()
+    button.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "@" in copied and "zhang2025lori" in copied
+    assert copied.strip() == text.strip()
+
+
+def bib_keys(page: Page, url: str) -> list[str] | str:
+    """Fetch a .bib file as the browser would; return its entries' keys, or what went wrong."""
+    response = page.request.get(url)
+    if not response.ok:
+        return f"HTTP {response.status}"
+    library = bibtexparser.parse_string(response.text())
+    if library.failed_blocks:
+        return f"unparsable: {library.failed_blocks}"
+    return [entry.key for entry in library.entries]
+
+
+def test_bibtex_downloads(page: Page, base: str) -> None:
+    """Every paper's BibTeX link and the section's BibTeX link serve the right entries."""
+    page.goto(base + SECTION)
+    papers = page.eval_on_selector_all("a.paper-link--bib", """links => links.map(a => {
+        let node = a.closest('p');
+        while (node && node.tagName !== 'H2') node = node.previousElementSibling;
+        return [node && node.id, a.href];
+    })""")
+    keys = page.eval_on_selector_all("h2.paper-title", "hs => hs.map(h => h.id)")
+    assert len(papers) == len(keys) > 1
+    assert {url: bib_keys(page, url) for _, url in papers} == {url: [key] for key, url in papers}
+    section = page.get_by_role("link", name="Download this section's BibTeX")
+    assert bib_keys(page, section.evaluate("a => a.href")) == keys
+
+
+def test_related_paper_link_lands_on_anchor(page: Page, base: str) -> None:
+    """The first related paper under LoRI links to an anchor that exists where it lands."""
+    page.goto(base + SECTION)
+    link = page.locator("xpath=//h2[@id='zhang2025lori']/following-sibling::"
+                        "p[@class='paper-related-title'][1]/following-sibling::ul[1]/li[1]/a")
+    title = link.inner_text()
+    link.click()
+    page.wait_for_load_state()
+    anchor = page.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert anchor, page.url
+    target = page.locator(f"[id='{anchor}']")
+    assert target.count() == 1, f"{page.url}: no element with id {anchor!r}"
+    assert target.is_visible()
+    assert title.strip() in target.inner_text()
+
+
+def tour(page: Page, base: str) -> None:
+    """Load the home page, a section page and the paper list, and run a search."""
+    for path in ("", SECTION, "papers/"):
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+    search(page, base, "olfactory", "FlyLoRA")
+    page.wait_for_load_state("networkidle")
+
+
+def test_no_request_leaves_the_site(page: Page, base: str) -> None:
+    """Pages and search load nothing from other hosts (data: URLs are allowed)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    tour(page, base)
+    assert urls
+    assert [u for u in urls if not u.startswith((base, "data:"))] == []
+
+
+def test_no_console_errors(page: Page, base: str) -> None:
+    """Pages and search log no console errors and throw no uncaught exceptions."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location}") if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    tour(page, base)
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", ["", SECTION, "papers/"])
+def test_phone_has_no_horizontal_scroll(browser: Browser, base: str, path: str) -> None:
+    """At 390x844 a page is no wider than the screen."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base + path)
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= PHONE["width"], f"/{path} is {width}px wide"
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
+def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str, int]) -> None:
+    """Save the home page, a section page, a paper and a search as a reader sees them, for a human to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport=viewport, is_mobile=size == "phone")
+    page = context.new_page()
+    pages = [("home", ""), ("section", SECTION), ("paper", SECTION + "#zhang2025lori"),
+             ("search", "?q=Goldstein")]  # Material opens its search with ?q=
+    for name, path in pages:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        if name == "search":
+            page.locator("li.md-search-result__item").first.wait_for()
+        shot = ARTIFACTS / f"{name}-{size}.png"
+        page.screenshot(path=str(shot), full_page=name == "home", animations="disabled")
+        assert shot.stat().st_size > 1000
+    context.close()

@@ -1,0 +1,195 @@
+"""The files contributors and CI rely on: workflows, the paper template, pre-commit, CONTRIBUTING."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO, run
+
+from generator.schema import PAPER_FIELDS
+
+GITHUB = REPO / ".github"
+WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
+TEMPLATE = GITHUB / "paper-template.yaml"
+
+# What a contributor writes after each `field:` of the template (block lists and the folded
+# abstract continue on the next lines, as the template's comments ask).
+FILLED = {
+    "title": "'Sparse Task Vectors: Merging Fine-Tuned Models Without Interference'",
+    "authors": "\n  - Ada Lovelace\n  - van der Berg, Jan\n  - José Ñúñez-García",
+    "et_al": "true",
+    "year": "2024",
+    "venue": "NeurIPS 2024",
+    "entry_type": "inproceedings",
+    "arxiv": "'2401.01234'",
+    "doi": "10.5555/sparse.2024.1",
+    "url": "https://example.org/sparse-task-vectors",
+    "code": "https://example.org/sparse-task-vectors/code",
+    "section": "merging",
+    "tags": "\n  - model merging\n  - sparsity",
+    "added": "2026-11-25",
+    "abstract": ">-\n  Sparse task vectors keep the few weights that matter for each task: 100%\n"
+    "  of them, {braces} & all, and merge them # without interference.",
+}
+
+
+def workflow(path: Path) -> dict[str, Any]:
+    """Load a workflow; PyYAML reads the key `on` as true, so give it its name back."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def steps(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every step of every job of a workflow."""
+    return [step for job in data["jobs"].values() for step in job.get("steps", [])]
+
+
+def commands(data: dict[str, Any]) -> str:
+    """Return the shell commands of a workflow, one `run:` after another."""
+    return "\n".join(step["run"] for step in steps(data) if "run" in step)
+
+
+def template_fields() -> list[str]:
+    """Return the fields the paper template offers, in its order."""
+    return list(yaml.safe_load(TEMPLATE.read_text(encoding="utf-8")))
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Write each value after its `field:` line, keeping the template's comments."""
+    lines, filled = [], []
+    for line in template.splitlines():
+        name, colon, _ = line.partition(":")
+        if colon and name in values:
+            value = values[name]
+            line = f"{name}:{value}" if value.startswith("\n") else f"{name}: {value}"
+            filled.append(name)
+        lines.append(line)
+    assert sorted(filled) == sorted(values), "the template lacks a 'field:' line, or has one twice"
+    return "\n".join(lines) + "\n"
+
+
+def test_workflows_exist() -> None:
+    assert {path.name for path in WORKFLOWS} >= {"pull-request.yml", "deploy.yml", "tests.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_actionlint_accepts_workflow(path: Path) -> None:
+    # `.ci/run` calls the venv's python without activating it: look beside the interpreter too.
+    actionlint = shutil.which("actionlint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    assert actionlint, "actionlint is not installed: pip install -e '.[test]' installs it"
+    result = subprocess.run(
+        [actionlint, "-no-color", "-oneline", str(path.relative_to(REPO))],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
+def test_workflow_checks_and_builds(name: str) -> None:
+    run_lines = commands(workflow(GITHUB / "workflows" / name))
+    assert "survey check --format github" in run_lines
+    assert "survey build" in run_lines
+
+
+def test_pull_request_workflow() -> None:
+    data = workflow(GITHUB / "workflows" / "pull-request.yml")
+    assert set(data["on"]["pull_request"]["paths"]) >= {
+        "content/**", "generator/**", "site_templates/**", "mkdocs.yml", "pyproject.toml",
+    }
+    checkouts = [s for s in steps(data) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["fetch-depth"] == 0 for s in checkouts)
+    assert any(s.get("uses", "").startswith("actions/upload-artifact@") and s["with"]["path"].rstrip("/") == "site" for s in steps(data))
+    assert 'survey diff "origin/' in commands(data)
+    # The comment may fail (a fork's token is read-only); only that step may.
+    commenting = [name for name, job in data["jobs"].items() if job.get("permissions", {}).get("pull-requests") == "write"]
+    assert len(commenting) == 1
+    job_steps = data["jobs"][commenting[0]]["steps"]
+    tolerant = [s for s in job_steps if s.get("continue-on-error")]
+    assert [s.get("uses", "").split("@")[0] for s in tolerant] == ["actions/github-script"]
+    assert data["permissions"] == {"contents": "read"}
+
+
+def test_deploy_workflow() -> None:
+    data = workflow(GITHUB / "workflows" / "deploy.yml")
+    assert data["on"]["push"]["branches"] == ["main"] and "workflow_dispatch" in data["on"]
+    assert data["concurrency"]["group"]
+    used = {s["uses"].split("@")[0] for s in steps(data) if "uses" in s}
+    assert used >= {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"}
+    deploy = next(job for job in data["jobs"].values() if any("deploy-pages" in s.get("uses", "") for s in job["steps"]))
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+
+
+def test_tests_workflow_runs_ci_script() -> None:
+    assert "bash .ci/run" in commands(workflow(GITHUB / "workflows" / "tests.yml"))
+
+
+def test_github_yaml_files_parse() -> None:
+    for path in sorted(GITHUB.rglob("*.y*ml")):
+        assert yaml.safe_load(path.read_text(encoding="utf-8")) is not None, path
+
+
+def test_template_offers_every_field() -> None:
+    assert sorted(template_fields()) == sorted(PAPER_FIELDS)
+
+
+def test_filled_template_passes_check(survey: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    filled = fill(TEMPLATE.read_text(encoding="utf-8"), FILLED)
+    data = yaml.safe_load(filled)
+    assert all(data[name] not in (None, "") for name in PAPER_FIELDS), data
+    assert data["abstract"].endswith("each task: 100% of them, {braces} & all, and merge them # without interference.")
+    (survey / "content" / "papers" / "lovelace2024sparse.yaml").write_text(filled, encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "check", "--strict")
+    assert code == 0, err
+    assert "no errors" in out
+
+
+def test_unfilled_template_fails_check(survey: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(TEMPLATE, survey / "content" / "papers" / "lovelace2024sparse.yaml")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "lovelace2024sparse.yaml" in err and "required field 'title' is missing" in err
+
+
+def test_contributing_mentions_every_template_field() -> None:
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    missing = [name for name in template_fields() if f"`{name}`" not in text]
+    assert not missing, f"CONTRIBUTING.md does not explain: {', '.join(missing)}"
+    assert ".github/paper-template.yaml" in text
+
+
+def test_pull_request_template_has_checklist() -> None:
+    text = (GITHUB / "PULL_REQUEST_TEMPLATE.md").read_text(encoding="utf-8")
+    assert text.count("- [ ]") >= 5
+    assert "`survey check`" in text
+
+
+def test_pre_commit_config() -> None:
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: (repo["repo"], hook) for repo in config["repos"] for hook in repo["hooks"]}
+    assert hooks["ruff-check"][0] == "https://github.com/astral-sh/ruff-pre-commit"
+    assert {"check-yaml", "end-of-file-fixer"} <= set(hooks)
+    repo, check = next((repo, hook) for repo, hook in hooks.values() if hook.get("entry") == "survey check")
+    assert repo == "local"
+    assert check["language"] == "system" and check["pass_filenames"] is False
+    assert re.search(check["files"], "content/papers/zhang2025lori.yaml")
+    assert not re.search(check["files"], "generator/cli.py")
+
+
+def test_pre_commit_hooks_manifest() -> None:
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = manifest
+    assert hook["id"] == "survey-check" and hook["entry"] == "survey check"
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
