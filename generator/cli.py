@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .bibtex import read_bibtex
 from .build import InputError, SiteError, build_site, check, errors, generate
 from .content import paper_yaml
 from .importer import Candidate, plan_import
@@ -86,20 +87,37 @@ def _read_text(path: Path) -> str:
         raise ProjectError([Problem(str(path), 0, "", "file is not UTF-8")]) from None
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    """Add papers from a listing file; report duplicates instead of adding them."""
-    project = open_project(args.root)
-    source = Path(args.file)
+def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
     listed, problems = parse_listing(_read_text(source), str(source))
     rows: dict = {}
-    if args.metadata:
-        rows, found = parse_metadata(_read_text(Path(args.metadata)), args.metadata)
+    if metadata:
+        rows, found = parse_metadata(_read_text(Path(metadata)), metadata)
         problems += found
     candidates = []
     for paper in listed:
-        fields, found = merge(paper, rows.get(paper.n), args.metadata or "")
+        fields, found = merge(paper, rows.get(paper.n), metadata or "")
         problems += found
         candidates.append(Candidate(f"{source}:{paper.line}", fields, paper.line))
+    return candidates, problems
+
+
+def _bibtex_candidates(source: Path) -> tuple[list[Candidate], list[Problem]]:
+    entries, problems = read_bibtex(_read_text(source), str(source))
+    candidates = []
+    for entry in entries:
+        fields = {k: v for k, v in entry.items() if k != "key"}
+        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"])))
+    return candidates, problems
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Add papers from a listing or a .bib file; report duplicates instead of adding them."""
+    project = open_project(args.root)
+    source = Path(args.file)
+    if source.suffix.lower() == ".bib":
+        candidates, problems = _bibtex_candidates(source)
+    else:
+        candidates, problems = _listing_candidates(source, args.metadata)
     existing, _, load_problems = check(project)
     if errors(load_problems):
         raise InputError(errors(load_problems))
@@ -112,6 +130,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         path = folder / f"{key}.yaml"
         if not args.dry_run:
             write_atomic(path, paper_yaml(fields).encode("utf-8"))
+        _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}")
     verb = "would add" if args.dry_run else "added"
     _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(plan.problems)} refused" if plan.problems else ""))
     return EXIT_PROBLEMS if errors(problems + plan.problems) else EXIT_OK
@@ -171,8 +190,8 @@ def parser() -> argparse.ArgumentParser:
     checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.")
     checker.add_argument("--format", choices=("text", "github"), default="text", help="'github' prints GitHub Actions annotations")
     checker.add_argument("--strict", action="store_true", help="treat warnings (missing abstract or authors) as errors")
-    importer = add("import", cmd_import, "Add papers from a listing file (title line, abstract line); duplicates are reported, not added.")
-    importer.add_argument("file", help="the listing to import")
+    importer = add("import", cmd_import, "Add papers from a listing (title line, abstract line) or a .bib file; duplicates are reported, not added.")
+    importer.add_argument("file", help="the listing or .bib file to import")
     importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")

@@ -25,16 +25,7 @@ URL = re.compile(r"\S*https?://\S+|\S+\.(?:com|org|io|ai)\b\S*")
 
 # Words of academic prose that never name a theme.
 PROSE_STOP_WORDS = frozenset(
-    """abstract al approach approaches available based code demonstrate demonstrates
-    different et existing experiment experiments extensive furthermore github https
-    however improve improved improves including introduce introduces key large make
-    method methods new novel outperforms paper particular particularly performance
-    present previous propose proposed provide publicly recent recently release
-    released result results show shows significantly specifically state-of-the-art
-    studies study use used uses using various way well work works www achieve
-    achieves achieving address allows art available better called compared current
-    effective effectively efficient enables given high highly help important leads
-    level like lack achieved able across aim aims approach based benchmark""".split()
+    ["abstract", "al", "approach", "approaches", "available", "based", "code", "demonstrate", "demonstrates", "different", "et", "existing", "experiment", "experiments", "extensive", "furthermore", "github", "https", "however", "improve", "improved", "improves", "including", "introduce", "introduces", "key", "large", "make", "method", "methods", "new", "novel", "outperforms", "paper", "particular", "particularly", "performance", "present", "previous", "propose", "proposed", "provide", "publicly", "recent", "recently", "release", "released", "result", "results", "show", "shows", "significantly", "specifically", "state-of-the-art", "studies", "study", "use", "used", "uses", "using", "various", "way", "well", "work", "works", "www", "achieve", "achieves", "achieving", "address", "allows", "art", "available", "better", "called", "compared", "current", "effective", "effectively", "efficient", "enables", "given", "high", "highly", "help", "important", "leads", "level", "like", "lack", "achieved", "able", "across", "aim", "aims", "approach", "based", "benchmark"]
 )
 
 

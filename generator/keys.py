@@ -11,11 +11,10 @@ MAX_KEY_LENGTH = 64
 
 # Words that never make a key: a reader looks for "lori", not "a" or "towards".
 TITLE_SKIP_WORDS = frozenset(
-    """a an the on of for in to and with from by at as via into towards toward
-    is are be do does can we our you your how what why when which who not no""".split()
+    ["a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "from", "by", "at", "as", "via", "into", "towards", "toward", "is", "are", "be", "do", "does", "can", "we", "our", "you", "your", "how", "what", "why", "when", "which", "who", "not", "no"]
 )
-PARTICLES = frozenset("van von der den de del della di da du dos das la le ter ten zu y".split())
-SUFFIXES = frozenset("jr jr. sr sr. ii iii iv".split())
+PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le", "ter", "ten", "zu", "y"])
+SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
 
 
 def ascii_fold(text: str) -> str:

@@ -98,7 +98,9 @@ def parse_metadata(source: str, shown: str) -> tuple[dict[int, dict[str, Any]], 
 def merge(listed: ListedPaper, row: dict[str, Any] | None, shown: str) -> tuple[dict[str, Any], list[Problem]]:
     """Return a paper's fields: the listing's text plus the metadata's facts."""
     code, url = find_links(listed.abstract)
-    fields: dict[str, Any] = {"title": listed.title, "abstract": listed.abstract, "code": code, "url": url}
+    # A TeX non-breaking space glued to a link ("at~https://...") is a space to a reader.
+    abstract = re.sub(r"~(?=https?://)", " ", listed.abstract)
+    fields: dict[str, Any] = {"title": listed.title, "abstract": abstract, "code": code, "url": url}
     if row is None:
         return fields, []
     if title_words(str(row.get("title", ""))) != title_words(listed.title):

@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 
 from . import bibtex, csl
+from .keys import split_name
 from .models import Overrides, Paper, Survey
 from .render import render
 
@@ -25,6 +26,12 @@ def section_page(section_id: str) -> str:
 def paper_bib(key: str) -> str:
     """Return the docs path of one paper's BibTeX download."""
     return f"{BIB_DIR}/papers/{key}.bib"
+
+
+def display_name(name: str) -> str:
+    """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"."""
+    given, family, suffix = split_name(name)
+    return " ".join(part for part in (given, family) if part) + (f", {suffix}" if suffix else "")
 
 
 def _links(paper: Paper) -> list[dict[str, str]]:
@@ -49,7 +56,7 @@ def _papers_context(survey: Survey, overrides: Overrides) -> dict[str, dict[str,
         contexts[paper.key] = {
             "key": paper.key,
             "title": paper.title,
-            "authors": list(paper.authors),
+            "authors": [display_name(a) for a in paper.authors],
             "et_al": paper.et_al,
             "year": paper.year,
             "venue": paper.venue,

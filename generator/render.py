@@ -51,6 +51,12 @@ def packaged_folder(name: str = "") -> Path:
     return base / name if name else base
 
 
+def url_relative(target: str, page: str) -> str:
+    """Return a link for raw HTML, which MkDocs leaves alone: relative to the page's URL."""
+    base = posixpath.dirname(page) if posixpath.basename(page) == "index.md" else page[: -len(".md")]
+    return posixpath.relpath(target, base or ".")
+
+
 def template_loader(root: Path) -> jinja2.BaseLoader:
     """Prefer the survey's own `site_templates/`, fall back to the packaged ones."""
     folders = [root / "site_templates", packaged_folder()]
@@ -67,7 +73,7 @@ def environment(root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md, md_paragraphs=md_paragraphs, fence=fence, rel=relative)
+    env.filters.update(md=md, md_paragraphs=md_paragraphs, fence=fence, rel=relative, url_rel=url_relative)
     return env
 
 

@@ -475,7 +475,20 @@ def _paper_fields(record: dict) -> dict:
 # Properties
 
 HOSTILE_PIECES = st.sampled_from(
-    ["<script>", "</script>", "%", "{", "}", "\\", "\\input{", "@article{x,", " and ", ",", "~", "$"]
+    [
+        "<script>",
+        "</script>",
+        "%",
+        "{",
+        "}",
+        "\\",
+        "\\input{",
+        "@article{x,",
+        " and ",
+        ",",
+        "~",
+        "$",
+    ]
 )
 ANY_TEXT = st.lists(st.one_of(st.text(max_size=12), HOSTILE_PIECES), max_size=8).map("".join)
 
@@ -533,8 +546,34 @@ def test_names_survive_writing_and_reading(words, particle, comma):
     assert [split_author(a) for a in record["authors"]] == [_bibtex_view(expected)]
 
 
-@settings(max_examples=200, deadline=None)
-@given(text=st.text(max_size=300))
+BIB_PIECES = st.sampled_from(
+    [
+        "@misc{",
+        "@article{k,",
+        "@string{s = ",
+        "@preamble{",
+        "@comment{",
+        "title = ",
+        "author = {",
+        "year = 20x",
+        " and ",
+        "others",
+        "{",
+        "}",
+        ",",
+        '"',
+        "#",
+        "=",
+        "\n",
+        "\\",
+        '{\\"U}',
+    ]
+)
+BIB_LIKE = st.lists(st.one_of(BIB_PIECES, st.text(max_size=6)), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=BIB_LIKE)
 def test_reading_never_raises(text):
     records, problems = read_bibtex(text, "refs.bib")
     assert all(problem.line >= 1 for problem in problems)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run
 
 BROKEN = {
@@ -45,8 +44,8 @@ def test_each_problem_names_file_line_and_field(survey, capsys, case):
     add(survey, key, text)
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 1
-    lines = [l for l in err.splitlines() if f"content/papers/{key}.yaml" in l]
-    assert any(expected in l for l in lines), lines
+    lines = [line for line in err.splitlines() if f"content/papers/{key}.yaml" in line]
+    assert any(expected in line for line in lines), lines
     assert "Traceback" not in err
 
 
@@ -56,7 +55,7 @@ def test_all_problems_of_all_files_are_reported_together(survey, capsys):
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 1
     for key, _, expected in BROKEN.values():
-        assert any(f"content/papers/{key}.yaml" in l and expected in l for l in err.splitlines()), key
+        assert any(f"content/papers/{key}.yaml" in line and expected in line for line in err.splitlines()), key
     assert f"{len(BROKEN)} problem(s) in {len(BROKEN)} file(s)." in err
 
 

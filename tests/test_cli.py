@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import run
 
 COMMANDS = ("build", "generate", "check", "import", "serve")

@@ -59,7 +59,7 @@ def test_excluded_papers_leave_the_site_but_stay_in_content(survey, capsys):
 def test_without_overrides_sections_are_found_and_titled_from_keywords(survey, capsys):
     (survey / "content" / "overrides.yaml").unlink()
     for path in (survey / "content" / "papers").glob("*.yaml"):
-        path.write_text("".join(l for l in path.read_text().splitlines(keepends=True) if not l.startswith("section:")))
+        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True) if not line.startswith("section:")))
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     data = survey_json(survey)
     assert len(data["sections"]) >= 2

@@ -1,0 +1,51 @@
+"""`survey import refs.bib`: new papers become files, duplicates are named, LaTeX is decoded."""
+
+from __future__ import annotations
+
+import yaml
+from conftest import run
+
+REFS = r"""@inproceedings{Yadav2023Ties,
+  title = {{TIES}-Merging: Resolving Interference When Merging Models},
+  author = {Yadav, Prateek and Tam, Derek},
+  booktitle = {NeurIPS},
+  year = {2023},
+  eprint = {2306.01708},
+  archivePrefix = {arXiv}
+}
+
+@article{Garcia2024Uber,
+  title = {{\"U}ber die {LoRA} von Ca{\~n}ete},
+  author = {Garc{\'i}a, Jos{\'e} and van der Waals, Ludwig},
+  journal = {Journal of Odd Results},
+  year = {2024},
+  doi = {10.1234/odd.2024.1}
+}
+"""
+
+
+def test_import_bib_adds_the_new_paper_and_names_the_duplicate(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text(REFS, encoding="utf-8")
+    before = set((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--added", "2026-11-25")
+    assert code == 0, err
+    new = set((survey / "content" / "papers").iterdir()) - before
+    assert [p.name for p in new] == ["garcia2024uber.yaml"]
+    assert "entry 'Yadav2023Ties'): skipped, duplicate of content/papers/yadav2023ties.yaml (same arXiv id 2306.01708)" in out
+    paper = yaml.safe_load(new.pop().read_text(encoding="utf-8"))
+    assert paper["title"] == "Über die LoRA von Cañete"
+    assert paper["authors"] == ["José García", "Ludwig van der Waals"]
+    assert paper["venue"] == "Journal of Odd Results"
+    assert paper["doi"] == "10.1234/odd.2024.1"
+    assert run(capsys, "-C", str(survey), "check")[0] == 0
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    assert "garcia2024uber" in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+
+
+def test_import_bib_reports_broken_entries_with_their_line(survey, tmp_path, capsys):
+    refs = tmp_path / "broken.bib"
+    refs.write_text("@misc{notitle2024,\n  author = {A B},\n  year = {2024}\n}\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 1
+    assert "broken.bib:1: field 'title'" in err
