@@ -50,6 +50,9 @@ from generator.models import Paper, Problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 NO_YEAR = "n.d."
+# plainnat.bst makes the label of an author-less entry from its `key`, and BibTeX
+# stops a label at 500 characters ("you've exceeded 500, the entry-string-size").
+SORT_KEY_LENGTH = 120
 
 # Field order of every entry: the order readers expect, and a stable diff.
 FIELD_ORDER = (
@@ -373,10 +376,12 @@ def split_author(name: str) -> NameParts:
 
 
 def _braced_if(text: str, condition: bool) -> str:
+    """Return text in braces when the condition holds and there is text."""
     return f"{{{text}}}" if condition and text else text
 
 
 def _has_and(text: str) -> bool:
+    """Tell whether text has the word "and", which BibTeX takes for a name separator."""
     return any(word.lower() == "and" for word in text.split())
 
 
@@ -443,6 +448,22 @@ def arxiv_url(arxiv: str) -> str:
     return f"https://arxiv.org/abs/{clean_url(arxiv)}"
 
 
+def _short_latex(text: str, limit: int) -> str:
+    """Return the LaTeX of the leading words of text, cut at a word within limit characters."""
+    latex = ""
+    for word in clean_text(text).split(" "):
+        longer = f"{latex} {latex_text(word)}" if latex else latex_text(word)
+        if len(longer) > limit:
+            break
+        latex = longer
+    if not latex:  # a single long word: cut it between characters
+        for cluster in _clusters(clean_text(text)):
+            if len(latex + latex_char(cluster)) > limit:
+                break
+            latex += latex_char(cluster)
+    return latex
+
+
 def _written_type(paper: Paper, authors: list[NameParts], venue: str) -> str:
     """Return the entry type to write: @misc when plain.bst would warn about a gap."""
     kind = entry_type(paper)
@@ -467,7 +488,7 @@ def to_entry(paper: Paper, *, abstract: bool = False) -> Entry:
         values["author"] = " and ".join(names + (["others"] if paper.et_al else []))
     else:
         # plain.bst sorts by author, else by `key`, and warns when both are missing.
-        values["key"] = _label_safe(latex_text(title))
+        values["key"] = _label_safe(_short_latex(title, SORT_KEY_LENGTH))
     values["title"] = latex_title(title)
     if kind == "inproceedings":
         values["booktitle"] = latex_text(venue)

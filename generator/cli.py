@@ -1,24 +1,32 @@
-"""The `survey` command: build, generate, check, import, serve."""
+"""The `survey` command: build, generate, check, add, import, diff, release, serve."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import datetime
+import io
+import subprocess
 import sys
+import tarfile
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .arxiv import FetchError
+from .arxiv import fetch as fetch_arxiv
 from .bibtex import read_bibtex
-from .build import InputError, SiteError, build_site, check, errors, generate
+from .build import InputError, SiteError, analyse, build_site, check, errors, generate
 from .content import paper_yaml
+from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
 from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
 from .models import Problem
-from .project import ProjectError, open_project
+from .project import Project, ProjectError, open_project
+from .render import environment, render
 from .write import write_atomic
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
@@ -136,6 +144,101 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors(problems + plan.problems) else EXIT_OK
 
 
+def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
+    """Collect a new paper's fields from --bibtex, --fetch and the flags (flags win)."""
+    fields: dict = {}
+    key = None
+    if args.bibtex:
+        name = "<stdin>" if args.bibtex == "-" else args.bibtex
+        text = sys.stdin.read() if args.bibtex == "-" else _read_text(Path(args.bibtex))
+        entries, problems = read_bibtex(text, name)
+        if errors(problems):
+            raise InputError(errors(problems))
+        if len(entries) != 1:
+            raise InputError([Problem(name, 0, "", f"expected one BibTeX entry, found {len(entries)}: use `survey import` for several")])
+        key = str(entries[0]["key"])
+        fields = {k: v for k, v in entries[0].items() if k != "key"}
+    elif args.fetch:
+        if not args.arxiv:
+            raise InputError([Problem("survey add", 0, "arxiv", "--fetch needs --arxiv ID")])
+        try:
+            fields = fetch_arxiv(args.arxiv)
+        except FetchError as error:
+            raise InputError([Problem("survey add --fetch", 0, "arxiv", str(error))]) from None
+    given = {
+        "title": args.title, "authors": args.authors, "year": args.year, "abstract": args.abstract,
+        "arxiv": args.arxiv, "doi": args.doi, "venue": args.venue, "url": args.url, "code": args.code,
+        "section": args.section, "tags": args.tags,
+    }
+    fields.update({k: v for k, v in given.items() if v not in (None, [], "")})
+    return fields, key
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Write one new paper file with a generated key; refuse duplicates."""
+    project = open_project(args.root)
+    fields, key = _add_fields(args)
+    existing, overrides, problems = check(project)
+    if errors(problems):
+        raise InputError(errors(problems))
+    section = fields.get("section")
+    known = [spec.id for spec in overrides.sections]
+    if section and section not in known:
+        raise InputError([Problem("survey add", 0, "section", f"unknown section '{section}' (known sections: {', '.join(known) or 'none'})")])
+    plan = plan_import([Candidate("survey add", fields, 0, key)], existing, args.added)
+    for duplicate in plan.duplicates:
+        print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if plan.problems or not plan.new:
+        raise InputError(plan.problems)
+    key, fields = plan.new[0]
+    path = project.content / PAPERS_DIR / f"{key}.yaml"
+    write_atomic(path, paper_yaml(fields).encode("utf-8"))
+    _say(f"added {path.relative_to(project.root)} (citation key {key})")
+    papers, overrides, _ = check(project)
+    survey = analyse(papers, overrides)
+    placement = next((p for p in survey.placements if p.key == key), None)
+    if placement is not None:
+        title = next(s.title for s in survey.sections if s.id == placement.section)
+        how = "pinned by its section field" if placement.pinned else f"best fit, similarity {placement.similarity:.2f}"
+        _say(f"it will appear in section '{title}' ({placement.section}; {how})")
+    return EXIT_OK
+
+
+def _content_at(project: Project, revision: str, folder: Path) -> Project:
+    """Extract content/ as it was at a git revision into a folder."""
+    def git(*words: str) -> bytes:
+        result = subprocess.run(["git", "-C", str(project.root), *words], capture_output=True, check=False)
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip() or "git failed"
+            raise InputError([Problem("survey diff", 0, "", f"git: {message}")])
+        return result.stdout
+
+    # Run inside the survey folder, git archives paths relative to it.
+    archive = git("archive", "--format=tar", revision, "--", project.content.name)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return Project(folder, folder / "mkdocs.yml", folder / project.content.name, folder / "docs", folder / "site")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print, as Markdown, what the working tree changes in the survey against a git revision."""
+    project = open_project(args.root)
+    with tempfile.TemporaryDirectory() as temporary:
+        base = _content_at(project, args.base, Path(temporary))
+        before_papers, before_overrides, _ = check(base)
+        before = analyse(before_papers, before_overrides)
+    papers, overrides, problems = check(project)
+    after = analyse(papers, overrides)
+    changes = diff_surveys(before, after)
+    titles = {s.id: s.title for s in after.sections}
+    placed = {p.key: f"{titles[p.section]}" + ("" if p.pinned else f" (best fit, similarity {p.similarity:.2f})") for p in after.placements}
+    sys.stdout.write(render(environment(project.root), "diff.md.j2", {"base": args.base, "diff": changes, "placed": placed}))
+    if errors(problems):
+        _report(errors(problems))
+    return EXIT_OK
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Record every current key as published, so that it can never silently change."""
     project = open_project(args.root)
@@ -196,6 +299,23 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
     add("release", cmd_release, "Record every paper's key in content/published-keys.txt; check then fails if one disappears.")
+    adder = add("add", cmd_add, "Write one new paper file with a generated key; a duplicate is refused.")
+    adder.add_argument("--title")
+    adder.add_argument("--authors", action="append", metavar="NAME", help="an author, 'Given Family' or 'Family, Given'; repeat for each, in order")
+    adder.add_argument("--year", type=int)
+    adder.add_argument("--abstract")
+    adder.add_argument("--arxiv", metavar="ID", help="an arXiv id like 2504.07448")
+    adder.add_argument("--doi")
+    adder.add_argument("--venue")
+    adder.add_argument("--url")
+    adder.add_argument("--code")
+    adder.add_argument("--section", help="pin the paper to a section id from the overrides")
+    adder.add_argument("--tags", action="append", metavar="TAG")
+    adder.add_argument("--bibtex", metavar="FILE", help="take the fields from one BibTeX entry in FILE ('-' reads standard input)")
+    adder.add_argument("--fetch", action="store_true", help="with --arxiv: fill the fields from the arXiv API (needs the network)")
+    adder.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the paper joins the survey (default: today)")
+    differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.")
+    differ.add_argument("base", help="the git revision to compare with, e.g. origin/main")
     serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ regenerate it.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
     return main

@@ -143,6 +143,12 @@ def test_paper_without_authors_becomes_misc_with_a_sort_key():
     assert fields["howpublished"] == "ICLR 2023"
 
 
+def test_sort_key_of_a_long_title_is_cut_at_a_word():
+    fields = fields_of(paper(title="Über " * 60))
+    assert fields["key"] == " ".join([r"{\"U}ber"] * 13)
+    assert len(fields_of(paper(title="α" * 200))["key"]) <= 120
+
+
 def test_paper_without_year_says_no_date():
     entry = to_entry(paper(authors=["Ann Smith"], venue="ACL"))
     assert entry.entry_type == "inproceedings"

@@ -1,0 +1,296 @@
+"""Measure the generator and MkDocs on synthetic surveys of growing size.
+
+    python benchmarks/scale.py                          # 1,000 and 10,000 papers
+    python benchmarks/scale.py --sizes 1000,10000,100000 --mkdocs-max 10000
+    python benchmarks/scale.py --sizes 10000 --profile /tmp/generate-10k.prof
+
+For each size it makes a survey (benchmarks/synthetic.py) in a temporary folder and runs, each
+as its own process so that wall time, CPU time and peak memory (ru_maxrss from wait4) belong to
+one step:
+
+1. `survey generate` into an empty docs folder;
+2. the generator's stages in-process, timed one by one as `generator/build.py` calls them;
+3. `mkdocs build` (strict, as configured);
+4. `survey build` from scratch (no docs/, no site/): the figure the issue sets targets for;
+5. at the smallest size: `survey generate` again with nothing changed and after one paper's
+   abstract changed, both as a new process and in-process (as `survey serve` does).
+
+The machine is shared: CPU time (user + system) is printed beside wall time, and the load
+average before each size, so a noisy figure can be told from a slow one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from synthetic import make_survey  # noqa: E402
+
+STAGES = ("load", "overrides", "validate", "featurize", "sections", "keywords", "related", "render", "write", "write again")
+
+
+def _bin(name: str) -> str:
+    """Return a console script of this interpreter's environment."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def run(command: list[str], cwd: Path, log: Path) -> dict:
+    """Run one process; return its wall time, CPU time, peak memory and exit code."""
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        # wait4 gives this child's own rusage, where RUSAGE_CHILDREN would mix all children.
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise SystemExit(f"{' '.join(command)} failed with {process.returncode}:\n{tail}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,  # Linux reports KiB
+        "output": log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:],
+    }
+
+
+def stage_child(folder: Path, changed: bool) -> None:
+    """Time each stage of `generate` in this process and print one JSON line (run as a child)."""
+    from generator import build
+    from generator.features import featurize
+    from generator.keywords import paper_keywords
+    from generator.load import load_overrides, load_papers, load_published
+    from generator.pages import render_pages
+    from generator.project import open_project
+    from generator.related import related_papers
+    from generator.render import asset_files, environment
+    from generator.sections import assign_sections
+    from generator.validate import validate
+    from generator.write import write_docs
+
+    times: dict[str, float] = {}
+    peaks: dict[str, float] = {}
+
+    def timed(name, function, *args):
+        start = time.perf_counter()
+        value = function(*args)
+        times[name] = time.perf_counter() - start
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return value
+
+    imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    project = open_project(folder)
+    papers, _ = timed("load", load_papers, project.content, project.root)
+    overrides, _ = timed("overrides", load_overrides, project.content, project.root)
+    timed("validate", validate, papers, overrides, load_published(project.content, project.root))
+    included = [p for p in papers if p.key not in overrides.exclude]
+    features = timed("featurize", featurize, included, overrides.stop_words)
+    sections, placements = timed("sections", assign_sections, included, features, overrides)
+    keywords = timed("keywords", paper_keywords, features)
+    related = timed("related", related_papers, features)
+    survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements))
+
+    def render_all():
+        return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
+
+    files = timed("render", render_all)
+    scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=folder))
+    timed("write", write_docs, scratch, files)
+    timed("write again", write_docs, scratch, files)
+    shutil.rmtree(scratch)
+    result = {
+        "times": times,
+        "peaks": peaks,
+        "imports_mb": imports,
+        "features": list(features.matrix.shape),
+        "nnz": int(features.matrix.nnz),
+        "files": len(files),
+        "docs_bytes": sum(len(v.encode("utf-8") if isinstance(v, str) else v) for v in files.values()),
+    }
+    if changed:  # what `survey serve` does after one edit: generate again in a warm process
+        build.generate(project)
+        start = time.perf_counter()
+        build.generate(project)
+        result["warm_unchanged"] = time.perf_counter() - start
+        _edit_one(folder)
+        start = time.perf_counter()
+        report = build.generate(project).report
+        result["warm_changed"] = time.perf_counter() - start
+        result["warm_changed_written"] = len(report.written)
+    print(json.dumps(result))
+
+
+def _edit_one(folder: Path) -> Path:
+    """Change one paper's abstract, as a contributor's edit would."""
+    path = sorted((folder / "content" / "papers").glob("*.yaml"))[len(list((folder / "content" / "papers").glob("*.yaml"))) // 2]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.rstrip("\n") + " One more sentence of the abstract, edited at " + str(time.time_ns()) + ".\n", encoding="utf-8")
+    return path
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    """Return the bytes and the number of files under a folder."""
+    total = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            count += 1
+    return total, count
+
+
+def largest_pages(site: Path, count: int = 3) -> list[tuple[str, int]]:
+    pages = [(p.relative_to(site).as_posix(), p.stat().st_size) for p in site.rglob("*.html")]
+    return sorted(pages, key=lambda item: -item[1])[:count]
+
+
+def measure(n: int, seed: int, work: Path, mkdocs: bool, profile: str | None, one_change: bool) -> dict:
+    folder = work / f"survey-{n}"
+    start = time.perf_counter()
+    make_survey(folder, n, seed)
+    result: dict = {"papers": n, "make_seconds": time.perf_counter() - start, "load_before": os.getloadavg()[0]}
+    logs = work / f"logs-{n}"
+    logs.mkdir(exist_ok=True)
+    survey, mkdocs_bin = _bin("survey"), _bin("mkdocs")
+    print(f"[{n}] generate ...", file=sys.stderr, flush=True)
+    result["generate"] = run([survey, "generate"], folder, logs / "generate.log")
+    result["docs_bytes"], result["docs_files"] = folder_size(folder / "docs")
+    print(f"[{n}] stages ...", file=sys.stderr, flush=True)
+    command = [sys.executable]
+    if profile:
+        command += ["-m", "cProfile", "-o", profile]
+    command += [__file__, "--stage-child", str(folder)] + (["--changed"] if one_change else [])
+    stages = run(command, folder, logs / "stages.log")
+    result["stages_process"] = stages
+    result["stages"] = json.loads((logs / "stages.log").read_text(encoding="utf-8").strip().splitlines()[-1]) if not profile else json.loads(_last_json(logs / "stages.log"))
+    if mkdocs:
+        print(f"[{n}] mkdocs build ...", file=sys.stderr, flush=True)
+        shutil.rmtree(folder / "site", ignore_errors=True)
+        result["mkdocs"] = run([mkdocs_bin, "build", "-q"], folder, logs / "mkdocs.log")
+        site = folder / "site"
+        result["site_bytes"], result["site_files"] = folder_size(site)
+        result["search_index_bytes"] = (site / "search" / "search_index.json").stat().st_size
+        result["largest_pages"] = largest_pages(site)
+        print(f"[{n}] survey build from scratch ...", file=sys.stderr, flush=True)
+        shutil.rmtree(folder / "docs", ignore_errors=True)
+        shutil.rmtree(folder / "site", ignore_errors=True)
+        result["build"] = run([survey, "build"], folder, logs / "build.log")
+    if one_change:
+        print(f"[{n}] regenerate ...", file=sys.stderr, flush=True)
+        result["regenerate_unchanged"] = run([survey, "generate"], folder, logs / "regen0.log")
+        _edit_one(folder)
+        result["regenerate_one_change"] = run([survey, "generate"], folder, logs / "regen1.log")
+        result["import_only"] = run([sys.executable, "-c", "import generator.cli, generator.build, generator.features, generator.sections"], folder, logs / "import.log")
+    return result
+
+
+def _last_json(log: Path) -> str:
+    for line in reversed(log.read_text(encoding="utf-8").splitlines()):
+        if line.startswith("{"):
+            return line
+    raise SystemExit(f"no stage timings in {log}")
+
+
+def machine() -> str:
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "generator", "site_templates"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {int(memory) / 1024**2:.1f} GiB RAM, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; generator at {commit}{' + uncommitted changes' if dirty else ''}"
+    )
+
+
+def _mb(value: float) -> str:
+    return f"{value:,.0f} MB"
+
+
+def _s(step: dict) -> str:
+    return f"{step['wall']:.1f} s ({step['cpu']:.1f} cpu)"
+
+
+def report(results: list[dict]) -> str:
+    lines = ["| papers | " + " | ".join(f"{r['papers']:,}" for r in results) + " |", "| --- |" + " ---: |" * len(results)]
+
+    def row(label, value):
+        lines.append(f"| {label} | " + " | ".join(value(r) for r in results) + " |")
+
+    def optional(key, show):
+        return lambda r: show(r[key]) if key in r else "–"
+
+    row("load average before", lambda r: f"{r['load_before']:.1f}")
+    row("`survey generate`: wall (cpu)", lambda r: _s(r["generate"]))
+    row("`survey generate`: peak memory", lambda r: _mb(r["generate"]["peak_mb"]))
+    row("`mkdocs build`: wall (cpu)", optional("mkdocs", _s))
+    row("`mkdocs build`: peak memory", optional("mkdocs", lambda m: _mb(m["peak_mb"])))
+    row("`survey build` from scratch: wall (cpu)", optional("build", _s))
+    row("`survey build`: peak memory", optional("build", lambda m: _mb(m["peak_mb"])))
+    row("generate / mkdocs build (≤ 1)", lambda r: f"{r['generate']['wall'] / r['mkdocs']['wall']:.2f}" if "mkdocs" in r else "–")
+    row("docs folder: bytes (files)", lambda r: f"{r['docs_bytes'] / 1e6:,.1f} MB ({r['docs_files']:,})")
+    row("site: bytes (files)", lambda r: f"{r['site_bytes'] / 1e6:,.1f} MB ({r['site_files']:,})" if "site_bytes" in r else "–")
+    row("site bytes per paper", lambda r: f"{r['site_bytes'] / r['papers'] / 1e3:,.1f} kB" if "site_bytes" in r else "–")
+    row("search index", lambda r: f"{r['search_index_bytes'] / 1e6:,.1f} MB" if "search_index_bytes" in r else "–")
+    row("largest page", lambda r: f"{r['largest_pages'][0][1] / 1e6:,.1f} MB" if "largest_pages" in r else "–")
+    row("TF-IDF matrix (papers × terms, nnz)", lambda r: f"{r['stages']['features'][0]:,} × {r['stages']['features'][1]:,}, {r['stages']['nnz']:,}")
+    for stage in STAGES:
+        row(f"stage `{stage}`: s (peak MB after)", lambda r, s=stage: f"{r['stages']['times'][s]:.2f} ({r['stages']['peaks'][s]:,.0f})")
+    row("stages total", lambda r: f"{sum(v for k, v in r['stages']['times'].items() if k != 'write again'):.1f} s")
+    row("memory after imports", lambda r: _mb(r["stages"]["imports_mb"]))
+    row("regenerate, nothing changed (new process)", optional("regenerate_unchanged", lambda m: f"{m['wall']:.2f} s"))
+    row("regenerate, one paper changed (new process)", optional("regenerate_one_change", lambda m: f"{m['wall']:.2f} s"))
+    row("regenerate, one paper changed (warm, as serve)", lambda r: f"{r['stages']['warm_changed']:.2f} s" if "warm_changed" in r["stages"] else "–")
+    row("`import generator…` alone", optional("import_only", lambda m: f"{m['wall']:.2f} s"))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Measure survey generate and mkdocs build on synthetic surveys.")
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated numbers of papers (default: 1000,10000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mkdocs-max", type=int, default=10_000, help="run mkdocs build only up to this many papers (default: 10000)")
+    parser.add_argument("--work", type=Path, help="keep the surveys in this folder (default: a temporary folder, removed)")
+    parser.add_argument("--profile", help="write a cProfile of the stage run of the largest size to this file")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--stage-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--changed", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage_child:
+        stage_child(args.stage_child, args.changed)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = args.work or Path(tempfile.mkdtemp(prefix="survey-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    try:
+        for n in sizes:
+            profile = args.profile if args.profile and n == max(sizes) else None
+            results.append(measure(n, args.seed, work, n <= args.mkdocs_max, profile, one_change=n == min(sizes)))
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+            print(f"[{n}] done", file=sys.stderr, flush=True)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(machine())
+    print()
+    print(report(results))
+    for r in results:
+        if "largest_pages" in r:
+            print(f"\nlargest pages at {r['papers']:,}: " + ", ".join(f"{p} {b / 1e6:.1f} MB" for p, b in r["largest_pages"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""`survey add` and `survey diff`: one command writes one checked file; a diff a reviewer can read."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import TESTS, run
+from generator import arxiv
+
+NEW = ("--title", "A Benchmark of Evaluation Tasks for Language Models", "--authors", "Ada Lovelace",
+       "--authors", "Ludwig van der Waals", "--year", "2025", "--abstract",
+       "We collect a benchmark for the evaluation of language model capabilities on many tasks.",
+       "--added", "2026-11-25")
+
+
+def test_add_writes_a_file_that_passes_check_and_builds(survey, capsys):
+    code, out, err = run(capsys, "-C", str(survey), "add", *NEW)
+    assert code == 0, err
+    path = survey / "content" / "papers" / "lovelace2025benchmark.yaml"
+    assert "added content/papers/lovelace2025benchmark.yaml" in out
+    assert "it will appear in section 'Benchmarks'" in out
+    paper = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert paper["authors"] == ["Ada Lovelace", "Ludwig van der Waals"]
+    assert paper["added"].isoformat() == "2026-11-25"
+    assert run(capsys, "-C", str(survey), "check")[0] == 0
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    assert 'id="lovelace2025benchmark"' in (survey / "site" / "sections" / "benchmarks" / "index.html").read_text(encoding="utf-8")
+
+
+def test_add_refuses_a_paper_already_in_the_survey(survey, capsys):
+    code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Editing models with task arithmetic")
+    assert code == 1
+    assert "already in the survey as content/papers/ilharco2022editing.yaml (same title)" in err
+    code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Something else", "--arxiv", "2504.07448")
+    assert code == 1
+    assert "zhang2025lori.yaml (same arXiv id 2504.07448)" in err
+
+
+def test_add_refuses_an_unknown_section_and_bad_fields(survey, capsys):
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, _, err = run(capsys, "-C", str(survey), "add", *NEW, "--section", "nowhere")
+    assert code == 1
+    assert "unknown section 'nowhere'" in err
+    code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Bad link", "--url", "javascript:alert(1)")
+    assert code == 1
+    assert "field 'url': expected an http or https URL" in err
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+def test_add_from_a_pasted_bibtex_entry(survey, capsys, monkeypatch, tmp_path):
+    entry = tmp_path / "entry.bib"
+    entry.write_text("@article{Kaiser2017One,\n  title = {One Model to Learn Them All},\n  author = {Kaiser, {\\L}ukasz and Gomez, Aidan N.},\n  journal = {arXiv preprint arXiv:1706.05137},\n  year = {2017}\n}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "add", "--bibtex", str(entry), "--section", "benchmarks")
+    assert code == 0, err
+    paper = yaml.safe_load((survey / "content" / "papers" / "kaiser2017one.yaml").read_text(encoding="utf-8"))
+    assert paper["authors"][0] == "Łukasz Kaiser"
+    assert paper["section"] == "benchmarks"
+    assert "pinned by its section field" in out
+
+
+def test_add_fetch_fills_fields_from_a_recorded_arxiv_answer(survey, capsys, monkeypatch):
+    (survey / "content" / "papers" / "zhang2025lori.yaml").unlink()
+    recorded = (TESTS / "fixtures" / "arxiv" / "2504.07448.xml").read_bytes()
+    asked = []
+    monkeypatch.setattr(arxiv, "fetch_xml", lambda arxiv_id: asked.append(arxiv_id) or recorded)
+    code, out, err = run(capsys, "-C", str(survey), "add", "--arxiv", "2504.07448", "--fetch")
+    assert code == 0, err
+    assert asked == ["2504.07448"]
+    paper = yaml.safe_load((survey / "content" / "papers" / "zhang2025lori.yaml").read_text(encoding="utf-8"))
+    assert paper["title"] == "LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation"
+    assert paper["authors"] == ["Juzheng Zhang", "Jiacheng You", "Ashwinee Panda", "Tom Goldstein"]
+    assert paper["year"] == 2025
+    assert paper["abstract"].startswith("Low-Rank Adaptation (LoRA) has emerged")
+
+
+def test_add_fetch_without_network_says_so(survey, capsys, monkeypatch):
+    def offline(request, timeout):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(arxiv.urllib.request, "urlopen", offline)
+    code, _, err = run(capsys, "-C", str(survey), "add", "--arxiv", "2501.00001", "--fetch")
+    assert code == 1
+    assert "cannot reach the arXiv API" in err
+    assert "Traceback" not in err
+
+
+def test_arxiv_error_answer_is_a_clear_message():
+    with pytest.raises(arxiv.FetchError, match="no paper with the id 9999.99999"):
+        arxiv.parse_record(b'<feed xmlns="http://www.w3.org/2005/Atom"></feed>', "9999.99999")
+
+
+def git(folder: Path, *words: str) -> None:
+    subprocess.run(["git", "-C", str(folder), *words], check=True, capture_output=True)
+
+
+@pytest.fixture
+def repository(survey: Path) -> Path:
+    git(survey, "init", "-q", "-b", "main")
+    git(survey, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", ".")
+    git(survey, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    return survey
+
+
+def test_diff_reports_added_removed_edited_renamed_moved_and_retitled(repository, capsys):
+    papers = repository / "content" / "papers"
+    run(capsys, "-C", str(repository), "add", *NEW)
+    (papers / "gu2024olmes.yaml").rename(papers / "gu2024olmesx.yaml")
+    (papers / "chen2024megabench.yaml").unlink()
+    tam = papers / "tam2023merging.yaml"
+    tam.write_text(tam.read_text().replace("year: 2023", "year: 2024") + "section: adapters\n")
+    overrides = repository / "content" / "overrides.yaml"
+    overrides.write_text(overrides.read_text().replace("title: Model merging", "title: Merging models"))
+    code, out, _ = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0
+    assert "### Survey changes against `main`" in out
+    assert "**Added (1)**" in out and "`lovelace2025benchmark`" in out and "→ Benchmarks" in out
+    assert "**Removed (1)**" in out and "`chen2024megabench`" in out
+    assert "**Keys renamed (1)**" in out and "was gu2024olmes (same title)" in out
+    assert "`tam2023merging` Merging by Matching Models in Task Subspaces: year, section" in out
+    assert "**Moved to another section" in out and "Merging models → Low&#45;rank adapters" not in out
+    assert "retitled from “Model merging”" in out
+
+
+def test_diff_without_changes_says_so(repository, capsys):
+    code, out, _ = run(capsys, "-C", str(repository), "diff", "HEAD")
+    assert code == 0
+    assert "No paper or section changes." in out
+
+
+def test_diff_of_an_unknown_revision_is_a_clear_error(repository, capsys):
+    code, _, err = run(capsys, "-C", str(repository), "diff", "no-such-branch")
+    assert code == 1
+    assert "git:" in err
+    assert "Traceback" not in err
