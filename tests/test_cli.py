@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import run
 
 COMMANDS = ("build", "generate", "check", "import", "serve")
