@@ -89,6 +89,8 @@ def stage_child(folder: Path, changed: bool) -> None:
         value = function(*args)
         times[name] = time.perf_counter() - start
         peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # One line per stage, so a run stopped by a timeout still tells how far it got.
+        print(f"stage {name}: {times[name]:.2f} s, peak {peaks[name]:.0f} MB", file=sys.stderr, flush=True)
         return value
 
     imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -15,6 +15,9 @@ character it cannot typeset:
   back by `read_bibtex`. Records should carry a romanised name for such authors.
 - Every title word that holds a capital letter is wrapped in braces, so styles
   that lowercase titles keep ``LoRA``, ``BERT`` and proper nouns as written.
+- No entry lacks what plain.bst or plainnat.bst require: a paper without authors
+  or venue is written as @misc (with a `key` to sort by when it has no authors),
+  and a paper without a year gets ``year = {n.d.}``.
 """
 
 from __future__ import annotations
@@ -283,7 +286,7 @@ def latex_char(cluster: str) -> str:
     if compatible != cluster:
         # Ligatures, full-width and styled letters: "ﬁ" is "fi", "Ａ" is "A".
         latex = "".join(latex_char(part) for part in _clusters(compatible))
-        if "[U+" not in latex:
+        if "[U+" not in latex and " " not in latex:
             return latex
     return f"{{[U+{ord(cluster):04X}]}}"
 
@@ -344,7 +347,7 @@ def _split_particle(family: str) -> tuple[str, str]:
     """Split leading lowercase words ("van der") off a family name."""
     words = family.split()
     start = 0
-    while start < len(words) - 1 and _starts_lowercase(words[start]) and not _has_and(words[start]):
+    while start < len(words) - 1 and _starts_lowercase(words[start]) and words[start] != "and":
         start += 1
     return " ".join(words[:start]), " ".join(words[start:])
 
@@ -380,9 +383,13 @@ def _braced_if(text: str, condition: bool) -> str:
     return f"{{{text}}}" if condition and text else text
 
 
-def _has_and(text: str) -> bool:
-    """Tell whether text has the word "and", which BibTeX takes for a name separator."""
-    return any(word.lower() == "and" for word in text.split())
+def _name_part(text: str, *, whole: bool = False) -> str:
+    """Return a name part as LaTeX, braced where BibTeX would cut it in the wrong place."""
+    latex = latex_text(text)
+    # A comma or the word "and" (which an encoded "ａｎｄ" or "4," can also produce)
+    # would split the name or the author list.
+    cut = "," in latex or any(word.lower() == "and" for word in latex.split())
+    return _braced_if(latex, whole or cut)
 
 
 def _label_safe(latex: str) -> str:
@@ -392,23 +399,20 @@ def _label_safe(latex: str) -> str:
 
 def bibtex_name(parts: NameParts) -> str:
     """Return a name as BibTeX reads it back: "von Last, Jr, First"."""
-    # BibTeX would read a lowercase word inside the family name as "von", and
-    # the word "and" anywhere as a separator: braces keep such parts whole.
-    family = _braced_if(
-        latex_text(parts.family),
-        _has_and(parts.family)
-        or parts.family.lower() == "others"
-        or (" " in parts.family and any(map(_starts_lowercase, parts.family.split()))),
+    words = parts.family.split()
+    # BibTeX would read a lowercase word inside a family name as "von".
+    family = _name_part(
+        parts.family,
+        whole=parts.family.lower() == "others"
+        or (len(words) > 1 and any(map(_starts_lowercase, words))),
     )
-    given = _braced_if(latex_text(parts.given), _has_and(parts.given))
-    suffix = _braced_if(latex_text(parts.suffix), _has_and(parts.suffix))
-    particle = latex_text(parts.particle)
+    given = _name_part(parts.given)
+    suffix = _name_part(parts.suffix)
+    particle = _name_part(parts.particle)
     if not given:
         # "Last, Jr," is an error to BibTeX, and "Two Words" alone reads as First Last.
         whole = f"{family}, {suffix}" if suffix else family
-        family = _braced_if(
-            whole, bool(suffix) or (" " in parts.family and not family.startswith("{"))
-        )
+        family = _braced_if(whole, bool(suffix) or (len(words) > 1 and not family.startswith("{")))
         suffix = ""
     last = f"{particle} {family}" if particle else family
     return _label_safe(", ".join(part for part in (last, suffix, given) if part))

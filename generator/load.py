@@ -10,10 +10,14 @@ import yaml
 from .models import Overrides, Paper, Problem
 from .schema import Raw, overrides_from_raw, paper_from_raw
 
+# Limits that keep a hostile file from stalling a build: a paper file is a few kilobytes,
+# so these leave ample room while refusing YAML that is huge or nested absurdly deep.
 MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 20
 PAPERS_DIR = "papers"
 OVERRIDES_FILE = "overrides.yaml"
 PUBLISHED_FILE = "published-keys.txt"
+LINK_REFUSED = "is a symbolic link: content files must be regular files inside content/"
 
 
 class _Loader(yaml.SafeLoader):
@@ -35,27 +39,62 @@ def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
     return Problem(shown, mark.line + 1, "", where)
 
 
+def outside(path: Path, folder: Path) -> bool:
+    """Tell whether a path, once links are followed, lies outside a folder."""
+    resolved, base = path.resolve(), folder.resolve()
+    return resolved != base and base not in resolved.parents
+
+
+def _read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """Read at most one byte more than the limit from a regular file."""
+    if not path.is_file():
+        return None, [Problem(shown, 1, "", "is not a regular file")]
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return None, [Problem(shown, 1, "", f"cannot read file: {error.strerror}")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, "", f"file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB ({MAX_FILE_BYTES} bytes)")]
+    return data, []
+
+
+def _screen(source: str, shown: str) -> list[Problem]:
+    """Refuse aliases and deep nesting before building any node (billion laughs, stack depth)."""
+    depth = 0
+    for event in yaml.parse(source, Loader=_Loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            return [Problem(shown, line, "", "YAML aliases (*name) are not allowed in content files")]
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return [Problem(shown, line, "", f"YAML nested more than {MAX_DEPTH} levels deep")]
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return []
+
+
 def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML file; return its node tree, key lines and problems."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(shown, 0, "", f"cannot read file: {error.strerror}")]
-    if len(data) > MAX_FILE_BYTES:
-        return None, [Problem(shown, 1, "", f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES} bytes")]
+    data, problems = _read_bytes(path, shown)
+    if data is None:
+        return None, problems
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return None, [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
     try:
-        for event in yaml.parse(source, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1
-                return None, [Problem(shown, line, "", "YAML aliases (*name) are not allowed in content files")]
+        problems = _screen(source, shown)
+        if problems:
+            return None, problems
         node = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(shown, error)]
+    except yaml.reader.ReaderError as error:
+        line = source[: error.position].count("\n") + 1
+        return None, [Problem(shown, line, "", f"character {error.character!r} is not allowed in YAML; remove it")]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, "", f"YAML error: {error}")]
     return node, []
@@ -80,7 +119,11 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
             continue
         try:
             data[key] = loader.construct_object(value_node, deep=True)
-        except yaml.YAMLError as error:
+        except yaml.MarkedYAMLError as error:
+            problems.append(Problem(shown, key_line, key, f"cannot read value: {error.problem}"))
+            continue
+        except (yaml.YAMLError, ValueError, OverflowError) as error:
+            # A date such as 2024-13-45 or a number of thousands of digits fails while built.
             problems.append(Problem(shown, key_line, key, f"cannot read value: {error}"))
             continue
         lines[key] = key_line
@@ -102,14 +145,19 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     folder = content / PAPERS_DIR
     if not folder.is_dir():
         return [], [Problem(_shown(folder, root), 0, "", "folder of paper files is missing")]
+    if folder.is_symlink() or outside(folder, root):
+        return [], [Problem(_shown(folder, root), 0, "", LINK_REFUSED)]
     for path in sorted(folder.iterdir()):
         shown = _shown(path, root)
         if path.name.startswith("."):
             continue
+        if path.is_symlink():
+            problems.append(Problem(shown, 1, "", LINK_REFUSED))
+            continue
         if path.suffix == ".yml":
             problems.append(Problem(shown, 1, "", "paper files end in '.yaml', not '.yml'"))
             continue
-        if path.suffix != ".yaml" or not path.is_file() or path.is_symlink():
+        if path.suffix != ".yaml" or not path.is_file():
             problems.append(Problem(shown, 1, "", "only '<key>.yaml' paper files belong in this folder"))
             continue
         node, found = read_yaml(path, shown)
@@ -124,15 +172,18 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
         problems += found
         if paper is not None:
             papers.append(paper)
-    return papers, problems
+    # The released keys guard the papers, so their file's problems are reported with them.
+    return papers, problems + published_problems(content, root)
 
 
 def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]:
     """Read `content/overrides.yaml`; a survey without one gets the defaults."""
     path = content / OVERRIDES_FILE
     shown = _shown(path, root)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Overrides(path=shown), []
+    if path.is_symlink():
+        return Overrides(path=shown), [Problem(shown, 1, "", LINK_REFUSED)]
     node, problems = read_yaml(path, shown)
     if problems:
         return Overrides(path=shown), problems
@@ -166,15 +217,39 @@ def _shown(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _published_path(content: Path) -> Path | None:
+    path = content / PUBLISHED_FILE
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def published_problems(content: Path, root: Path) -> list[Problem]:
+    """Report a list of released keys that cannot be trusted: a link, too large, not UTF-8."""
+    path = content / PUBLISHED_FILE
+    shown = _shown(path, root)
+    if path.is_symlink():
+        return [Problem(shown, 1, "", LINK_REFUSED)]
+    if not path.exists():
+        return []
+    data, problems = _read_bytes(path, shown)
+    if data is None:
+        return problems
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
+    return []
+
+
 def load_published(content: Path, root: Path) -> tuple[str, list[tuple[int, str]]]:
     """Read the list of released citation keys, one a line, with their line numbers."""
-    path = content / PUBLISHED_FILE
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return _shown(path, root), []
+    path = _published_path(content)
+    shown = _shown(content / PUBLISHED_FILE, root)
+    if path is None or published_problems(content, root):
+        return shown, []
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
     keys = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
-    return _shown(path, root), [(n, k) for n, k in keys if k and not k.startswith("#")]
+    return shown, [(n, k) for n, k in keys if k and not k.startswith("#")]
 
 
 def published_text(keys: list[str]) -> str:

@@ -245,6 +245,9 @@ def test_duplicate_keys_are_refused():
         ("Karimi Mahabadi,", "{Karimi Mahabadi}"),
         ("Google and DeepMind,", "{Google and DeepMind}"),
         ("Bob (Robert) Jones", "Jones, Bob {(}Robert{)}"),
+        # Full-width letters and U+1F101 encode to "and" and "0,", which BibTeX would cut at.
+        ("Ａnn ａｎｄ Ｂob", "Bob, {Ann and}"),
+        ("\U0001f101 Smith", "Smith, {0,}"),
     ],
 )
 def test_names_are_written_family_first(name, written):
