@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .features import featurize
+from .figures import layout
 from .keywords import paper_keywords
 from .load import load_overrides, load_papers, load_published
 from .models import Overrides, Paper, Problem, Survey
@@ -59,7 +60,7 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
 
 
 def analyse(papers: Sequence[Paper], overrides: Overrides) -> Survey:
-    """Featurize, group into sections, and find keywords and related papers."""
+    """Featurize, group into sections, and find keywords, related papers and map positions."""
     included = [p for p in papers if p.key not in overrides.exclude]
     features = featurize(included, overrides.stop_words)
     sections, placements = assign_sections(included, features, overrides)
@@ -69,6 +70,7 @@ def analyse(papers: Sequence[Paper], overrides: Overrides) -> Survey:
         paper_keywords=paper_keywords(features),
         related=related_papers(features),
         placements=tuple(placements),
+        coordinates=layout(features, sections),
     )
 
 

@@ -37,10 +37,12 @@ def _say(text: str = "") -> None:
 
 
 def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
-    for problem in problems:
+    """Print problems, errors before warnings, as text or as GitHub Actions annotations."""
+    for problem in sorted(problems, key=lambda p: p.severity != "error"):
         if fmt == "github":
             level = "error" if problem.severity == "error" else "warning"
-            message = str(problem).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            text = f"field '{problem.field}': {problem.message}" if problem.field else problem.message
+            message = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             line = f",line={problem.line}" if problem.line else ""
             print(f"::{level} file={problem.path}{line},title=survey check::{message}", flush=True)
         else:

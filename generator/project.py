@@ -53,6 +53,26 @@ def _inside(root: Path, value: Any, name: str, default: str) -> Path:
     return path
 
 
+def _overlap(a: Path, b: Path) -> bool:
+    return a == b or a in b.parents or b in a.parents
+
+
+# Sources an output folder must never be, hold or sit in: a build replaces its output folders.
+PROTECTED = ("content", "site_templates", ".git", ".github")
+
+
+def _check_outputs(root: Path, docs: Path, site: Path) -> None:
+    problems = []
+    if _overlap(docs, site):
+        problems.append(Problem(CONFIG_FILE, 1, "site_dir", "docs_dir and site_dir must be separate folders, neither inside the other"))
+    for name, folder in (("docs_dir", docs), ("site_dir", site)):
+        for source in PROTECTED:
+            if _overlap(folder, (root / source).resolve()):
+                problems.append(Problem(CONFIG_FILE, 1, name, f"'{folder.relative_to(root).as_posix()}' overlaps '{source}/', which holds sources: use a folder of its own such as '{name[:-4]}'"))
+    if problems:
+        raise ProjectError(problems)
+
+
 def open_project(root: Path) -> Project:
     """Read mkdocs.yml in a survey folder and return where things live."""
     root = root.resolve()
@@ -61,11 +81,20 @@ def open_project(root: Path) -> Project:
         raise ProjectError([Problem(str(config_file), 0, "", "no mkdocs.yml here: run survey commands from the survey's folder (the one holding mkdocs.yml and content/)")])
     try:
         config = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=_ConfigLoader) or {}
+    except UnicodeDecodeError:
+        raise ProjectError([Problem(CONFIG_FILE, 1, "", "file is not UTF-8; save it as UTF-8")]) from None
     except yaml.MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else 1
-        raise ProjectError([Problem(CONFIG_FILE, line, "", f"YAML syntax error: {error.problem}")]) from None
+        mark = error.problem_mark
+        where = f"YAML syntax error at column {mark.column + 1}: " if mark else "YAML syntax error: "
+        raise ProjectError([Problem(CONFIG_FILE, mark.line + 1 if mark else 1, "", where + str(error.problem))]) from None
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
+        raise ProjectError([Problem(CONFIG_FILE, 1, "", f"cannot read it: {error}")]) from None
     if not isinstance(config, dict):
         raise ProjectError([Problem(CONFIG_FILE, 1, "", "expected a mapping of settings")])
+    content = root / "content"
+    if content.is_symlink() or (content.exists() and root not in content.resolve().parents):
+        raise ProjectError([Problem("content", 0, "", "is a symbolic link: content/ must be a folder inside the survey folder")])
     docs = _inside(root, config.get("docs_dir"), "docs_dir", "docs")
     site = _inside(root, config.get("site_dir"), "site_dir", "site")
-    return Project(root, config_file, root / "content", docs, site)
+    _check_outputs(root, docs, site)
+    return Project(root, config_file, content, docs, site)

@@ -14,7 +14,8 @@ from .keys import is_valid_key
 from .models import Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
-DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+# Braces, backslashes and quotes never occur in registered DOIs but would break BibTeX and links.
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/[^\s{}\\\"`]+$")
 SECTION_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 FIRST_YEAR = 1600
@@ -26,11 +27,16 @@ class Invalid(ValueError):
     """A field's value does not fit the schema; the message says what was expected."""
 
 
+# Joiners shape Arabic, Persian and Indic words and emoji; every other control or format
+# character (bidirectional overrides, zero-width spaces, lone surrogates) is dropped.
+KEPT_FORMAT_CHARACTERS = frozenset("\n\t\u200c\u200d")
+
+
 def clean_text(value: str, *, keep_newlines: bool = False) -> str:
     """Normalise Unicode, drop control characters and fold runs of white space."""
     value = unicodedata.normalize("NFC", value)
     value = "".join(
-        c if c in "\n\t" or unicodedata.category(c)[0] != "C" else " " for c in value
+        c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " for c in value
     )
     if keep_newlines:
         paragraphs = re.split(r"\n\s*\n", value.strip())
@@ -67,7 +73,7 @@ def text(limit: int = MAX_TITLE, *, paragraphs: bool = False) -> Callable[[Any],
 
 def year(value: Any) -> int:
     """Accept a plausible publication year."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise Invalid(f"expected a whole number, got {_describe(value)}")
@@ -77,13 +83,17 @@ def year(value: Any) -> int:
     return value
 
 
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(c)[0] == "C" for c in value)
+
+
 def pattern(regex: re.Pattern[str], expected: str) -> Callable[[Any], str]:
     """Accept a string matching a pattern."""
 
     def check(value: Any) -> str:
         if isinstance(value, float):
             value = str(value)
-        if not isinstance(value, str) or not regex.match(value.strip()):
+        if not isinstance(value, str) or _has_control(value.strip()) or not regex.fullmatch(value.strip()):
             raise Invalid(f"expected {expected}, got {_describe(value)}")
         return value.strip()
 
@@ -95,8 +105,9 @@ def web_url(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid(f"expected an http or https URL, got {_describe(value)}")
     value = value.strip()
-    if not re.match(r"^https?://[^\s/?#<>\"'`\\]+[^\s<>\"'`\\]*$", value, re.IGNORECASE):
-        raise Invalid(f"expected an http or https URL, got {_describe(value)}")
+    if _has_control(value) or not re.match(r"^https?://[^\s/?#<>\"'`\\{}]+[^\s<>\"'`\\{}]*$", value, re.IGNORECASE):
+        hint = " (write { and } as %7B and %7D)" if re.search(r"[{}]", value) else ""
+        raise Invalid(f"expected an http or https URL, got {_describe(value)}{hint}")
     return value
 
 

@@ -73,7 +73,7 @@ def test_github_format_prints_annotations(survey, capsys):
     add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
     code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
     assert code == 1
-    assert "::error file=content/papers/broken2024soon.yaml,line=2,title=survey check::" in out
+    assert "::error file=content/papers/broken2024soon.yaml,line=2,title=survey check::field 'year': expected a whole number, got 'soon'" in out
 
 
 def test_a_failed_build_leaves_the_last_good_site(survey, capsys):

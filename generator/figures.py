@@ -1,0 +1,210 @@
+"""The home page's pictures as numbers: a map of the papers and papers per year by section.
+
+Python places and measures; the SVG markup lives in `site_templates/_map.svg.j2` and
+`_years.svg.j2`. Colours are CSS classes (`survey-c0` ...), so light and dark mode pick them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.manifold import TSNE
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
+
+from .features import Features
+from .models import Section, Survey
+
+RANDOM_STATE = 0
+LSA_COMPONENTS = 50
+# How strongly a paper's closeness to each section pulls it towards that section's region.
+SECTION_WEIGHT = 2.0
+PERPLEXITY = 15.0
+ITERATIONS = 500
+# t-SNE costs O(n log n) per step; past this many papers the map falls back to PCA.
+TSNE_LIMIT = 3000
+PALETTE = 12  # colours defined in assets/survey.css as --survey-c0 ... --survey-c11
+DIGITS = 4
+
+MAP_WIDTH, MAP_HEIGHT, MAP_RADIUS = 720, 420, 6.5
+CHART_WIDTH, CHART_HEIGHT = 720, 260
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 40, 8, 10, 28
+MAX_YEAR_LABELS = 12
+
+
+def _joint_vectors(features: Features, sections: Sequence[Section]) -> np.ndarray:
+    """Return each paper's LSA vector joined with its cosine closeness to every section."""
+    rows, columns = features.matrix.shape
+    components = min(LSA_COMPONENTS, rows - 1, columns - 1)
+    if components >= 2:
+        svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
+        lsa = normalize(svd.fit_transform(features.matrix))
+    else:
+        lsa = normalize(features.matrix.toarray())
+    position = {key: row for row, key in enumerate(features.keys)}
+    closeness = []
+    for section in sections:
+        members = [position[k] for k in section.papers if k in position]
+        if members:
+            centre = normalize(lsa[members].mean(axis=0, keepdims=True))
+            closeness.append(lsa @ centre.T)
+    joined = np.hstack([lsa, SECTION_WEIGHT * np.hstack(closeness)]) if closeness else lsa
+    return normalize(joined)
+
+
+def _unit(points: np.ndarray) -> np.ndarray:
+    """Scale each axis into [0, 1]; a flat axis sits in the middle."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    return np.where(high - low > 0, (points - low) / span, 0.5)
+
+
+def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
+    """Place every paper on a plane, in [0, 1]²: t-SNE of its text and its closeness to the sections."""
+    keys = features.keys
+    count = len(keys)
+    if count < 4 or not features.terms:
+        # Too few papers to project: a circle, in key order.
+        angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
+        return {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
+    vectors = _joint_vectors(features, sections)
+    # One thread: Barnes-Hut sums in a fixed order, so two builds place papers identically.
+    with threadpool_limits(limits=1):
+        if count > TSNE_LIMIT:
+            points = PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
+        else:
+            tsne = TSNE(
+                n_components=2,
+                perplexity=min(PERPLEXITY, (count - 1) / 3),
+                init="pca",
+                learning_rate="auto",
+                max_iter=ITERATIONS,
+                random_state=RANDOM_STATE,
+                method="barnes_hut",
+                n_jobs=1,
+            )
+            points = tsne.fit_transform(vectors)
+    unit = _unit(np.asarray(points, dtype=float))
+    return {key: (round(float(x), DIGITS), round(float(y), DIGITS)) for key, (x, y) in zip(keys, unit, strict=True)}
+
+
+def colour(index: int) -> str:
+    """Return the CSS class of a section's colour."""
+    return f"survey-c{index % PALETTE}"
+
+
+def legend(survey: Survey, pages: dict[str, str]) -> list[dict[str, Any]]:
+    """Return the sections with their colours, for the figures' shared legend."""
+    return [
+        {"id": s.id, "title": s.title, "colour": colour(i), "count": len(s.papers), "page": pages[s.id]}
+        for i, s in enumerate(survey.sections)
+    ]
+
+
+def survey_map(survey: Survey, pages: dict[str, str]) -> dict[str, Any] | None:
+    """Return the map's points in SVG units, drawn section by section; None without coordinates."""
+    if not survey.coordinates:
+        return None
+    by_key = {p.key: p for p in survey.papers}
+    pad = MAP_RADIUS + 2
+    points = []
+    for index, section in enumerate(survey.sections):
+        for key in section.papers:
+            if key not in survey.coordinates:
+                continue
+            x, y = survey.coordinates[key]
+            paper = by_key[key]
+            points.append(
+                {
+                    "key": key,
+                    "title": paper.title,
+                    "year": paper.year,
+                    "section": section.title,
+                    "page": pages[section.id],
+                    "colour": colour(index),
+                    "x": round(pad + x * (MAP_WIDTH - 2 * pad), 1),
+                    "y": round(pad + (1 - y) * (MAP_HEIGHT - 2 * pad), 1),
+                }
+            )
+    return {"width": MAP_WIDTH, "height": MAP_HEIGHT, "radius": MAP_RADIUS, "points": points}
+
+
+def _tick_step(largest: int) -> int:
+    """Return a round step that gives at most five gridlines up to the largest bar."""
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if largest / step <= 5:
+            return step
+    return 10 ** len(str(largest))
+
+
+def year_chart(survey: Survey) -> dict[str, Any] | None:
+    """Return stacked bars of papers per year, one segment per section; None without years."""
+    year_of = {p.key: p.year for p in survey.papers}
+    years = sorted({y for y in year_of.values() if y})
+    if not years:
+        return None
+    span = list(range(years[0], years[-1] + 1))
+    counts = {year: [0] * len(survey.sections) for year in span}
+    for index, section in enumerate(survey.sections):
+        for key in section.papers:
+            if year_of.get(key):
+                counts[year_of[key]][index] += 1  # type: ignore[index]
+    largest = max(sum(c) for c in counts.values())
+    step = _tick_step(largest)
+    top = step * math.ceil(largest / step)
+    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    slot = plot_width / len(span)
+    bar = slot * 0.72
+    every = math.ceil(len(span) / MAX_YEAR_LABELS)
+    bottom = CHART_TOP + plot_height
+
+    def height(value: int) -> float:
+        return value * plot_height / top
+
+    bars = []
+    for position, year in enumerate(span):
+        x = CHART_LEFT + position * slot + (slot - bar) / 2
+        stacked = 0
+        segments = []
+        for index, section in enumerate(survey.sections):
+            value = counts[year][index]
+            if value:
+                segments.append(
+                    {
+                        "section": section.title,
+                        "colour": colour(index),
+                        "count": value,
+                        "y": round(bottom - height(stacked + value), 1),
+                        "height": round(height(value), 1),
+                    }
+                )
+                stacked += value
+        bars.append(
+            {
+                "year": year,
+                "total": stacked,
+                "x": round(x, 1),
+                "width": round(bar, 1),
+                "centre": round(x + bar / 2, 1),
+                "label": position % every == 0,
+                "segments": segments,
+            }
+        )
+    ticks = [{"value": v, "y": round(bottom - height(v), 1)} for v in range(0, top + 1, step)]
+    undated = sum(1 for y in year_of.values() if not y)
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - CHART_RIGHT,
+        "bottom": bottom,
+        "label_y": CHART_HEIGHT - 8,
+        "bars": bars,
+        "ticks": ticks,
+        "undated": undated,
+    }
