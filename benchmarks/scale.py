@@ -47,11 +47,25 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+# Set by --commit: children import the generator from a snapshot, not the working tree.
+CHILD_ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+
+
+def snapshot(ref: str, work: Path) -> Path:
+    """Export generator/ and site_templates/ at a commit, so edits in progress do not leak in."""
+    target = work / f"src-{ref}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref, "generator", "site_templates"], cwd=HERE.parent, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def run(command: list[str], cwd: Path, log: Path) -> dict:
     """Run one process; return its wall time, CPU time, peak memory and exit code."""
     with open(log, "wb") as out:
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV)
         # wait4 gives this child's own rusage, where RUSAGE_CHILDREN would mix all children.
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
@@ -205,11 +219,11 @@ def _last_json(log: Path) -> str:
     raise SystemExit(f"no stage timings in {log}")
 
 
-def machine() -> str:
+def machine(ref: str | None) -> str:
     memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "generator", "site_templates"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", ref or "HEAD"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
+    dirty = not ref and subprocess.run(["git", "status", "--porcelain", "generator", "site_templates"], cwd=HERE.parent, capture_output=True, text=True).stdout.strip()
     return (
         f"{os.cpu_count()} CPUs ({cpu}), {int(memory) / 1024**2:.1f} GiB RAM, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; generator at {commit}{' + uncommitted changes' if dirty else ''}"
@@ -266,6 +280,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the surveys in this folder (default: a temporary folder, removed)")
     parser.add_argument("--profile", help="write a cProfile of the stage run of the largest size to this file")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--commit", help="measure the generator as of this commit (e.g. HEAD) instead of the working tree")
     parser.add_argument("--stage-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--changed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -275,6 +290,9 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="survey-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.commit:
+        source = snapshot(args.commit, work)
+        CHILD_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
     results = []
     try:
         for n in sizes:
@@ -286,7 +304,7 @@ def main() -> None:
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    print(machine())
+    print(machine(args.commit))
     print()
     print(report(results))
     for r in results:

@@ -20,28 +20,30 @@ from .features import Features
 from .models import Section, Survey
 
 RANDOM_STATE = 0
-LSA_COMPONENTS = 50
+LSA_COMPONENTS = 30
 # How strongly a paper's closeness to each section pulls it towards that section's region.
 SECTION_WEIGHT = 2.0
 PERPLEXITY = 15.0
 ITERATIONS = 500
-# t-SNE costs O(n log n) per step; past this many papers the map falls back to PCA.
-TSNE_LIMIT = 3000
+# t-SNE needs a few dozen papers to mean anything, and costs O(n log n) per step: outside
+# these bounds the map is a PCA of the same vectors, which is also stable across machines.
+TSNE_RANGE = (30, 2000)
 PALETTE = 12  # colours defined in assets/survey.css as --survey-c0 ... --survey-c11
 DIGITS = 4
 
 MAP_WIDTH, MAP_HEIGHT, MAP_RADIUS = 720, 420, 6.5
+MAP_PADDING = 16  # room for a dot that grows under the pointer
 CHART_WIDTH, CHART_HEIGHT = 720, 260
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 40, 8, 10, 28
 MAX_YEAR_LABELS = 12
 
 
 def _joint_vectors(features: Features, sections: Sequence[Section]) -> np.ndarray:
-    """Return each paper's LSA vector joined with its cosine closeness to every section."""
+    """Return each paper's LSA vector joined with its TF-IDF cosine closeness to every section."""
     rows, columns = features.matrix.shape
     components = min(LSA_COMPONENTS, rows - 1, columns - 1)
     if components >= 2:
-        svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
+        svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
         lsa = normalize(svd.fit_transform(features.matrix))
     else:
         lsa = normalize(features.matrix.toarray())
@@ -50,8 +52,8 @@ def _joint_vectors(features: Features, sections: Sequence[Section]) -> np.ndarra
     for section in sections:
         members = [position[k] for k in section.papers if k in position]
         if members:
-            centre = normalize(lsa[members].mean(axis=0, keepdims=True))
-            closeness.append(lsa @ centre.T)
+            centre = normalize(np.asarray(features.matrix[members].mean(axis=0)))
+            closeness.append(np.asarray(features.matrix @ centre.T).reshape(-1, 1))
     joined = np.hstack([lsa, SECTION_WEIGHT * np.hstack(closeness)]) if closeness else lsa
     return normalize(joined)
 
@@ -64,22 +66,22 @@ def _unit(points: np.ndarray) -> np.ndarray:
 
 
 def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
-    """Place every paper on a plane, in [0, 1]²: t-SNE of its text and its closeness to the sections."""
+    """Place every paper on a plane, in [0, 1]²: t-SNE (or PCA) of its text and its closeness to the sections."""
     keys = features.keys
     count = len(keys)
     if count < 4 or not features.terms:
         # Too few papers to project: a circle, in key order.
         angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
         return {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
-    vectors = _joint_vectors(features, sections)
     # One thread: Barnes-Hut sums in a fixed order, so two builds place papers identically.
     with threadpool_limits(limits=1):
-        if count > TSNE_LIMIT:
+        vectors = _joint_vectors(features, sections)
+        if not TSNE_RANGE[0] <= count <= TSNE_RANGE[1]:
             points = PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
         else:
             tsne = TSNE(
                 n_components=2,
-                perplexity=min(PERPLEXITY, (count - 1) / 3),
+                perplexity=PERPLEXITY,
                 init="pca",
                 learning_rate="auto",
                 max_iter=ITERATIONS,
@@ -110,7 +112,7 @@ def survey_map(survey: Survey, pages: dict[str, str]) -> dict[str, Any] | None:
     if not survey.coordinates:
         return None
     by_key = {p.key: p for p in survey.papers}
-    pad = MAP_RADIUS + 2
+    pad = MAP_PADDING
     points = []
     for index, section in enumerate(survey.sections):
         for key in section.papers:

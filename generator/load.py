@@ -94,7 +94,8 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
         return None, [_syntax_problem(shown, error)]
     except yaml.reader.ReaderError as error:
         line = source[: error.position].count("\n") + 1
-        return None, [Problem(shown, line, "", f"character {error.character!r} is not allowed in YAML; remove it")]
+        character = error.character if isinstance(error.character, int) else ord(error.character)
+        return None, [Problem(shown, line, "", f"character U+{character:04X} is not allowed in YAML; remove it")]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, "", f"YAML error: {error}")]
     return node, []
@@ -114,19 +115,17 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.id)
         key_line = key_node.start_mark.line + 1
-        if key in data:
+        if key in lines:
             problems.append(Problem(shown, key_line, key, f"field '{key}' is given twice (first on line {lines[key]})"))
             continue
+        lines[key] = key_line
         try:
             data[key] = loader.construct_object(value_node, deep=True)
         except yaml.MarkedYAMLError as error:
             problems.append(Problem(shown, key_line, key, f"cannot read value: {error.problem}"))
-            continue
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             # A date such as 2024-13-45 or a number of thousands of digits fails while built.
-            problems.append(Problem(shown, key_line, key, f"cannot read value: {error}"))
-            continue
-        lines[key] = key_line
+            problems.append(Problem(shown, key_line, key, f"cannot read value: {str(error).split(';')[0]}"))
     return Raw(shown, data, lines, line), problems
 
 

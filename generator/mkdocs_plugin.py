@@ -12,14 +12,19 @@ from mkdocs.plugins import BasePlugin
 log = logging.getLogger("mkdocs.plugins.survey")
 
 
+# Index pages after the sections, when `survey generate` wrote them.
+INDEX_PAGES = (("All papers", "papers.md"), ("Authors", "authors.md"), ("Keywords", "keywords.md"))
+
+
 def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
-    """Return the navigation: home, the sections in the curator's order, all papers."""
+    """Return the navigation: home, the sections in the curator's order, then the indexes."""
     try:
         data = json.loads((docs / "survey.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     sections = [{str(s["title"]): f"sections/{s['id']}.md"} for s in data.get("sections", [])]
-    return [{"Home": "index.md"}, {"Sections": sections}, {"All papers": "papers.md"}]
+    indexes = [{title: page} for title, page in INDEX_PAGES if (docs / page).is_file()]
+    return [{"Home": "index.md"}, {"Sections": sections}, *indexes]
 
 
 def theme_overrides() -> Path:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import html
 import importlib.resources
+import json
 import posixpath
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 from markupsafe import Markup
+
+from .project import CONFIG_FILE, _ConfigLoader
 
 # Characters that mean something to Markdown, HTML or the enabled extensions anywhere
 # in a line become numeric entities, so untrusted text always reads as text.
@@ -51,10 +58,76 @@ def packaged_folder(name: str = "") -> Path:
     return base / name if name else base
 
 
-def url_relative(target: str, page: str) -> str:
-    """Return a link for raw HTML, which MkDocs leaves alone: relative to the page's URL."""
-    base = posixpath.dirname(page) if posixpath.basename(page) == "index.md" else page[: -len(".md")]
-    return posixpath.relpath(target, base or ".")
+def page_address(page: str, directory_urls: bool = True) -> str:
+    """Return the URL path MkDocs gives a Markdown page: `sections/a.md` -> `sections/a/`."""
+    stem = page[: -len(".md")]
+    if not directory_urls:
+        return f"{stem}.html"
+    if posixpath.basename(stem) == "index":
+        folder = posixpath.dirname(stem)
+        return f"{folder}/" if folder else ""
+    return f"{stem}/"
+
+
+def _folder_of(page: str, directory_urls: bool) -> str:
+    address = page_address(page, directory_urls)
+    return address.rstrip("/") if address.endswith("/") or not address else posixpath.dirname(address)
+
+
+def url_relative(target: str, page: str, directory_urls: bool = True) -> str:
+    """Return a link to a file for raw HTML, which MkDocs leaves alone: relative to the page's URL."""
+    return posixpath.relpath(target, _folder_of(page, directory_urls) or ".")
+
+
+def page_url(target: str, page: str, directory_urls: bool = True) -> str:
+    """Return a link to another page for raw HTML (and SVG): relative to the page's URL."""
+    address = page_address(target, directory_urls)
+    link = posixpath.relpath(address or ".", _folder_of(page, directory_urls) or ".")
+    return f"{link}/" if (address.endswith("/") or not address) and not link.endswith("/") else link
+
+
+def front_matter_text(value: Any) -> Markup:
+    """Return text as a YAML string for a page's front matter, HTML-escaped.
+
+    MkDocs' theme templates do not escape, and Material writes `page.meta.description`
+    straight into an attribute, so the value carries its own entities.
+    """
+    return Markup(json.dumps(html.escape(" ".join(str(value).split())), ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """What the pages need from mkdocs.yml: where the site and its repository live."""
+
+    site_name: str = ""
+    site_url: str | None = None
+    repo_url: str | None = None
+    edit_branch: str = "main"
+    directory_urls: bool = True
+
+
+def _web_url(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and re.match(r"https?://[^\s]+$", value.strip()) else None
+
+
+def read_settings(root: Path) -> SiteSettings:
+    """Read site_name, site_url, repo_url, use_directory_urls and extra.survey.edit_branch."""
+    try:
+        config = yaml.load((root / CONFIG_FILE).read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)
+    except (OSError, yaml.YAMLError):
+        return SiteSettings()
+    if not isinstance(config, dict):
+        return SiteSettings()
+    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
+    survey = extra.get("survey") if isinstance(extra.get("survey"), dict) else {}
+    branch = survey.get("edit_branch")
+    return SiteSettings(
+        site_name=str(config.get("site_name") or ""),
+        site_url=_web_url(config.get("site_url")),
+        repo_url=_web_url(config.get("repo_url")),
+        edit_branch=str(branch).strip() if isinstance(branch, str | int) and str(branch).strip() else "main",
+        directory_urls=config.get("use_directory_urls") is not False,
+    )
 
 
 def template_loader(root: Path) -> jinja2.BaseLoader:
@@ -63,8 +136,13 @@ def template_loader(root: Path) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()])
 
 
-def environment(root: Path) -> jinja2.Environment:
-    """Return the Jinja2 environment: autoescaping on, undefined names an error."""
+def environment(root: Path, settings: SiteSettings | None = None) -> jinja2.Environment:
+    """Return the Jinja2 environment: autoescaping on, undefined names an error.
+
+    The site's settings (read from the survey's mkdocs.yml unless given) are the global
+    `settings`; links between pages follow its `use_directory_urls`.
+    """
+    settings = settings if settings is not None else read_settings(root)
     env = jinja2.Environment(
         loader=template_loader(root),
         autoescape=True,
@@ -73,7 +151,17 @@ def environment(root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md, md_paragraphs=md_paragraphs, fence=fence, rel=relative, url_rel=url_relative)
+    urls = settings.directory_urls
+    env.filters.update(
+        md=md,
+        md_paragraphs=md_paragraphs,
+        fence=fence,
+        rel=relative,
+        url_rel=functools.partial(url_relative, directory_urls=urls),
+        page_url=functools.partial(page_url, directory_urls=urls),
+        front_matter=front_matter_text,
+    )
+    env.globals["settings"] = settings
     return env
 
 

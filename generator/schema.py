@@ -207,6 +207,12 @@ class Raw:
         """Return the line of a key, or of the mapping itself."""
         return self.lines.get(name, self.line)
 
+    def given(self, name: str) -> bool:
+        """Tell whether a key was written with a value (one that may still be wrong)."""
+        if name in self.data:
+            return self.data[name] is not None
+        return name in self.lines  # written, but its value could not be read
+
 
 def _unknown(path: str, line: int, name: str, known: list[str]) -> Problem:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -238,13 +244,14 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
         problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is not a valid citation key: use lowercase letters and digits, like 'zhang2025lori'"))
     values = _fields(raw, PAPER_FIELDS, problems)
     for name in REQUIRED_PAPER_FIELDS:
-        if name not in raw.data or raw.data[name] is None:
+        if not raw.given(name):
             problems.append(Problem(raw.path, raw.line, name, f"required field '{name}' is missing"))
     if "authors" not in values:
         problems.append(Problem(raw.path, raw.line, "authors", "no authors given", "warning"))
     if "abstract" not in values:
         problems.append(Problem(raw.path, raw.line, "abstract", "no abstract given", "warning"))
-    if any(p.severity == "error" for p in problems):
+    # A required value that could not even be read was reported by the loader.
+    if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
         return None, problems
     lines = tuple(sorted((str(k), v) for k, v in raw.lines.items()))
     return Paper(key=key, path=raw.path, lines=lines, **values), problems
@@ -282,7 +289,7 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
     for position, item in enumerate(sections):
         fields = _fields(item, SECTION_FIELDS, problems)
         for name in ("id", "title"):
-            if name not in item.data:
+            if not item.given(name):
                 problems.append(Problem(item.path, item.line, f"sections[{position + 1}].{name}", f"every section needs '{name}'"))
         if "id" not in fields or "title" not in fields:
             continue

@@ -1,0 +1,179 @@
+"""The author index (spelling variants merged) and the keyword index."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .keys import ascii_fold, split_name
+from .models import Paper, Survey
+
+Tokens = tuple[str, ...]
+# A paper keyword names an index entry once this many papers share it.
+KEYWORD_MIN_PAPERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One person of the author index, with every spelling the papers use."""
+
+    name: str
+    anchor: str
+    letter: str
+    variants: tuple[str, ...]
+    papers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """One keyword of the keyword index: the sections it characterises and its papers."""
+
+    word: str
+    anchor: str
+    sections: tuple[str, ...]
+    papers: tuple[str, ...]
+
+
+def display_name(name: str) -> str:
+    """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"."""
+    given, family, suffix = split_name(name)
+    return " ".join(part for part in (given, family) if part) + (f", {suffix}" if suffix else "")
+
+
+def name_tokens(name: str) -> Tokens:
+    """Return a name's words in reading order, folded to ASCII: "J.-B. Alayrac" -> (j, b, alayrac)."""
+    return tuple(t for t in (ascii_fold(w) for w in re.split(r"[\s.\-]+", display_name(name))) if t)
+
+
+def _fits(short: Tokens, full: Tokens) -> bool:
+    return len(short) == len(full) and all(a == b or (len(a) == 1 and b.startswith(a)) for a, b in zip(short, full, strict=True))
+
+
+def abbreviates(short: Tokens, full: Tokens) -> bool:
+    """Tell whether one spelling can be a shorter form of another: initials, a dropped middle initial."""
+    if short == full or not short or not full or short[-1] != full[-1]:
+        return False
+    if _fits(short, full):
+        return True
+    # "Colin Raffel" for "Colin A. Raffel": drop the longer form's middle initials.
+    trimmed = full[:1] + tuple(t for t in full[1:-1] if len(t) > 1) + full[-1:]
+    return trimmed != full and (trimmed == short or _fits(short, trimmed))
+
+
+def slug(text: str) -> str:
+    """Return lowercase ASCII words joined by hyphens."""
+    return "-".join(_fold_words(text).split()) or "x"
+
+
+def _fold_words(text: str) -> str:
+    return " ".join(ascii_fold(w) for w in re.split(r"[^\w]+", text) if ascii_fold(w))
+
+
+def _unique(anchor: str, taken: set[str]) -> str:
+    candidate, number = anchor, 2
+    while candidate in taken:
+        candidate, number = f"{anchor}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _merge_targets(spellings: Iterable[Tokens]) -> dict[Tokens, Tokens]:
+    """Map every spelling to the fullest spelling it unambiguously abbreviates (or to itself)."""
+    spellings = sorted(set(spellings))
+    # Only spellings with the same family name and first initial can be one person.
+    alike: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
+    for tokens in spellings:
+        alike[tokens[-1], tokens[0][0]].append(tokens)
+    target = {tokens: tokens for tokens in spellings}
+    for tokens in spellings:
+        longer = [other for other in alike[tokens[-1], tokens[0][0]] if abbreviates(tokens, other)]
+        # Keep only the fullest forms: "J. Smith" -> "John A. Smith", not also "John Smith".
+        fullest = [t for t in longer if not any(abbreviates(t, other) for other in longer)]
+        if len(fullest) == 1:
+            target[tokens] = fullest[0]
+    for tokens in spellings:  # follow chains to their end
+        end, seen = target[tokens], {tokens}
+        while target[end] != end and end not in seen:
+            seen.add(end)
+            end = target[end]
+        target[tokens] = end
+    return target
+
+
+def _best_spelling(names: Counter[str]) -> str:
+    """Prefer the fullest written form, then the most used, then one that keeps its accents."""
+    return min(names, key=lambda n: (-len(name_tokens(n)), -sum(map(len, name_tokens(n))), -names[n], -sum(not c.isascii() for c in n), n))
+
+
+def _family_first(name: str) -> str:
+    given, family, _ = split_name(name)
+    return f"{_fold_words(family)} {_fold_words(given)}"
+
+
+def author_index(papers: Sequence[Paper]) -> tuple[list[Author], dict[str, str]]:
+    """Return the authors A to Z, and the anchor of every written name."""
+    written = [(paper, name) for paper in papers for name in paper.authors if name_tokens(name)]
+    target = _merge_targets(name_tokens(name) for _, name in written)
+    groups: dict[Tokens, Counter[str]] = defaultdict(Counter)
+    keys: dict[Tokens, list[Paper]] = defaultdict(list)
+    for paper, name in written:
+        person = target[name_tokens(name)]
+        groups[person][name] += 1
+        if paper not in keys[person]:
+            keys[person].append(paper)
+    people = []
+    for person, names in groups.items():
+        best = _best_spelling(names)
+        # "Family, Given" says where the family name starts; prefer it for sorting.
+        sort_as = next((n for n in sorted(names) if "," in n), best)
+        people.append((_family_first(sort_as), person, best, names))
+    people.sort()
+    taken: set[str] = set()
+    authors, anchors = [], {}
+    for order, person, best, names in people:
+        anchor = _unique("author-" + "-".join(person), taken)
+        letter = order[:1].upper() if order[:1].isalpha() else "#"
+        shown = display_name(best)
+        variants = tuple(sorted({display_name(n) for n in names} - {shown}))
+        chosen = sorted(keys[person], key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
+        authors.append(Author(shown, anchor, letter, variants, tuple(p.key for p in chosen)))
+        for name in names:
+            anchors[name] = anchor
+    return authors, anchors
+
+
+def _mentions(paper: Paper, word: str) -> bool:
+    pattern = r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word))) + r"\b"
+    return re.search(pattern, f"{paper.title} {paper.abstract}", re.IGNORECASE) is not None
+
+
+def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[Keyword]:
+    """Return the section keywords and the paper keywords shared by several papers, A to Z.
+
+    A keyword lists the papers that carry it, and for a section keyword also that
+    section's papers that use the word.
+    """
+    by_key = {p.key: p for p in survey.papers}
+    carriers: dict[str, set[str]] = defaultdict(set)
+    for key, words in survey.paper_keywords.items():
+        for word in words:
+            carriers[word].add(key)
+    of_sections: dict[str, list[str]] = defaultdict(list)
+    for section in survey.sections:
+        for word in section.keywords:
+            of_sections[word].append(section.id)
+            carriers[word] |= {k for k in section.papers if _mentions(by_key[k], word)}
+    words = sorted((w for w in carriers if of_sections.get(w) or len(carriers[w]) >= min_papers), key=lambda w: (w.casefold(), w))
+    taken: set[str] = set()
+    index = []
+    for word in words:
+        chosen = sorted((by_key[k] for k in carriers[word] if k in by_key), key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
+        index.append(Keyword(word, _unique("kw-" + slug(word), taken), tuple(of_sections.get(word, ())), tuple(p.key for p in chosen)))
+    return index
+
+
+def anchors_of(keywords: Sequence[Keyword]) -> Mapping[str, str]:
+    """Return each indexed keyword's anchor."""
+    return {k.word: k.anchor for k in keywords}

@@ -1,0 +1,135 @@
+// Sort and filter the table of all papers. Without JavaScript the table is complete and
+// sorted by title; this only adds controls. No library, nothing loaded from elsewhere.
+(function () {
+  "use strict";
+
+  function text(cell) {
+    return (cell ? cell.textContent : "").trim();
+  }
+
+  function option(select, value, label) {
+    var item = document.createElement("option");
+    item.value = value;
+    item.textContent = label;
+    select.appendChild(item);
+  }
+
+  function choice(name, label, values, labels) {
+    var wrap = document.createElement("label");
+    wrap.className = "papers-controls__field";
+    var caption = document.createElement("span");
+    caption.textContent = label;
+    var select = document.createElement("select");
+    select.name = name;
+    option(select, "", "All");
+    values.forEach(function (value) {
+      option(select, value, labels[value] || value);
+    });
+    wrap.appendChild(caption);
+    wrap.appendChild(select);
+    return { wrap: wrap, input: select };
+  }
+
+  function distinct(rows, attribute, compare) {
+    var seen = {};
+    rows.forEach(function (row) {
+      var value = row.getAttribute(attribute);
+      if (value) seen[value] = true;
+    });
+    return Object.keys(seen).sort(compare);
+  }
+
+  function enhance(table) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var controls = table.closest(".papers-index").querySelector(".papers-controls");
+    // Sections keep the curator's order, in the menu and when sorting.
+    var sectionNames = {};
+    var sectionOrder = {};
+    rows.forEach(function (row) {
+      var id = row.getAttribute("data-section");
+      sectionNames[id] = text(row.cells[4]);
+      sectionOrder[id] = Number(row.getAttribute("data-section-order"));
+    });
+    var order = distinct(rows, "data-section", function (a, b) { return sectionOrder[a] - sectionOrder[b]; });
+
+    var search = document.createElement("input");
+    search.type = "search";
+    search.placeholder = "Filter by title, author or venue";
+    search.setAttribute("aria-label", "Filter papers by words");
+    search.className = "papers-controls__search";
+    var section = choice("section", "Section", order, sectionNames);
+    var year = choice("year", "Year", distinct(rows, "data-year", function (a, b) { return b - a; }), {});
+    var venue = choice("venue", "Venue", distinct(rows, "data-venue", function (a, b) {
+      return a.localeCompare(b, undefined, { sensitivity: "base" });
+    }), {});
+    var count = document.createElement("p");
+    count.className = "papers-controls__count";
+    count.setAttribute("aria-live", "polite");
+    [search, section.wrap, year.wrap, venue.wrap, count].forEach(function (node) {
+      controls.appendChild(node);
+    });
+    controls.hidden = false;
+
+    function filter() {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.forEach(function (row) {
+        var haystack = row.textContent.toLowerCase();
+        var visible = words.every(function (word) { return haystack.indexOf(word) >= 0; }) &&
+          (!section.input.value || row.getAttribute("data-section") === section.input.value) &&
+          (!year.input.value || row.getAttribute("data-year") === year.input.value) &&
+          (!venue.input.value || row.getAttribute("data-venue") === venue.input.value);
+        row.hidden = !visible;
+        if (visible) shown += 1;
+      });
+      count.textContent = shown === rows.length ? rows.length + " papers" : shown + " of " + rows.length + " papers";
+    }
+
+    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    function sort(column, button) {
+      var ascending = headers[column].getAttribute("aria-sort") !== "ascending";
+      var numeric = headers[column].getAttribute("data-sort") === "number";
+      headers.forEach(function (header) { header.removeAttribute("aria-sort"); });
+      headers[column].setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      var keyed = rows.map(function (row, index) {
+        var value = text(row.cells[column]);
+        if (column === 4) value = sectionOrder[row.getAttribute("data-section")];
+        else if (numeric) value = value === "" ? -Infinity : Number(value);
+        else value = value.toLowerCase();
+        return { row: row, value: value, index: index };
+      });
+      keyed.sort(function (a, b) {
+        var result = 0;
+        if (typeof a.value === "string") result = a.value.localeCompare(b.value);
+        else result = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+        return (ascending ? result : -result) || a.index - b.index;
+      });
+      keyed.forEach(function (item) { body.appendChild(item.row); });
+      button.focus();
+    }
+
+    headers.forEach(function (header, column) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "papers-sort";
+      button.textContent = header.textContent;
+      button.setAttribute("aria-label", "Sort by " + header.textContent);
+      button.addEventListener("click", function () { sort(column, button); });
+      header.textContent = "";
+      header.appendChild(button);
+    });
+    [search, section.input, year.input, venue.input].forEach(function (input) {
+      input.addEventListener("input", filter);
+      input.addEventListener("change", filter);
+    });
+    filter();
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("table[data-papers-table]"), enhance);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
