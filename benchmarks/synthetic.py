@@ -12,6 +12,7 @@ long Zipf-distributed tail, so the vocabulary keeps growing with the survey as a
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import json
 import random
@@ -192,6 +193,33 @@ def _title(rng: random.Random, vocabulary: _Vocabulary, topic: int) -> str:
     return " ".join(([opener] if opener else []) + words)
 
 
+class _Titles:
+    """Titles given so far, so that no two papers are duplicates in the validator's eyes."""
+
+    def __init__(self) -> None:
+        from generator.dedupe import TITLE_SIMILARITY, title_words
+
+        self.similarity, self.words = TITLE_SIMILARITY, title_words
+        self.seen: set[tuple[str, ...]] = set()
+        self.by_prefix: dict[tuple[str, ...], list[str]] = {}
+
+    def fresh(self, title: str) -> bool:
+        """Remember a title unless it repeats, or nearly repeats, an earlier one."""
+        words = self.words(title)
+        joined = " ".join(words)
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq1(joined)
+        for other in self.by_prefix.get(words[:2], []):
+            matcher.set_seq2(other)
+            if matcher.real_quick_ratio() >= self.similarity and matcher.quick_ratio() >= self.similarity and matcher.ratio() >= self.similarity:
+                return False
+        if words in self.seen:
+            return False
+        self.seen.add(words)
+        self.by_prefix.setdefault(words[:2], []).append(joined)
+        return True
+
+
 def _author(rng: random.Random) -> tuple[str, str]:
     """Return an author as written in the file, and the family name for the key."""
     given = rng.choice(GIVEN)
@@ -305,12 +333,15 @@ def make_survey(folder: Path, n_papers: int, seed: int = 0) -> Path:
     topic_weights = _zipf(N_TOPICS, 0.7)
     keys: set[str] = set()
     arxiv_ids: set[str] = set()
+    titles = _Titles()
     for _ in range(n_papers):
         topic = bisect(topic_weights, rng.random() * topic_weights[-1])
         second = rng.randrange(N_TOPICS) if rng.random() < 0.35 else None
         authors = [_author(rng) for _ in range(min(10, max(1, int(rng.expovariate(1 / 3.5)) + 1)))]
         year = rng.randint(FIRST_YEAR, LAST_YEAR)
         title = _title(rng, vocabulary, topic)
+        while not titles.fresh(title):  # rare: from about 100,000 papers on
+            title = _title(rng, vocabulary, topic)
         github = f"https://github.com/{_ascii(authors[0][1])}/{_ascii(title.split()[-1])}" if rng.random() < 0.2 else None
         fields = {
             "title": title,

@@ -87,6 +87,17 @@ def generate(project: Project) -> Generated:
     return Generated(survey, tuple(problems), report)
 
 
+class _Collector(logging.Handler):
+    """Keep the warnings and errors MkDocs logs during a build."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.levelname}: {record.getMessage()}")
+
+
 def build_date(papers: Sequence[Paper]) -> int:
     """Return the survey's date for reproducible builds: the day its newest paper was added."""
     days = [p.added for p in papers if p.added]
@@ -103,13 +114,19 @@ def build_site(project: Project, survey: Survey, *, strict: bool = True) -> None
     from mkdocs.exceptions import MkDocsException
 
     def fill(folder: Path) -> None:
-        logging.getLogger("mkdocs").setLevel(logging.WARNING)
+        # MkDocs logs the reason for a failure and raises a bare "Aborted"; keep the reason.
+        reasons = _Collector()
+        logger = logging.getLogger("mkdocs")
+        logger.setLevel(logging.WARNING)
+        logger.addHandler(reasons)
         try:
             config = load_config(config_file=str(project.config_file), site_dir=str(folder), strict=strict)
             mkdocs_build(config)
         except MkDocsException as error:
-            raise SiteError(str(error)) from None
+            raise SiteError("\n".join([*reasons.messages, str(error)])) from None
         except SystemExit as error:  # MkDocs' strict mode aborts this way
-            raise SiteError(f"MkDocs stopped: {error}") from None
+            raise SiteError("\n".join([*reasons.messages, f"MkDocs stopped: {error}"])) from None
+        finally:
+            logger.removeHandler(reasons)
 
     replace_folder(project.site, fill)

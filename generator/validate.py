@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 from .dedupe import Record, find_duplicates
@@ -17,7 +18,11 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
     """Return the problems that only show when all files are read together."""
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
-    for duplicate in find_duplicates(paper_record(p) for p in papers):
+    path, released = published
+    released_keys = {key for _, key in released}
+    # The copy is the newcomer: a published key is the original, then the earlier addition.
+    oldest_first = sorted(papers, key=lambda p: (p.key not in released_keys, p.added or datetime.date.max, p.key))
+    for duplicate in find_duplicates(paper_record(p) for p in oldest_first):
         paper = by_path[duplicate.new]
         field = "arxiv" if "arXiv" in duplicate.reason else "doi" if "DOI" in duplicate.reason else "title"
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
@@ -30,7 +35,6 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
     for key in overrides.exclude:
         if key not in keys:
             problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'"))
-    path, released = published
     for line, key in released:
         if key not in keys:
             problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))

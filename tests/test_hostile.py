@@ -172,8 +172,9 @@ def markup_problems(html: str) -> list[str]:
                 problems.append(f"style attribute on {where}")
             if name in URL_ATTRIBUTES and _scheme(value) not in (None, "http", "https"):
                 problems.append(f"{name} with scheme {_scheme(value)!r} on {where}")
-            fragment_only = name == "href" and re.fullmatch(r"[\w./-]*#[\w-]*", value)
-            if MARKER in value.lower() and (name in URL_ATTRIBUTES or name in ("style", "srcdoc")) and not fragment_only:
+            # Slugs of content words ("sections/xss/#xss-paper") are plain paths; anything else is not.
+            plain_path = name in URL_ATTRIBUTES and re.fullmatch(r"[\w./-]*(#[\w-]*)?", value)
+            if MARKER in value.lower() and (name in URL_ATTRIBUTES or name in ("style", "srcdoc")) and not plain_path:
                 problems.append(f"content in attribute {name} of {where}")
         if element.tag in FORBIDDEN_TAGS:
             problems.append(f"forbidden element {where}")
