@@ -3,6 +3,8 @@
     python benchmarks/scale.py                          # 1,000 and 10,000 papers
     python benchmarks/scale.py --sizes 1000,10000,100000 --mkdocs-max 10000
     python benchmarks/scale.py --sizes 10000 --profile /tmp/generate-10k.prof
+    python benchmarks/scale.py --sizes 100000 --mkdocs-max 0 --timeout 900   # stages as far as they get
+    python benchmarks/scale.py --commit HEAD     # the committed generator, not edits in progress
 
 For each size it makes a survey (benchmarks/synthetic.py) in a temporary folder and runs, each
 as its own process so that wall time, CPU time and peak memory (ru_maxrss from wait4) belong to
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -38,7 +41,7 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import make_survey  # noqa: E402
 
-STAGES = ("load", "overrides", "validate", "featurize", "sections", "keywords", "related", "render", "write", "write again")
+STAGES = ("load", "overrides", "validate", "featurize", "sections", "keywords", "related", "layout", "render", "write", "write again")
 
 
 def _bin(name: str) -> str:
@@ -49,6 +52,7 @@ def _bin(name: str) -> str:
 
 # Set by --commit: children import the generator from a snapshot, not the working tree.
 CHILD_ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+CONFIG = HERE.parent / "mkdocs.yml"
 
 
 def snapshot(ref: str, work: Path) -> Path:
@@ -56,9 +60,12 @@ def snapshot(ref: str, work: Path) -> Path:
     target = work / f"src-{ref}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref, "generator", "site_templates"], cwd=HERE.parent, check=True, capture_output=True).stdout
+    archive = subprocess.run(["git", "archive", ref, "generator", "site_templates", "mkdocs.yml"], cwd=HERE.parent, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return target
+
+
+TIMEOUT: float | None = None  # set by --timeout
 
 
 def run(command: list[str], cwd: Path, log: Path) -> dict:
@@ -66,10 +73,20 @@ def run(command: list[str], cwd: Path, log: Path) -> dict:
     with open(log, "wb") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV)
-        # wait4 gives this child's own rusage, where RUSAGE_CHILDREN would mix all children.
-        _, status, usage = os.wait4(process.pid, 0)
+        timed_out = False
+        while True:
+            # wait4 gives this child's own rusage, where RUSAGE_CHILDREN would mix all children.
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if TIMEOUT and time.perf_counter() - start > TIMEOUT and not timed_out:
+                process.kill()
+                timed_out = True
+            time.sleep(0.05)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
+    if timed_out:
+        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "timeout": True, "output": []}
     if process.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise SystemExit(f"{' '.join(command)} failed with {process.returncode}:\n{tail}")
@@ -96,15 +113,17 @@ def stage_child(folder: Path, changed: bool) -> None:
     from generator.write import write_docs
 
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     peaks: dict[str, float] = {}
 
     def timed(name, function, *args):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         value = function(*args)
         times[name] = time.perf_counter() - start
+        cpu[name] = time.process_time() - start_cpu
         peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # One line per stage, so a run stopped by a timeout still tells how far it got.
-        print(f"stage {name}: {times[name]:.2f} s, peak {peaks[name]:.0f} MB", file=sys.stderr, flush=True)
+        print(f"stage {name}: {times[name]:.2f} s ({cpu[name]:.2f} cpu), peak {peaks[name]:.0f} MB", file=sys.stderr, flush=True)
         return value
 
     imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -117,7 +136,10 @@ def stage_child(folder: Path, changed: bool) -> None:
     sections, placements = timed("sections", assign_sections, included, features, overrides)
     keywords = timed("keywords", paper_keywords, features)
     related = timed("related", related_papers, features)
-    survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements))
+    extra = {}
+    if hasattr(build, "layout"):  # the map's positions, where the generator draws one
+        extra["coordinates"] = timed("layout", build.layout, features, sections)
+    survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements), **extra)
 
     def render_all():
         return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
@@ -129,6 +151,7 @@ def stage_child(folder: Path, changed: bool) -> None:
     shutil.rmtree(scratch)
     result = {
         "times": times,
+        "cpu": cpu,
         "peaks": peaks,
         "imports_mb": imports,
         "features": list(features.matrix.shape),
@@ -175,22 +198,24 @@ def largest_pages(site: Path, count: int = 3) -> list[tuple[str, int]]:
 def measure(n: int, seed: int, work: Path, mkdocs: bool, profile: str | None, one_change: bool) -> dict:
     folder = work / f"survey-{n}"
     start = time.perf_counter()
-    make_survey(folder, n, seed)
+    make_survey(folder, n, seed, CONFIG)
     result: dict = {"papers": n, "make_seconds": time.perf_counter() - start, "load_before": os.getloadavg()[0]}
     logs = work / f"logs-{n}"
     logs.mkdir(exist_ok=True)
     survey, mkdocs_bin = _bin("survey"), _bin("mkdocs")
     print(f"[{n}] generate ...", file=sys.stderr, flush=True)
     result["generate"] = run([survey, "generate"], folder, logs / "generate.log")
-    result["docs_bytes"], result["docs_files"] = folder_size(folder / "docs")
+    if result["generate"].get("timeout"):
+        mkdocs = one_change = False  # nothing to build on
     print(f"[{n}] stages ...", file=sys.stderr, flush=True)
     command = [sys.executable]
     if profile:
         command += ["-m", "cProfile", "-o", profile]
     command += [__file__, "--stage-child", str(folder)] + (["--changed"] if one_change else [])
-    stages = run(command, folder, logs / "stages.log")
-    result["stages_process"] = stages
-    result["stages"] = json.loads((logs / "stages.log").read_text(encoding="utf-8").strip().splitlines()[-1]) if not profile else json.loads(_last_json(logs / "stages.log"))
+    result["stages_process"] = run(command, folder, logs / "stages.log")
+    result["stages"] = _stage_results(logs / "stages.log")
+    if not result["generate"].get("timeout"):
+        result["docs_bytes"], result["docs_files"] = folder_size(folder / "docs")
     if mkdocs:
         print(f"[{n}] mkdocs build ...", file=sys.stderr, flush=True)
         shutil.rmtree(folder / "site", ignore_errors=True)
@@ -212,11 +237,19 @@ def measure(n: int, seed: int, work: Path, mkdocs: bool, profile: str | None, on
     return result
 
 
-def _last_json(log: Path) -> str:
-    for line in reversed(log.read_text(encoding="utf-8").splitlines()):
+def _stage_results(log: Path) -> dict:
+    """Read the stage child's JSON line, or, when it was stopped, its per-stage lines."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in reversed(lines):
         if line.startswith("{"):
-            return line
-    raise SystemExit(f"no stage timings in {log}")
+            return json.loads(line)
+    found: dict = {"times": {}, "cpu": {}, "peaks": {}, "partial": True}
+    for line in lines:
+        match = re.match(r"stage (.+): ([\d.]+) s \(([\d.]+) cpu\), peak (\d+) MB", line)
+        if match:
+            name = match.group(1)
+            found["times"][name], found["cpu"][name], found["peaks"][name] = (float(match.group(i)) for i in (2, 3, 4))
+    return found
 
 
 def machine(ref: str | None) -> str:
@@ -234,8 +267,16 @@ def _mb(value: float) -> str:
     return f"{value:,.0f} MB"
 
 
+def _stage(stages: dict, name: str) -> str:
+    if name not in stages["times"]:
+        return "–"
+    cpu = f" ({stages['cpu'][name]:.1f})" if "cpu" in stages else ""
+    return f"{stages['times'][name]:.1f}{cpu}, {stages['peaks'][name]:,.0f} MB"
+
+
 def _s(step: dict) -> str:
-    return f"{step['wall']:.1f} s ({step['cpu']:.1f} cpu)"
+    stopped = " – stopped by --timeout" if step.get("timeout") else ""
+    return f"{step['wall']:.1f} s ({step['cpu']:.1f} cpu){stopped}"
 
 
 def report(results: list[dict]) -> str:
@@ -255,16 +296,17 @@ def report(results: list[dict]) -> str:
     row("`survey build` from scratch: wall (cpu)", optional("build", _s))
     row("`survey build`: peak memory", optional("build", lambda m: _mb(m["peak_mb"])))
     row("generate / mkdocs build (≤ 1)", lambda r: f"{r['generate']['wall'] / r['mkdocs']['wall']:.2f}" if "mkdocs" in r else "–")
-    row("docs folder: bytes (files)", lambda r: f"{r['docs_bytes'] / 1e6:,.1f} MB ({r['docs_files']:,})")
+    row("docs folder: bytes (files)", lambda r: f"{r['docs_bytes'] / 1e6:,.1f} MB ({r['docs_files']:,})" if "docs_bytes" in r else "–")
     row("site: bytes (files)", lambda r: f"{r['site_bytes'] / 1e6:,.1f} MB ({r['site_files']:,})" if "site_bytes" in r else "–")
     row("site bytes per paper", lambda r: f"{r['site_bytes'] / r['papers'] / 1e3:,.1f} kB" if "site_bytes" in r else "–")
     row("search index", lambda r: f"{r['search_index_bytes'] / 1e6:,.1f} MB" if "search_index_bytes" in r else "–")
     row("largest page", lambda r: f"{r['largest_pages'][0][1] / 1e6:,.1f} MB" if "largest_pages" in r else "–")
-    row("TF-IDF matrix (papers × terms, nnz)", lambda r: f"{r['stages']['features'][0]:,} × {r['stages']['features'][1]:,}, {r['stages']['nnz']:,}")
+    row("TF-IDF matrix (papers × terms, nnz)", lambda r: f"{r['stages']['features'][0]:,} × {r['stages']['features'][1]:,}, {r['stages']['nnz']:,}" if "features" in r["stages"] else "–")
     for stage in STAGES:
-        row(f"stage `{stage}`: s (peak MB after)", lambda r, s=stage: f"{r['stages']['times'][s]:.2f} ({r['stages']['peaks'][s]:,.0f})")
-    row("stages total", lambda r: f"{sum(v for k, v in r['stages']['times'].items() if k != 'write again'):.1f} s")
-    row("memory after imports", lambda r: _mb(r["stages"]["imports_mb"]))
+        if any(stage in r["stages"]["times"] for r in results):
+            row(f"stage `{stage}`: wall s (cpu s), peak MB after", lambda r, s=stage: _stage(r["stages"], s))
+    row("stages total", lambda r: f"{sum(v for k, v in r['stages']['times'].items() if k != 'write again'):.1f} s" + (" (stopped by --timeout)" if r["stages"].get("partial") else ""))
+    row("memory after imports", lambda r: _mb(r["stages"]["imports_mb"]) if "imports_mb" in r["stages"] else "–")
     row("regenerate, nothing changed (new process)", optional("regenerate_unchanged", lambda m: f"{m['wall']:.2f} s"))
     row("regenerate, one paper changed (new process)", optional("regenerate_one_change", lambda m: f"{m['wall']:.2f} s"))
     row("regenerate, one paper changed (warm, as serve)", lambda r: f"{r['stages']['warm_changed']:.2f} s" if "warm_changed" in r["stages"] else "–")
@@ -280,6 +322,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the surveys in this folder (default: a temporary folder, removed)")
     parser.add_argument("--profile", help="write a cProfile of the stage run of the largest size to this file")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--timeout", type=float, help="stop any one step after this many seconds and report how far it got")
     parser.add_argument("--commit", help="measure the generator as of this commit (e.g. HEAD) instead of the working tree")
     parser.add_argument("--stage-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--changed", action="store_true", help=argparse.SUPPRESS)
@@ -290,8 +333,12 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.work or Path(tempfile.mkdtemp(prefix="survey-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    global TIMEOUT
+    TIMEOUT = args.timeout
     if args.commit:
+        global CONFIG
         source = snapshot(args.commit, work)
+        CONFIG = source / "mkdocs.yml"
         CHILD_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
     results = []
     try:

@@ -29,55 +29,18 @@ N_SECTIONS = 12
 PIN_SHARE = 0.15
 FIRST_YEAR, LAST_YEAR = 2010, 2026
 
-ONSETS = "b c d f g h k l m n p r s t v z br cr dr fl gr pl pr sk sl sp st str tr ch sh th".split()
-VOWELS = "a e i o u ai ea io ou y".split()
+ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "cr", "dr", "fl", "gr", "pl", "pr", "sk", "sl", "sp", "st", "str", "tr", "ch", "sh", "th"]
+VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"]
 CODAS = ["", "", "", "n", "r", "s", "l", "m", "t", "x", "nd", "rt", "st", "ng"]
 
-FUNCTION_WORDS = (
-    "the of and to a in for is that on with we as by this are be from an which our it can at "
-    "these both their while than into its such more over not also between through each when "
-    "how but only most under two three many other all where has have been was were"
-).split()
-PROSE_WORDS = (
-    "model models learning task tasks data training method approach results performance "
-    "propose show framework existing experiments evaluate benchmark datasets accuracy baseline "
-    "baselines novel state-of-the-art analysis problem setting demonstrate proposed language neural "
-    "network networks representation representations large-scale efficient effective robust "
-    "generalization improvement improve significant empirical theoretical study studies approach "
-    "approaches across multiple different various new challenging standard simple strong "
-    "outperforms achieve achieves extensive evaluation prior work recent address challenge "
-    "challenges introduce present leverage leveraging enables key insight objective optimization "
-    "loss function parameters architecture scale scaling inference pretrained fine-tuning "
-    "downstream supervised unsupervised self-supervised transfer domain domains samples "
-    "examples distribution features feature information structure structured knowledge "
-    "learned learn learns trained train test testing metric metrics quality human humans "
-    "released open-source code available publicly findings suggest observe observed understanding"
-).split()
+FUNCTION_WORDS = ["the", "of", "and", "to", "a", "in", "for", "is", "that", "on", "with", "we", "as", "by", "this", "are", "be", "from", "an", "which", "our", "it", "can", "at", "these", "both", "their", "while", "than", "into", "its", "such", "more", "over", "not", "also", "between", "through", "each", "when", "how", "but", "only", "most", "under", "two", "three", "many", "other", "all", "where", "has", "have", "been", "was", "were"]
+PROSE_WORDS = ["model", "models", "learning", "task", "tasks", "data", "training", "method", "approach", "results", "performance", "propose", "show", "framework", "existing", "experiments", "evaluate", "benchmark", "datasets", "accuracy", "baseline", "baselines", "novel", "state-of-the-art", "analysis", "problem", "setting", "demonstrate", "proposed", "language", "neural", "network", "networks", "representation", "representations", "large-scale", "efficient", "effective", "robust", "generalization", "improvement", "improve", "significant", "empirical", "theoretical", "study", "studies", "approach", "approaches", "across", "multiple", "different", "various", "new", "challenging", "standard", "simple", "strong", "outperforms", "achieve", "achieves", "extensive", "evaluation", "prior", "work", "recent", "address", "challenge", "challenges", "introduce", "present", "leverage", "leveraging", "enables", "key", "insight", "objective", "optimization", "loss", "function", "parameters", "architecture", "scale", "scaling", "inference", "pretrained", "fine-tuning", "downstream", "supervised", "unsupervised", "self-supervised", "transfer", "domain", "domains", "samples", "examples", "distribution", "features", "feature", "information", "structure", "structured", "knowledge", "learned", "learn", "learns", "trained", "train", "test", "testing", "metric", "metrics", "quality", "human", "humans", "released", "open-source", "code", "available", "publicly", "findings", "suggest", "observe", "observed", "understanding"]
 TITLE_OPENERS = [  # (phrase, share of titles): stock openings real titles share
     ("On the", 0.015), ("Towards", 0.015), ("A Survey of", 0.005), ("Learning to", 0.01),
     ("Improving", 0.012), ("Rethinking", 0.004), ("Understanding", 0.006), ("When Does", 0.002),
 ]
-GIVEN = (
-    "Wei Li Jun Yi Hao Xin Min Jie Lei Yang Anna Maria Laura Sofia Elena Julia Sarah Emma Olivia "
-    "James John Robert Michael David Daniel Thomas Mark Paul Peter Andrew Kevin Brian Jason Ryan "
-    "Aditya Rahul Priya Ananya Arjun Vikram Sanjay Deepak Kavya Rohan Hiroshi Yuki Takeshi Kenji "
-    "Haruka Sakura Min-jun Ji-woo Seo-yeon Hyun Ali Omar Fatima Layla Yusuf Amir Leila Mehmet Ayse "
-    "Lukas Jonas Felix Leon Hannah Lena Mia Pierre Louis Camille Chloé Étienne Zoë Joaquín José "
-    "Lucía Martín Ana Pedro João Matteo Giulia Luca Francesca Lars Ingrid Sven Astrid Nikolai "
-    "Olga Dmitri Irina Sergei Katarzyna Piotr Tomasz Agnieszka Chidi Ngozi Kwame Amara Tendai"
-).split()
-FAMILY = (
-    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Zheng Liang "
-    "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore Martin "
-    "Jackson White Harris Clark Lewis Walker Hall Young King Wright Scott Green Baker Adams Nelson "
-    "Kumar Singh Sharma Gupta Patel Reddy Rao Iyer Nair Das Tanaka Suzuki Takahashi Watanabe Ito "
-    "Yamamoto Nakamura Kim Lee Park Choi Jung Kang Cho Yoon Müller Schmidt Schneider Fischer Weber "
-    "Meyer Wagner Becker Schulz Hoffmann Dubois Durand Lefèvre Moreau Laurent García Martínez López "
-    "González Rodríguez Fernández Pérez Sánchez Silva Santos Oliveira Costa Rossi Russo Ferrari "
-    "Esposito Bianchi Romano Novak Kowalski Nowak Wiśniewski Ivanov Petrov Smirnov Andersson "
-    "Johansson Nielsen Hansen Jensen Okafor Mensah Adeyemi Nkosi Yılmaz Kaya Demir Şahin Haddad "
-    "Nasser Khalil Hosseini Ahmadi Karimi"
-).split()
+GIVEN = ["Wei", "Li", "Jun", "Yi", "Hao", "Xin", "Min", "Jie", "Lei", "Yang", "Anna", "Maria", "Laura", "Sofia", "Elena", "Julia", "Sarah", "Emma", "Olivia", "James", "John", "Robert", "Michael", "David", "Daniel", "Thomas", "Mark", "Paul", "Peter", "Andrew", "Kevin", "Brian", "Jason", "Ryan", "Aditya", "Rahul", "Priya", "Ananya", "Arjun", "Vikram", "Sanjay", "Deepak", "Kavya", "Rohan", "Hiroshi", "Yuki", "Takeshi", "Kenji", "Haruka", "Sakura", "Min-jun", "Ji-woo", "Seo-yeon", "Hyun", "Ali", "Omar", "Fatima", "Layla", "Yusuf", "Amir", "Leila", "Mehmet", "Ayse", "Lukas", "Jonas", "Felix", "Leon", "Hannah", "Lena", "Mia", "Pierre", "Louis", "Camille", "Chloé", "Étienne", "Zoë", "Joaquín", "José", "Lucía", "Martín", "Ana", "Pedro", "João", "Matteo", "Giulia", "Luca", "Francesca", "Lars", "Ingrid", "Sven", "Astrid", "Nikolai", "Olga", "Dmitri", "Irina", "Sergei", "Katarzyna", "Piotr", "Tomasz", "Agnieszka", "Chidi", "Ngozi", "Kwame", "Amara", "Tendai"]
+FAMILY = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Luo", "Gao", "Zheng", "Liang", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin", "Jackson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall", "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Kumar", "Singh", "Sharma", "Gupta", "Patel", "Reddy", "Rao", "Iyer", "Nair", "Das", "Tanaka", "Suzuki", "Takahashi", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Dubois", "Durand", "Lefèvre", "Moreau", "Laurent", "García", "Martínez", "López", "González", "Rodríguez", "Fernández", "Pérez", "Sánchez", "Silva", "Santos", "Oliveira", "Costa", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Novak", "Kowalski", "Nowak", "Wiśniewski", "Ivanov", "Petrov", "Smirnov", "Andersson", "Johansson", "Nielsen", "Hansen", "Jensen", "Okafor", "Mensah", "Adeyemi", "Nkosi", "Yılmaz", "Kaya", "Demir", "Şahin", "Haddad", "Nasser", "Khalil", "Hosseini", "Ahmadi", "Karimi"]
 PARTICLE_FAMILIES = ["van der Berg", "de Vries", "van den Oord", "von Luxburg", "de la Cruz", "Dos Santos", "di Marco"]
 VENUES = [
     "NeurIPS", "ICML", "ICLR", "ACL", "EMNLP", "NAACL", "EACL", "COLING", "AAAI", "IJCAI", "CVPR",
@@ -317,7 +280,7 @@ def _arxiv(rng: random.Random, year: int, used: set[str]) -> str:
             return candidate
 
 
-def make_survey(folder: Path, n_papers: int, seed: int = 0) -> Path:
+def make_survey(folder: Path, n_papers: int, seed: int = 0, config: Path = REPO / "mkdocs.yml") -> Path:
     """Write a survey folder (mkdocs.yml, content/) of n_papers synthetic papers; return it."""
     rng = random.Random(f"survey-{seed}")
     vocabulary = _Vocabulary(rng)
@@ -327,7 +290,7 @@ def make_survey(folder: Path, n_papers: int, seed: int = 0) -> Path:
     if papers_dir.exists():
         shutil.rmtree(papers_dir)
     papers_dir.mkdir(parents=True)
-    shutil.copyfile(REPO / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copyfile(config, folder / "mkdocs.yml")
     (folder / "content" / "overrides.yaml").write_text(_overrides_yaml(sections, n_papers), encoding="utf-8")
     # Topics are unequal in size, as real fields are: a Zipf-like share per topic.
     topic_weights = _zipf(N_TOPICS, 0.7)

@@ -1,4 +1,4 @@
-"""The `survey` command: build, generate, check, add, import, diff, release, serve."""
+"""The `survey` command: build, generate, check, add, import, diff, themes, release, serve."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
 from .models import Problem
 from .project import Project, ProjectError, open_project
 from .render import environment, render
+from .themes import themes_table
 from .write import write_atomic
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
@@ -241,6 +242,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_themes(args: argparse.Namespace) -> int:
+    """Print the section table: sizes, keywords, weakest members, uncertain placements."""
+    project = open_project(args.root)
+    papers, overrides, problems = check(project)
+    if errors(problems):
+        raise InputError(errors(problems))
+    _say(themes_table(analyse(papers, overrides)).rstrip("\n"))
+    return EXIT_OK
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Record every current key as published, so that it can never silently change."""
     project = open_project(args.root)
@@ -300,6 +311,7 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
+    add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.")
     add("release", cmd_release, "Record every paper's key in content/published-keys.txt; check then fails if one disappears.")
     adder = add("add", cmd_add, "Write one new paper file with a generated key; a duplicate is refused.")
     adder.add_argument("--title")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from pathlib import Path
@@ -22,7 +23,8 @@ def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
         data = json.loads((docs / "survey.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    sections = [{str(s["title"]): f"sections/{s['id']}.md"} for s in data.get("sections", [])]
+    # Material writes navigation titles into the page unescaped: escape the curator's text.
+    sections = [{html.escape(str(s["title"])): f"sections/{s['id']}.md"} for s in data.get("sections", [])]
     indexes = [{title: page} for title, page in INDEX_PAGES if (docs / page).is_file()]
     return [{"Home": "index.md"}, {"Sections": sections}, *indexes]
 

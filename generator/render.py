@@ -23,8 +23,8 @@ from .project import CONFIG_FILE, _ConfigLoader
 # in a line become numeric entities, so untrusted text always reads as text.
 _MARKDOWN_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]<>#|&~"}
 _MARKDOWN_ESCAPES[ord("\n")] = " "
-# At the start of a line these would open a list, a quote, a heading or a fence.
-_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:>])")
+# At the start of a line these would open a list, a quote, a heading, a fence or an admonition.
+_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:>!?])")
 
 
 def md(value: Any) -> Markup:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import bibtexparser
+import feedparser
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
@@ -16,6 +18,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+# The README's picture; rewritten only when SURVEY_REFRESH_SCREENSHOT=1, so a test run leaves git clean.
+README_SHOT = Path(__file__).parent.parent / ".github" / "screenshot.png"
 SECTION = "sections/modular-adapters/"  # LoRI's section
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -164,10 +168,15 @@ def test_related_paper_link_lands_on_anchor(page: Page, base: str) -> None:
 
 
 def tour(page: Page, base: str) -> None:
-    """Load the home page, a section page and the paper list, and run a search."""
-    for path in ("", SECTION, "papers/"):
+    """Load every kind of page, sort and filter the papers table, hover the map, and run a search."""
+    for path in ("", SECTION, "papers/", "authors/", "keywords/"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
+    page.goto(base + "papers/")
+    page.get_by_role("button", name="Sort by Year").click()
+    page.locator(".papers-controls select[name='section']").select_option(index=1)
+    page.goto(base)
+    page.locator("a.survey-point").last.hover()
     search(page, base, "olfactory", "FlyLoRA")
     page.wait_for_load_state("networkidle")
 
@@ -190,7 +199,7 @@ def test_no_console_errors(page: Page, base: str) -> None:
     assert errors == []
 
 
-@pytest.mark.parametrize("path", ["", SECTION, "papers/"])
+@pytest.mark.parametrize("path", ["", SECTION, "papers/", "authors/", "keywords/"])
 def test_phone_has_no_horizontal_scroll(browser: Browser, base: str, path: str) -> None:
     """At 390x844 a page is no wider than the screen."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -209,6 +218,7 @@ def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str,
     context = browser.new_context(viewport=viewport, is_mobile=size == "phone")
     page = context.new_page()
     pages = [("home", ""), ("section", SECTION), ("paper", SECTION + "#zhang2025lori"),
+             ("papers", "papers/"), ("authors", "authors/"),
              ("search", "?q=Goldstein")]  # Material opens its search with ?q=
     for name, path in pages:
         page.goto(base + path)
@@ -218,4 +228,172 @@ def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str,
         shot = ARTIFACTS / f"{name}-{size}.png"
         page.screenshot(path=str(shot), full_page=name == "home", animations="disabled")
         assert shot.stat().st_size > 1000
+        if name == "section" and size == "desktop" and os.environ.get("SURVEY_REFRESH_SCREENSHOT"):
+            page.screenshot(path=str(README_SHOT), animations="disabled")
+    dark = browser.new_context(viewport=viewport, is_mobile=size == "phone", color_scheme="dark")
+    night = dark.new_page()
+    night.goto(base)
+    night.wait_for_load_state("networkidle")
+    night.screenshot(path=str(ARTIFACTS / f"home-dark-{size}.png"), full_page=True, animations="disabled")
+    dark.close()
     context.close()
+
+
+def test_readme_screenshot_is_small() -> None:
+    """The README's picture exists and stays light enough for the repository."""
+    assert README_SHOT.is_file(), "run SURVEY_REFRESH_SCREENSHOT=1 pytest tests/test_browser.py -k screenshots"
+    assert README_SHOT.stat().st_size < 300_000
+
+
+def landed_anchor(page: Page) -> Locator:
+    """The element the URL's fragment names; it must exist once and be visible."""
+    anchor = page.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert anchor, page.url
+    target = page.locator(f"[id='{anchor}']")
+    assert target.count() == 1, f"{page.url}: no element with id {anchor!r}"
+    assert target.is_visible()
+    return target
+
+
+def test_clicking_a_point_on_the_map_opens_its_paper(page: Page, base: str) -> None:
+    """The topmost dot links to its paper's heading, and its title shows on hover."""
+    page.goto(base)
+    point = page.locator("svg.survey-map a.survey-point").last
+    key = point.get_attribute("data-key")
+    title = point.locator("title").text_content() or ""
+    point.click()
+    page.wait_for_load_state()
+    target = landed_anchor(page)
+    assert page.url.endswith(f"#{key}")
+    assert title.split(" (")[0].split(" · ")[0] in target.inner_text()
+
+
+def test_every_map_point_links_to_an_anchor_that_exists(page: Page, base: str) -> None:
+    """Each dot's link, followed in the browser, names an element on its page."""
+    page.goto(base)
+    links = page.eval_on_selector_all("svg.survey-map a.survey-point", "as => as.map(a => new URL(a.getAttribute('href'), document.baseURI).href)")
+    assert len(links) == 118
+    by_page: dict[str, set[str]] = {}
+    for link in links:
+        address, _, anchor = link.partition("#")
+        by_page.setdefault(address, set()).add(anchor)
+    for address, anchors in sorted(by_page.items()):
+        page.goto(address)
+        ids = set(page.eval_on_selector_all("[id]", "es => es.map(e => e.id)"))
+        assert anchors <= ids, f"{address}: missing {sorted(anchors - ids)}"
+
+
+def visible_rows(page: Page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "table[data-papers-table] tbody tr:not([hidden])", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+
+
+def test_papers_table_sorts_and_filters(page: Page, base: str) -> None:
+    """Sort by year both ways, then narrow by section, venue and words; the count follows."""
+    page.goto(base + "papers/")
+    assert len(visible_rows(page)) == 118
+    sort_year = page.get_by_role("button", name="Sort by Year")
+    sort_year.click()
+    years = [int(r[2]) for r in visible_rows(page) if r[2]]
+    assert years == sorted(years) and years[0] < years[-1]
+    sort_year.click()
+    years = [int(r[2]) for r in visible_rows(page) if r[2]]
+    assert years == sorted(years, reverse=True)
+    assert page.locator("th[aria-sort='descending']").count() == 1
+
+    section = page.locator(".papers-controls select[name='section']")
+    section.select_option("modular-adapters")
+    rows = visible_rows(page)
+    assert len(rows) == 11 and {r[4] for r in rows} == {"Multi-task LoRA, mixtures of experts and modular skills"}
+    assert page.locator(".papers-controls__count").inner_text() == "11 of 118 papers"
+    section.select_option("")
+
+    venue = page.locator(".papers-controls select[name='venue']")
+    venue.select_option("NeurIPS")
+    rows = visible_rows(page)
+    assert rows and all(r[3].startswith("NeurIPS") for r in rows)
+    venue.select_option("")
+
+    page.locator(".papers-controls input[type='search']").fill("hypercomplex")
+    rows = visible_rows(page)
+    assert [r[0] for r in rows] == ["Compacter: Efficient Low-Rank Hypercomplex Adapter Layers"]
+    page.locator("table[data-papers-table] tbody tr:not([hidden]) a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("#karimimahabadi2021compacter")
+    landed_anchor(page)
+
+
+def test_papers_table_works_without_javascript(browser: Browser, base: str) -> None:
+    """With scripts off the table is complete, sorted by title, and the controls stay hidden."""
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + "papers/")
+    titles = page.eval_on_selector_all("table[data-papers-table] tbody tr td:first-child", "cs => cs.map(c => c.textContent.trim())")
+    context.close()
+    assert len(titles) == 118
+    assert titles == sorted(titles, key=str.casefold)
+
+
+def test_every_page_links_a_feed_that_parses(page: Page, base: str) -> None:
+    """The head's Atom link works from any page, and feedparser reads the feed cleanly."""
+    for path in ("", SECTION, "authors/"):
+        page.goto(base + path)
+        href = page.eval_on_selector("link[rel='alternate'][type='application/atom+xml']", "l => l.href")
+        assert href == base + "feed.xml"
+    response = page.request.get(base + "feed.xml")
+    assert response.ok
+    feed = feedparser.parse(response.body())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert len(feed.entries) >= 10
+
+
+def test_author_and_keyword_links_land_on_their_entries(page: Page, base: str) -> None:
+    """An author's name under a paper opens the author index at that person; a chip opens its keyword."""
+    page.goto(base + SECTION + "#zhang2025lori")
+    meta = page.locator("xpath=//h2[@id='zhang2025lori']/following-sibling::p[@class='paper-meta'][1]")
+    meta.get_by_role("link", name="Tom Goldstein").click()
+    page.wait_for_load_state()
+    assert "Tom Goldstein" in landed_anchor(page).inner_text()
+    assert LORI in landed_anchor(page).inner_text()
+    page.goto(base + SECTION)
+    chip = page.locator("p.section-keywords a.chip").first
+    word = chip.inner_text()
+    chip.click()
+    page.wait_for_load_state()
+    assert landed_anchor(page).inner_text().startswith(word)
+
+
+def test_a_reader_finds_cites_and_wanders(page: Page, base: str) -> None:
+    """The issue's journey: search, land, copy BibTeX, follow a related paper, click the map — quietly and locally."""
+    errors: list[str] = []
+    urls: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    page.on("request", lambda request: urls.append(request.url))
+    for query, title, key in (("Goldstein", LORI, "zhang2025lori"),
+                              ("hypercomplex", "Compacter: Efficient Low-Rank Hypercomplex Adapter Layers",
+                               "karimimahabadi2021compacter")):
+        search(page, base, query, title)
+        assert page.url.endswith(f"#{key}")
+        assert title in landed_anchor(page).inner_text()
+        cite = cite_block(page, key)
+        cite.locator("summary").click()
+        button = cite.locator("button.md-code__button[data-md-type='copy']")
+        button.hover()
+        button.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert [e.key for e in bibtexparser.parse_string(copied).entries] == [key]
+        related = page.locator(f"xpath=//h2[@id='{key}']/following-sibling::p[@class='paper-related-title'][1]"
+                               "/following-sibling::ul[1]/li[1]/a")
+        other = related.inner_text().strip()
+        related.click()
+        page.wait_for_load_state()
+        assert other in landed_anchor(page).inner_text()
+    page.goto(base)
+    page.locator("svg.survey-map a.survey-point").first.scroll_into_view_if_needed()
+    page.locator("svg.survey-map a.survey-point").last.click()
+    page.wait_for_load_state("networkidle")
+    landed_anchor(page)
+    assert errors == []
+    assert [u for u in urls if not u.startswith((base, "data:"))] == []

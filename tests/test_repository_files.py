@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, run
 
+from conftest import REPO, run
 from generator.schema import PAPER_FIELDS
 
 GITHUB = REPO / ".github"

@@ -1,0 +1,245 @@
+"""Grouping: features, automatic sections, "Other", curated placement, keywords, the themes table.
+
+Pure functions on in-memory papers; the last tests measure the shipped survey's figures
+(benchmarks/README.md) in a few seconds.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from conftest import REPO
+from generator.build import analyse
+from generator.features import featurize, fold
+from generator.keywords import pick_terms, readable_title, section_keywords
+from generator.models import Overrides, Paper, SectionSpec
+from generator.sections import OTHER_ID, assign_sections
+from generator.themes import themes_table
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import grouping  # noqa: E402
+from corpora import second, shipped, unpinned  # noqa: E402
+
+TOPICS = {
+    "merging": [
+        ("Model merging with task vectors", "We merge fine-tuned models by adding task vectors; model merging reduces interference between task vectors."),
+        ("Task arithmetic for model merging", "Task arithmetic edits models: model merging adds or negates task vectors of fine-tuned weights."),
+        ("Sparse task vectors for model merging", "Pruning task vectors before model merging keeps the merged weights accurate on every task."),
+        ("Merging LoRA task vectors", "Model merging of low-rank task vectors with learned coefficients for merged weights."),
+    ],
+    "shared": [
+        ("SemEval shared task on sentiment", "The shared task attracted forty teams; the best submissions used ensembles for the subtask on sentiment."),
+        ("Overview of the shared task on legal text", "Teams submitted systems to the shared task; we describe the subtask, the data and the submissions."),
+        ("Findings of the shared task on dialects", "The shared task had two subtasks; teams and submissions are ranked by macro F1."),
+        ("A shared task on propaganda detection", "Teams took part in the shared task and its subtask on propaganda spans; submissions are compared."),
+    ],
+    "telescope": [
+        ("Radio telescope images of black holes", "The telescope array observed the black hole shadow at radio wavelengths with interferometry."),
+        ("Black hole shadows seen by a telescope", "Interferometry across a radio telescope array images the shadow around a black hole."),
+        ("Imaging black holes with radio interferometry", "A global telescope network resolves the black hole shadow with radio interferometry."),
+        ("Radio interferometry of a galactic black hole", "The telescope array images the black hole at the centre of the galaxy by interferometry."),
+    ],
+}
+MISFIT = ("Sourdough fermentation and crumb structure", "Yeast and lactic bacteria leaven bread dough; baking temperature shapes the crumb.")
+
+
+def paper(key: str, title: str, abstract: str, section: str | None = None) -> Paper:
+    return Paper(key=key, title=title, abstract=abstract, section=section)
+
+
+def corpus(with_misfit: bool = False) -> list[Paper]:
+    papers = [paper(f"{topic}{n}", t, a) for topic, items in TOPICS.items() for n, (t, a) in enumerate(items)]
+    if with_misfit:
+        papers.append(paper("misfit", *MISFIT))
+    return papers
+
+
+SMALL = Overrides(min_sections=2, max_sections=6, min_section_size=3)
+
+
+def groups(papers: list[Paper], overrides: Overrides = SMALL):
+    sections, placements = assign_sections(papers, featurize(papers, overrides.stop_words), overrides)
+    return sections, placements, {key: s.id for s in sections for key in s.papers}
+
+
+# Features
+
+
+def test_fold_merges_plurals_hyphens_and_irregular_plurals():
+    assert fold("Adapters") == fold("adapter") == "adapter"
+    assert fold("multi-task") == fold("multitask")
+    assert fold("matrices") == "matrix"
+    assert fold("analysis") == "analysis"
+
+
+def test_words_in_most_papers_and_curator_stop_words_are_not_features():
+    papers = [paper(f"p{n}", f"Task study {word}", f"The task and {word} method.") for n, word in enumerate(["alpha", "beta", "gamma", "delta", "omega", "kappa", "sigma", "theta", "lambda", "zeta", "alpha", "beta"])]
+    features = featurize(papers, ["gamma"])
+    assert "task" not in features.terms, "a word in every paper names no theme"
+    assert "gamma" not in features.terms
+    assert "alpha" in features.terms
+
+
+def test_terms_are_shown_as_the_papers_write_them():
+    papers = [paper(f"p{n}", "LoRA for SemEval", "We tune LoRA adapters. Adapters help.") for n in range(3)]
+    features = featurize(papers)
+    shown = {features.shown(t) for t in features.terms}
+    assert {"LoRA", "SemEval", "adapters"} <= shown
+
+
+# Automatic sections and "Other"
+
+
+def test_automatic_sections_find_the_topics_and_take_titles_and_ids_from_keywords():
+    sections, _, placed = groups(corpus())
+    assert len(sections) == 3
+    for topic in TOPICS:
+        assert len({placed[f"{topic}{n}"] for n in range(4)}) == 1, topic
+    for section in sections:
+        assert section.title == readable_title(section.keywords)
+        assert section.id == section.keywords[0].lower().replace(" ", "-")
+    merging = next(s for s in sections if "merging0" in s.papers)
+    assert merging.keywords[0] in {"model merging", "task vectors"}
+
+
+def test_a_paper_that_fits_no_section_goes_to_other_and_is_reported():
+    sections, placements, placed = groups(corpus(with_misfit=True))
+    assert placed["misfit"] == OTHER_ID
+    assert sections[-1].id == OTHER_ID and sections[-1].papers == ("misfit",)
+    assert next(p for p in placements if p.key == "misfit").section == OTHER_ID
+    assert "misfit" in themes_table(analyse(corpus(with_misfit=True), Overrides(min_sections=2, max_sections=6)))
+
+
+def test_grouping_is_deterministic_and_independent_of_file_order():
+    papers = corpus(with_misfit=True)
+    first = groups(papers)[0]
+    assert groups(list(reversed(papers)))[0] == first
+    assert groups(papers)[0] == first
+
+
+# Curated sections and placement
+
+
+def curated() -> Overrides:
+    return Overrides(sections=(
+        SectionSpec("combining", "Combining models", "Adding weights of fine-tuned models.", keywords=("model merging",)),
+        SectionSpec("competitions", "Competitions", "Evaluation campaigns.", keywords=("shared task",)),
+        SectionSpec("astronomy", "Astronomy", "Observing the sky.", keywords=("telescope",)),
+    ))
+
+
+def test_pins_win_and_unpinned_papers_go_to_the_curated_section_they_fit():
+    papers = corpus()
+    papers = [p if p.key.endswith("0") else paper(p.key, p.title, p.abstract, {"merging": "combining", "shared": "competitions", "telescope": "astronomy"}[p.key[:-1]]) for p in papers]
+    papers[0] = paper("merging0", papers[0].title, papers[0].abstract, "astronomy")  # a pin beats the words
+    sections, placements, placed = groups(papers, curated())
+    assert [s.id for s in sections] == ["combining", "competitions", "astronomy"]
+    assert placed["merging0"] == "astronomy"
+    assert placed["shared0"] == "competitions"
+    assert placed["telescope0"] == "astronomy"
+    unpinned_ = {p.key: p for p in placements if not p.pinned}
+    assert set(unpinned_) == {"shared0", "telescope0"}
+    assert all(p.similarity > 0 and p.margin > 0 for p in unpinned_.values())
+
+
+def test_seed_keywords_alone_pull_papers_into_an_empty_curated_section():
+    _, _, placed = groups(corpus(), curated())
+    assert {placed[f"telescope{n}"] for n in range(4)} == {"astronomy"}
+    assert {placed[f"merging{n}"] for n in range(4)} == {"combining"}
+
+
+def test_an_unpinned_misfit_goes_to_other_not_into_a_curated_section():
+    sections, _, placed = groups(corpus(with_misfit=True), curated())
+    assert placed["misfit"] == OTHER_ID
+    assert [s.id for s in sections][-1] == OTHER_ID
+
+
+# Keywords
+
+
+def test_keywords_prefer_a_bigram_to_its_parts_and_skip_near_duplicates():
+    terms = ("merging", "model", "model merging", "adapter", "adapters", "evaluation", "evaluating")
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.45])
+    assert pick_terms(terms, scores, 10) == ("model merging", "adapter", "evaluation")
+
+
+def test_section_keywords_are_five_to_ten_distinct_terms_without_stop_words():
+    data = second()
+    features = featurize(list(data.papers))
+    topics = sorted(set(data.labels.values()))
+    labels = [topics.index(data.labels[key]) for key in features.keys]
+    for words in section_keywords(features, labels, len(topics)):
+        assert 5 <= len(words) <= 10
+        assert len({w.lower() for w in words}) == len(words)
+        assert not {"the", "we", "and", "propose"} & {part for w in words for part in w.lower().split()}
+
+
+# The themes table
+
+
+def test_themes_table_lists_sections_keywords_weakest_members_and_close_calls():
+    papers = corpus(with_misfit=True)
+    papers = [paper(p.key, p.title, p.abstract, "combining") if p.key == "merging1" else p for p in papers]
+    text = themes_table(analyse(papers, curated()))
+    lines = text.splitlines()
+    assert lines[0] == "13 papers in 4 sections; 12 placed by their words, not pinned."
+    assert lines[2].split()[:3] == ["section", "papers", "keywords"]
+    assert any(line.startswith("combining ") and "model merging" in line for line in lines)
+    assert "Placed by their words (not pinned):" in text
+    assert "Unplaced or low-confidence papers:" in text and "misfit" in text.split("Unplaced")[1]
+    assert text == themes_table(analyse(papers, curated())), "the table is a pure function of the survey"
+
+
+# The shipped survey's figures (benchmarks/README.md)
+
+
+@pytest.fixture(scope="module")
+def shipped_corpus():
+    return shipped()
+
+
+def test_shipped_placement_twelve_unpinned_papers_mostly_land_where_the_curator_put_them(shipped_corpus):
+    curator = {p.key: p.section for p in shipped_corpus.papers}
+    sample = grouping.placement_sample(shipped_corpus)
+    assert len(sample) == 12 and len({curator[k] for k in sample}) == 12, "one paper from each section"
+    _, placed = grouping.sections_of(unpinned(shipped_corpus.papers, set(sample)), shipped_corpus.overrides)
+    assert sum(placed[k] == curator[k] for k in sample) >= 10
+
+
+def test_shipped_automatic_grouping_agrees_with_the_editor(shipped_corpus):
+    papers = unpinned(shipped_corpus.papers)
+    sections, placed = grouping.sections_of(papers, Overrides())
+    truth = [shipped_corpus.labels[p.key] for p in papers]
+    # Target 0.6 (issue 3) is not reached; 0.57 is measured. Guard against regressions.
+    assert normalized_mutual_info_score(truth, [placed[p.key] for p in papers]) >= 0.55
+    assert 8 <= len(sections) <= 15
+    assert all(len(s.keywords) >= 5 for s in sections)
+
+
+def test_shipped_stability_after_removing_ten_papers(shipped_corpus):
+    papers = unpinned(shipped_corpus.papers)
+    _, before = grouping.sections_of(papers, Overrides())
+    removed = set(grouping.removals(len(papers))[0].tolist())
+    rest = [p for i, p in enumerate(papers) if i not in removed]
+    _, after = grouping.sections_of(rest, Overrides())
+    first, again = [before[p.key] for p in rest], [after[p.key] for p in rest]
+    # Target ARI 0.9 and 90 % of ids kept (issue 3) are not reached: 0.68 and 65 % are measured,
+    # see benchmarks/README.md. Guard against regressions.
+    assert adjusted_rand_score(first, again) >= 0.6
+    assert sum(a == b for a, b in zip(first, again, strict=True)) / len(rest) >= 0.55
+
+
+def test_shipped_grouping_is_byte_for_byte_deterministic(shipped_corpus):
+    assert grouping.deterministic(shipped_corpus)
+
+
+def test_second_corpus_topics_are_found_at_their_own_number_of_sections():
+    data = second()
+    papers = list(data.papers)
+    truth = [data.labels[p.key] for p in papers]
+    _, placed = grouping.sections_of(papers, Overrides(min_sections=5, max_sections=5))
+    assert normalized_mutual_info_score(truth, [placed[p.key] for p in papers]) >= 0.95
