@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -535,7 +536,7 @@ def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:
     """Return the BibTeX of papers, in the order given."""
     papers = list(papers)
     keys = [paper.key for paper in papers]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    duplicates = sorted(key for key, count in Counter(keys).items() if count > 1)
     if duplicates:
         raise ValueError(f"duplicate keys: {', '.join(duplicates)}")
     library = Library([to_entry(paper, abstract=abstract) for paper in papers])

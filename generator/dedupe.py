@@ -61,8 +61,14 @@ class Index:
         if words in self._titles:
             return Duplicate(record.name, self._titles[words], "same title")
         joined = " ".join(words)
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq1(joined)
         for other_joined, other in self._by_prefix.get(words[:2], []):
-            ratio = difflib.SequenceMatcher(None, joined, other_joined, autojunk=False).ratio()
+            matcher.set_seq2(other_joined)
+            # Cheap upper bounds first: the same answer with far fewer full comparisons.
+            if matcher.real_quick_ratio() < TITLE_SIMILARITY or matcher.quick_ratio() < TITLE_SIMILARITY:
+                continue
+            ratio = matcher.ratio()
             if ratio >= TITLE_SIMILARITY:
                 return Duplicate(record.name, other, f"near-identical title ({ratio:.0%} alike)")
         return None

@@ -67,10 +67,10 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
 
     def _regenerate(self, root: Path) -> None:
         from .build import InputError, generate
-        from .project import open_project
+        from .project import ProjectError, open_project
 
         try:
             generate(open_project(root))
-        except InputError as error:
+        except (InputError, ProjectError) as error:
             for problem in error.problems:
                 log.error(str(problem))
