@@ -24,7 +24,7 @@ from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
 from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
-from .models import Problem
+from .models import Overrides, Paper, Problem
 from .project import Project, ProjectError, open_project
 from .render import environment, render
 from .themes import themes_table
@@ -48,6 +48,14 @@ def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
             print(f"::{level} file={problem.path}{line},title=survey check::{message}", flush=True)
         else:
             print(problem, file=sys.stderr, flush=True)
+
+
+def _valid_content(project: Project) -> tuple[list[Paper], Overrides]:
+    """Load the content, stopping with every error if it has any."""
+    papers, overrides, problems = check(project)
+    if errors(problems):
+        raise InputError(errors(problems))
+    return papers, overrides
 
 
 def _summary(generated_count: int, sections: int, report_written: int, unchanged: int) -> str:
@@ -129,9 +137,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         candidates, problems = _bibtex_candidates(source)
     else:
         candidates, problems = _listing_candidates(source, args.metadata)
-    existing, _, load_problems = check(project)
-    if errors(load_problems):
-        raise InputError(errors(load_problems))
+    existing, _ = _valid_content(project)
     plan = plan_import(candidates, existing, args.added)
     _report(problems + plan.problems)
     for duplicate in plan.duplicates:
@@ -181,9 +187,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Write one new paper file with a generated key; refuse duplicates."""
     project = open_project(args.root)
     fields, key = _add_fields(args)
-    existing, overrides, problems = check(project)
-    if errors(problems):
-        raise InputError(errors(problems))
+    existing, overrides = _valid_content(project)
     section = fields.get("section")
     known = [spec.id for spec in overrides.sections]
     if section and section not in known:
@@ -245,9 +249,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_themes(args: argparse.Namespace) -> int:
     """Print the section table: sizes, keywords, weakest members, uncertain placements."""
     project = open_project(args.root)
-    papers, overrides, problems = check(project)
-    if errors(problems):
-        raise InputError(errors(problems))
+    papers, overrides = _valid_content(project)
     _say(themes_table(analyse(papers, overrides)).rstrip("\n"))
     return EXIT_OK
 
@@ -255,9 +257,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     """Record every current key as published, so that it can never silently change."""
     project = open_project(args.root)
-    papers, _, problems = check(project)
-    if errors(problems):
-        raise InputError(errors(problems))
+    papers, _ = _valid_content(project)
     path = project.content / PUBLISHED_FILE
     before = {key for _, key in load_published(project.content, project.root)[1]}
     keys = sorted({p.key for p in papers} | before)
