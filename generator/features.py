@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
 from .models import Paper
@@ -36,6 +35,8 @@ SUBLINEAR_TF = True
 SMOOTH_IDF = True
 CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],\"]+(?:\s|$)|[()\[\]\"]")
 URL = re.compile(r"\S*https?://\S+|\S+\.(?:com|org|io|ai)\b\S*")
+# The same links, for one chunk of text without whitespace: a chunk holding a link is dropped whole.
+LINK = re.compile(r"\S*https?://\S|\S+\.(?:com|org|io|ai)\b")
 
 # Words of academic prose that never name a theme.
 PROSE_STOP_WORDS = frozenset(
@@ -79,40 +80,88 @@ def paper_text(paper: Paper) -> tuple[str, str]:
     return paper.title, URL.sub(" ", paper.abstract)
 
 
-class _Analyzer:
-    """Split text into folded unigrams and bigrams, and remember how each term was written."""
+# A text is cut at whitespace into chunks ("multi-task," "(LoRA)"); each distinct chunk is read
+# once into its words and clause breaks (a break is ""), so the regular expression runs once per
+# distinct chunk, not once per word. A clause break always ends at whitespace or a bracket, so
+# reading chunk by chunk finds the same words and breaks as reading the whole text.
+WORD_OR_BREAK = re.compile(rf"({TOKEN_PATTERN.removeprefix('(?u)')})|{CLAUSE_BREAK.pattern}")
+BREAK = 0  # the word id of a clause break, and of the gap between two texts
+GAP = "\x00"  # the chunk that stands between two texts while a block of them is cut
+# Texts read per block, so that no more than one block's chunks are Python strings at once.
+BLOCK_TEXTS = 4096
 
-    def __init__(self, stop_words: frozenset[str]):
-        self.stop_words = stop_words
-        self.written: dict[str, Counter[str]] = {}
 
-    def clauses(self, text: str) -> list[list[tuple[str, str] | None]]:
-        """Return each clause's tokens as (term, surface), None where a stop word stood."""
-        result = []
-        for clause in CLAUSE_BREAK.split(text):
-            tokens: list[tuple[str, str] | None] = []
-            for word in TOKEN.findall(clause):
-                term = fold(word)
-                stop = word.lower() in self.stop_words or term in self.stop_words or len(term) < 2
-                tokens.append(None if stop else (term, word))
-            result.append(tokens)
-        return result
+class _Reader:
+    """Turn texts into arrays of word ids, remembering every distinct word and chunk."""
 
-    def terms(self, text: str, remember: bool = False) -> list[str]:
-        """Return the unigrams and bigrams of a text."""
-        found = []
-        for tokens in self.clauses(text):
-            found += [t[0] for t in tokens if t]
-            found += [f"{a[0]} {b[0]}" for a, b in zip(tokens, tokens[1:], strict=False) if a and b]
-            if remember:
-                for a, b in zip(tokens, tokens[1:], strict=False):
-                    if a and b:
-                        self.written.setdefault(f"{a[0]} {b[0]}", Counter())[f"{a[1]} {b[1]}"] += 1
-                for t in tokens:
-                    if t:
-                        self.written.setdefault(t[0], Counter())[t[1]] += 1
-        return found
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {"": BREAK}
+        self.chunks: dict[bool, dict[str, int]] = {False: {}, True: {}}
+        self.pieces: list[int] = []  # the word ids of every distinct chunk, one after another
+        self.starts: list[int] = []
 
+    def _chunk(self, chunk: str, links: bool) -> int:
+        number = self.chunks[links][chunk] = len(self.starts)
+        self.starts.append(len(self.pieces))
+        if not (links and LINK.match(chunk)):
+            words = self.words
+            self.pieces += [words.setdefault(word, len(words)) for word in WORD_OR_BREAK.findall(chunk)]
+        return number
+
+    def read(self, texts: Sequence[str], links: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Return the word ids of all texts end to end (each text ends with a break), and each word's text.
+
+        With `links`, a chunk that is a web address is left out, as `paper_text` leaves it out.
+        """
+        blocks = []
+        known = self.chunks[links]
+        known[GAP] = -1
+        for start in range(0, len(texts), BLOCK_TEXTS):
+            # A block's texts are cut at once, a GAP chunk between two texts. A NUL is no word and
+            # breaks no clause, so a space in its place reads the same.
+            block = [text.replace(GAP, " ") if GAP in text else text for text in texts[start : start + BLOCK_TEXTS]]
+            chunks = f" {GAP} ".join(block).split()
+            chunks.append(GAP)
+            found = list(map(known.get, chunks))
+            # Only new chunks are read here; the rest was looked up at C speed.
+            new = -1
+            for _ in range(found.count(None)):
+                new = found.index(None, new + 1)
+                found[new] = known[chunks[new]] if chunks[new] in known else self._chunk(chunks[new], links)
+            blocks.append(np.array(found, dtype=np.int32))
+        occurrences = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
+        del blocks
+        # Numbers stay 32-bit (a survey of millions of papers would need more), halving memory.
+        starts = np.array([*self.starts, len(self.pieces)], dtype=np.int32)
+        pieces = np.array([*self.pieces, BREAK], dtype=np.int32)
+        # A gap is a chunk of one break, stored last.
+        begin = np.where(occurrences >= 0, starts[occurrences], np.int32(len(self.pieces)))
+        size = np.where(occurrences >= 0, starts[occurrences + 1] - begin, np.int32(1))
+        # Which text each word belongs to: a text's chunks are followed by one gap.
+        gaps = occurrences < 0
+        text_of = np.repeat((np.cumsum(gaps, dtype=np.int32) - gaps).astype(np.int32), size)
+        del occurrences, gaps
+        offsets = np.cumsum(size, dtype=np.int64) - size
+        positions = np.repeat((begin - offsets).astype(np.int64), size)
+        del begin, offsets
+        positions += np.arange(len(positions), dtype=np.int64)
+        return pieces[positions], text_of
+
+
+def _term(word: str, stop_words: frozenset[str]) -> str | None:
+    """Return the term a word is counted under, or None for a stop word (or a clause break, "")."""
+    term = fold(word)
+    return None if not word or word.lower() in stop_words or term in stop_words or len(term) < 2 else term
+
+
+def _doc_terms(text: str, stop_words: frozenset[str]) -> list[str]:
+    """Return a text's unigrams and bigrams; a bigram never spans a clause break or a stop word."""
+    tokens: list[str | None] = [None]
+    for chunk in text.split():
+        for word in WORD_OR_BREAK.findall(chunk):
+            tokens.append(_term(word, stop_words))
+    found = [t for t in tokens if t]
+    return found + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False) if a and b]
 
 def _inner_capital(form: str) -> bool:
     """Tell whether any part of a form has a capital past its first letter ("LoRA", "SemEval")."""
@@ -125,26 +174,62 @@ def _as_written(part: str, lowercase: set[str]) -> str:
     return part.lower() if part.lower() in lowercase else part
 
 
-def _surface(term: str, abstract_forms: Counter[str] | None, title_forms: Counter[str] | None, lowercase: set[str]) -> str:
+def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: Mapping[str, int] | None, lowercase: set[str]) -> str:
     """Pick how to show a term: its most common form in abstracts, else lowercase.
 
     Titles are mostly in Title Case, so a title's form counts only when it has a capital past the
     first letter of a word ("LoRA", "SemEval").
     """
-    candidates = Counter(abstract_forms or {})
-    for form, count in (title_forms or Counter()).items():
+    if abstract_forms and len(abstract_forms) == 1 and not title_forms:
+        (only,) = abstract_forms
+        if only.islower():  # the common case: one form, already lowercase
+            return only
+    candidates = dict(abstract_forms or {})
+    for form, count in (title_forms or {}).items():
         if _inner_capital(form):
-            candidates[form] += count
+            candidates[form] = candidates.get(form, 0) + count
     if not candidates:
         return term
     # Most common first; among equals the form with fewest capitals, then the alphabetically first.
-    best = min(candidates.items(), key=lambda item: (-item[1], sum(ch.isupper() for ch in item[0]), item[0]))[0]
+    best = min(candidates.items(), key=lambda item: (-item[1], sum(map(str.isupper, item[0])), item[0]))[0]
     # A sentence-initial capital ("Adapters are ...") is not how the word is written.
     return " ".join("-".join(_as_written(part, lowercase) for part in word.split("-")) for word in best.split())
 
 
-def _given(terms: list[str]) -> list[str]:
-    return terms
+def _empty(keys: tuple[str, ...]) -> Features:
+    return Features(keys, sp.csr_matrix((len(keys), 0)), sp.csr_matrix((len(keys), 0)), (), lambda docs: sp.csr_matrix((len(list(docs)), 0)))
+
+
+def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[int]:
+    """Return the columns that are terms: in enough papers, at most MAX_FEATURES, in no more than a third."""
+    large = size >= SMALL_CORPUS
+    candidates = np.flatnonzero(frequency >= (MIN_DF if large else 1))
+    if len(candidates) > MAX_FEATURES:  # the most used terms; ties at the cut by the term itself
+        order = candidates[np.argsort(-used[candidates], kind="stable")]
+        least = used[order[MAX_FEATURES - 1]]
+        sure = order[used[order] > least]
+        tied = sorted(order[used[order] == least].tolist(), key=name)
+        candidates = np.concatenate([sure, np.asarray(tied[: MAX_FEATURES - len(sure)], dtype=np.int64)])
+    if large:
+        candidates = candidates[frequency[candidates] <= CORPUS_STOP_SHARE * size]
+    return sorted(candidates.tolist(), key=name)  # alphabetical, as scikit-learn orders terms
+
+
+def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Callable[[int], str]) -> dict[tuple[int, bool], dict[str, int]]:
+    """Count how each found term (by its new column) was written, in titles and in abstracts apart."""
+    result: dict[tuple[int, bool], dict[str, int]] = {}
+    if not len(found):
+        return result
+    distinct, how = np.unique(written, return_inverse=True)
+    key = (found.astype(np.int64) * 2 + source) * len(distinct) + how
+    unique, times = np.unique(key, return_counts=True)
+    group, form = np.divmod(unique, len(distinct))
+    for g, f, t in zip(group.tolist(), form.tolist(), times.tolist(), strict=True):
+        where = (g >> 1, bool(g & 1))
+        if where not in result:
+            result[where] = {}
+        result[where][shown(int(distinct[f]))] = t
+    return result
 
 
 def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> Features:
@@ -152,53 +237,97 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     stop_words = frozenset(ENGLISH_STOP_WORDS | PROSE_STOP_WORDS | {w.lower() for w in extra_stop_words})
     stop_words = stop_words | {fold(w) for w in stop_words}
     keys = tuple(p.key for p in papers)
-    documents = [paper_text(p) for p in papers]
-    # Each text is split once; the vectorizer then only counts the lists of terms.
-    titles_seen = _Analyzer(stop_words)
-    abstracts_seen = _Analyzer(stop_words)
-    title_terms = [titles_seen.terms(title, remember=True) for title, _ in documents]
-    abstract_terms = [abstracts_seen.terms(abstract, remember=True) for _, abstract in documents]
-    large = len(papers) >= SMALL_CORPUS
-    counter = CountVectorizer(analyzer=_given, min_df=MIN_DF if large else 1, max_features=MAX_FEATURES, dtype=np.float64)
-    try:
-        counter.fit([t + a for t, a in zip(title_terms, abstract_terms, strict=True)])
-    except ValueError:  # no words at all: every paper gets an empty row
-        empty = sp.csr_matrix((len(papers), 0))
-        return Features(keys, empty, empty, (), lambda docs: sp.csr_matrix((len(docs), 0)))
-    title_counts = counter.transform(title_terms).tocsr()
-    abstract_counts = counter.transform(abstract_terms).tocsr()
-    counts = (title_counts + abstract_counts).tocsr()
-    frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
-    keep = np.flatnonzero(frequency <= CORPUS_STOP_SHARE * len(papers)) if large else np.arange(counts.shape[1])
-    all_terms = counter.get_feature_names_out()
-    terms = tuple(str(t) for t in all_terms[keep])
     size = len(papers)
-    # scikit-learn's smoothed idf, written out so that title and abstract share it.
-    idf = np.log((1 + size) / (1 + frequency[keep])) + 1 if SMOOTH_IDF else np.log(size / frequency[keep]) + 1
+    # Titles are texts 0 … n-1, abstracts n … 2n-1; every word is read once, then counted with numpy.
+    reader = _Reader()
+    title_ids, title_of = reader.read([p.title for p in papers])
+    abstract_ids, abstract_of = reader.read([p.abstract for p in papers], links=True)
+    word_ids, text_of = np.concatenate([title_ids, abstract_ids]), np.concatenate([title_of, abstract_of + np.int32(size)])
+    del title_ids, title_of, abstract_ids, abstract_of
+    words = list(reader.words)
+    names: dict[str, int] = {}
+    folded = [_term(w, stop_words) for w in words]
+    word_term = np.array([-1 if t is None else names.setdefault(t, len(names)) for t in folded], dtype=np.int32)
+    unigrams = list(names)
+    tokens = word_term[word_ids] if len(word_ids) else np.zeros(0, dtype=np.int32)
+    single = np.flatnonzero(tokens >= 0).astype(np.int32)
+    pair = np.flatnonzero((tokens[:-1] >= 0) & (tokens[1:] >= 0)).astype(np.int32)
+    bigram_codes, bigram_of = np.unique(tokens[pair].astype(np.int64) * len(unigrams) + tokens[pair + 1], return_inverse=True)
+    bigram_of = bigram_of.ravel().astype(np.int32) + np.int32(len(unigrams))
+    width = len(unigrams) + len(bigram_codes)
+    if not width or not size:
+        return _empty(keys)
 
-    def weigh(raw: sp.csr_matrix) -> sp.csr_matrix:
-        raw = raw[:, keep].tocsr().astype(np.float64)
+    def name(column: int) -> str:
+        if column < len(unigrams):
+            return unigrams[column]
+        first, second = divmod(int(bigram_codes[column - len(unigrams)]), len(unigrams))
+        return f"{unigrams[first]} {unigrams[second]}"
+
+    # Counts are whole numbers, exact in 32-bit floats.
+    raw = sp.csr_matrix(
+        (np.ones(len(single) + len(pair), dtype=np.float32), (np.concatenate([text_of[single], text_of[pair]]), np.concatenate([tokens[single], bigram_of]))),
+        shape=(2 * size, width),
+    )
+    both = (raw[:size] + raw[size:]).tocsr()
+    frequency = np.bincount(both.indices, minlength=width)
+    used = np.bincount(both.indices, weights=both.data, minlength=width)
+    del both
+    keep = _vocabulary(frequency, used, name, size)
+    if not keep:
+        return _empty(keys)
+    terms = tuple(name(c) for c in keep)
+    keep_array = np.asarray(keep, dtype=np.int64)
+    title_counts = raw[:size][:, keep_array].astype(np.float64).tocsr()
+    abstract_counts = raw[size:][:, keep_array].astype(np.float64).tocsr()
+    del raw
+    # scikit-learn's smoothed idf, written out so that title and abstract share it.
+    df = frequency[keep_array]
+    idf = np.log((1 + size) / (1 + df)) + 1 if SMOOTH_IDF else np.log(size / df) + 1
+
+    def weigh(counted: sp.csr_matrix) -> sp.csr_matrix:
+        counted = counted.astype(np.float64, copy=True)
         if SUBLINEAR_TF:
-            raw.data = 1 + np.log(raw.data)
-        return normalize(raw.multiply(idf).tocsr())
+            counted.data = 1 + np.log(counted.data)
+        return normalize((counted @ sp.diags(idf)).tocsr())
 
     def combine(title_raw: sp.csr_matrix, abstract_raw: sp.csr_matrix) -> sp.csr_matrix:
-        if not len(keep):
-            return sp.csr_matrix((title_raw.shape[0], 0))
         return normalize(TITLE_WEIGHT * weigh(title_raw) + ABSTRACT_WEIGHT * weigh(abstract_raw)).tocsr()
 
-    analyzer = _Analyzer(stop_words)
+    vocabulary = {term: column for column, term in enumerate(terms)}
+
+    def count(texts: list[str]) -> sp.csr_matrix:
+        found = [(row, vocabulary[t]) for row, text in enumerate(texts) for t in _doc_terms(text, stop_words) if t in vocabulary]
+        rows_, columns_ = zip(*found, strict=True) if found else ((), ())
+        return sp.csr_matrix((np.ones(len(found)), (rows_, columns_)), shape=(len(texts), len(terms)))
 
     def transform(docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
         docs = list(docs)
-        return combine(counter.transform([analyzer.terms(t) for t, _ in docs]), counter.transform([analyzer.terms(a) for _, a in docs]))
+        return combine(count([t for t, _ in docs]), count([a for _, a in docs]))
 
-    lowercase = {
-        part for forms in abstracts_seen.written.values() for form in forms for word in form.split() for part in word.split("-") if part.islower()
-    }
-    surface = {t: _surface(t, abstracts_seen.written.get(t), titles_seen.written.get(t), lowercase) for t in terms}
-    return Features(keys, combine(title_counts, abstract_counts), counts[:, keep].tocsr(), terms, transform, surface)
-
+    # How each term is written: its column among the terms, and the words as they stood.
+    position = np.full(width, -1, dtype=np.int32)
+    position[keep_array] = np.arange(len(keep), dtype=np.int32)
+    # A word is counted under one term only, so a term's written forms are its words: counted
+    # by word, in titles and in abstracts.
+    forms: dict[tuple[int, bool], dict[str, int]] = {}
+    for in_abstract in (False, True):
+        chosen = single[(text_of[single] >= size) == in_abstract]
+        times = np.bincount(word_ids[chosen], minlength=len(words))
+        for word in np.flatnonzero((times > 0) & (word_term >= 0)).tolist():
+            column = int(position[word_term[word]])
+            if column >= 0:
+                forms.setdefault((column, in_abstract), {})[words[word]] = int(times[word])
+    bigram_columns = position[bigram_of]
+    pairs = pair[bigram_columns >= 0]
+    width_ = len(words)
+    codes = word_ids[pairs].astype(np.int64) * width_ + word_ids[pairs + 1]
+    forms.update(_forms(bigram_columns[bigram_columns >= 0], text_of[pairs] >= size, codes, lambda code: f"{words[code // width_]} {words[code % width_]}"))
+    del pairs, codes, bigram_columns
+    in_abstracts = np.flatnonzero(np.bincount(word_ids[single[text_of[single] >= size]], minlength=len(words)))
+    lowercase = {part for w in in_abstracts.tolist() for part in words[w].split("-") if part.islower()}
+    surface = {t: _surface(t, forms.get((j, True)), forms.get((j, False)), lowercase) for j, t in enumerate(terms)}
+    return Features(keys, combine(title_counts, abstract_counts), (title_counts + abstract_counts).tocsr(), terms, transform, surface)
 
 def centroid(matrix: sp.csr_matrix) -> np.ndarray:
     """Return the L2-normalised mean of some rows."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +19,10 @@ SECTION_KEYWORD_PAPERS = 2
 SCORE_DECIMALS = 12
 # A bigram takes the place of its own word when it scores at least this share of the word.
 BIGRAM_PREFERENCE = 0.5
+# Papers whose keywords are found together, and how many of each paper's best terms are
+# looked at first (all of them in the rare paper where these are not enough).
+KEYWORD_BLOCK = 1000
+KEYWORD_HEAD = 24
 
 
 def _stem(word: str) -> str:
@@ -30,28 +35,32 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _signature(term: str) -> tuple[str, ...]:
     return tuple(_stem(w) for w in term.replace("-", "").split())
 
 
-def pick_terms(terms: Sequence[str], scores: np.ndarray, limit: int) -> tuple[str, ...]:
-    """Return the best terms: a bigram replaces its own words, no near-duplicates."""
+class _Stems:
+    """Each term's stems as numbers: a word's own stem, and a bigram's two (-1 where none)."""
+
+    def __init__(self, terms: Sequence[str]):
+        numbers: dict[str, int] = {}
+        word, first, second = (np.full(len(terms), -1, dtype=np.int64) for _ in range(3))
+        for column, term in enumerate(terms):
+            parts = [numbers.setdefault(part, len(numbers)) for part in _signature(term)]
+            if len(parts) == 1:
+                word[column] = parts[0]
+            else:
+                first[column], second[column] = parts[0], parts[-1]
+        self.word, self.first, self.second = word, first, second
+
+
+def _pick(terms: Sequence[str], order: Sequence[int], replacement: dict[int, int], limit: int) -> tuple[str, ...]:
+    """Walk the terms best first, each word replaced by its bigram when it has one; skip near-duplicates."""
     chosen: list[str] = []
-    # Ties broken by the term itself, so the choice never depends on dict order.
-    order = sorted(np.flatnonzero(scores > 0), key=lambda i: (-round(float(scores[i]), SCORE_DECIMALS), terms[i]))
-    bigrams: dict[str, list[int]] = {}
     for index in order:
-        if len(_signature(terms[index])) > 1:
-            for part in set(_signature(terms[index])):
-                bigrams.setdefault(part, []).append(index)
-    for index in order:
-        term = terms[index]
+        term = terms[replacement.get(index, index)]
         signature = _signature(term)
-        if len(signature) == 1:
-            # "dark matter" rather than "dark" when the bigram scores nearly as well.
-            better = [b for b in bigrams.get(signature[0], []) if scores[b] >= BIGRAM_PREFERENCE * scores[index]]
-            if better:
-                term, signature = terms[better[0]], _signature(terms[better[0]])
         if any(_signature(c) == signature for c in chosen):
             continue
         if len(signature) == 1 and any(signature[0] in _signature(c) for c in chosen):
@@ -85,24 +94,104 @@ def section_keywords(features: Features, labels: Sequence[int], n_sections: int,
         return [() for _ in range(n_sections)]
     scores, papers_using = class_tfidf(features, labels, n_sections)
     sizes = np.bincount(np.asarray(labels, dtype=int), minlength=n_sections)
+    stems = _Stems(features.terms)
     result = []
     for c in range(n_sections):
         needed = min(SECTION_KEYWORD_PAPERS, int(sizes[c]))
         shared = np.where(papers_using[c] >= needed, scores[c], 0.0)
-        words = pick_terms(features.terms, shared, limit)
+        words = pick_terms(features.terms, shared, limit, stems)
         if len(words) < min(SECTION_KEYWORDS_MIN, limit):
             # Too few shared words (a small section): top up with its other words, shared first.
-            words = pick_terms(features.terms, np.where(shared > 0, scores[c] + scores[c].max(), scores[c]), limit)
+            words = pick_terms(features.terms, np.where(shared > 0, scores[c] + scores[c].max(), scores[c]), limit, stems)
         result.append(tuple(features.shown(w) for w in words))
     return result
 
 
+def _choose(terms: Sequence[str], stems: _Stems, columns: np.ndarray, values: np.ndarray, tiebreak: np.ndarray, limit: int) -> tuple[str, ...]:
+    """Return the best terms of one sparse vector; ties go to the lower `tiebreak` (the term's rank)."""
+    positive = values > 0
+    columns, values, tiebreak = columns[positive], values[positive], tiebreak[positive]
+    order = np.lexsort((tiebreak, -np.round(values, SCORE_DECIMALS)))
+    columns, values = columns[order], values[order]
+    pairs = np.flatnonzero(stems.word[columns] < 0)
+    head = KEYWORD_HEAD
+    while True:
+        # For each word among the first `head` terms, the first bigram (in this order) holding
+        # the word's stem and scoring at least BIGRAM_PREFERENCE of it: a words × bigrams table.
+        words = np.flatnonzero(stems.word[columns[:head]] >= 0)
+        replacement = {}
+        if len(words) and len(pairs):
+            stem = stems.word[columns[words]][:, None]
+            holds = (stems.first[columns[pairs]][None, :] == stem) | (stems.second[columns[pairs]][None, :] == stem)
+            holds &= values[pairs][None, :] >= BIGRAM_PREFERENCE * values[words][:, None]
+            found = holds.any(axis=1)
+            best = pairs[np.argmax(holds, axis=1)]
+            replacement = dict(zip(columns[words[found]].tolist(), columns[best[found]].tolist(), strict=True))
+        chosen = _pick(terms, columns[:head].tolist(), replacement, limit)
+        if len(chosen) >= limit or head >= len(columns):
+            return chosen
+        head *= 4
+
+
+def pick_terms(terms: Sequence[str], scores: np.ndarray, limit: int, stems: _Stems | None = None) -> tuple[str, ...]:
+    """Return the best terms: a bigram replaces its own words, no near-duplicates.
+
+    Ties are broken by the term itself, so the choice never depends on the order of `terms`.
+    """
+    stems = stems or _Stems(terms)
+    columns = np.flatnonzero(scores > 0)
+    rank = np.argsort(np.argsort(np.asarray(terms, dtype=object)[columns].astype(str), kind="stable"), kind="stable") if len(columns) else columns
+    return _choose(terms, stems, columns, np.asarray(scores, dtype=np.float64)[columns], rank, limit)
+
+
 def paper_keywords(features: Features, limit: int = PAPER_KEYWORDS) -> dict[str, tuple[str, ...]]:
     """Return each paper's own top TF-IDF terms, as written."""
-    result = {}
-    for row, key in enumerate(features.keys):
-        scores = features.matrix[row].toarray().ravel() if features.terms else np.zeros(0)
-        result[key] = tuple(features.shown(w) for w in pick_terms(features.terms, scores, limit))
+    if not features.terms:
+        return {key: () for key in features.keys}
+    matrix = features.matrix.tocsr()
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()
+    stems = _Stems(features.terms)
+    found: list[tuple[str, ...]] = []
+    for start in range(0, matrix.shape[0], KEYWORD_BLOCK):
+        found += _block_keywords(features.terms, stems, matrix[start : start + KEYWORD_BLOCK], limit)
+    return {key: tuple(features.shown(w) for w in words) for key, words in zip(features.keys, found, strict=True)}
+
+
+def _block_keywords(terms: Sequence[str], stems: _Stems, block: sp.csr_matrix, limit: int) -> list[tuple[str, ...]]:
+    """Return the keywords of a block of papers, sorting and matching all their rows at once."""
+    lengths = np.diff(block.indptr)
+    rows = block.shape[0]
+    width = max(int(lengths.max()) if rows else 0, 1)
+    where = (np.repeat(np.arange(rows), lengths), np.arange(block.nnz) - np.repeat(block.indptr[:-1], lengths))
+    columns, values = np.zeros((rows, width), dtype=np.int64), np.zeros((rows, width))
+    columns[where], values[where] = block.indices, block.data
+    # Each row best first, ties by the term (the terms are alphabetical, so by column); empty
+    # cells score 0 and come last.
+    order = np.lexsort((columns, -np.round(values, SCORE_DECIMALS)), axis=-1)
+    columns, values = np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
+    used = values > 0
+    head = min(width, KEYWORD_HEAD)
+    # For each of a row's first words, the first bigram in its row holding the word's stem; it
+    # replaces the word when it scores at least BIGRAM_PREFERENCE of it.
+    word = np.where(used[:, :head], stems.word[columns[:, :head]], -2)
+    first, second = np.where(used, stems.first[columns], -3), np.where(used, stems.second[columns], -3)
+    holds = (first[:, None, :] == word[:, :, None]) | (second[:, None, :] == word[:, :, None])
+    holds &= values[:, None, :] >= BIGRAM_PREFERENCE * values[:, :head, None]
+    best = np.argmax(holds, axis=2)
+    better = holds.any(axis=2) & (word >= 0)
+    replacing = np.take_along_axis(columns, best, axis=1)
+    result = []
+    counts = used.sum(axis=1).tolist()
+    for row in range(rows):
+        shown = min(counts[row], head)
+        order_ = columns[row, :shown].tolist()
+        replacement = dict(zip(columns[row, :head][better[row]].tolist(), replacing[row][better[row]].tolist(), strict=True))
+        words = _pick(terms, order_, replacement, limit)
+        if len(words) < limit and counts[row] > head:  # the first terms were not enough: the whole row
+            start, end = block.indptr[row], block.indptr[row + 1]
+            words = _choose(terms, stems, block.indices[start:end], block.data[start:end], block.indices[start:end], limit)
+        result.append(words)
     return result
 
 

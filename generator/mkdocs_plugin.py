@@ -5,16 +5,32 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files, InclusionLevel
 
 log = logging.getLogger("mkdocs.plugins.survey")
 
 
 # Index pages after the sections, when `survey generate` wrote them.
 INDEX_PAGES = (("All papers", "papers.md"), ("Authors", "authors.md"), ("Keywords", "keywords.md"))
+# Later pages of a long section (sections/<id>/2.md) and the letters of a large index
+# (authors/k.md): reached from their first page, never listed in the navigation.
+LATER_PAGE = re.compile(r"(sections/[^/]+/\d+|authors/[^/]+|keywords/[^/]+)\.md")
+
+# Markup that templates pass through Markdown in comments (site_templates/_defer.j2): deferred
+# markup comes out for search to index, late markup only once search is done, and text that
+# only search reads goes once search is done.
+DEFERRED, LATE, LATE_TAG, END = "<!--survey-html\n", "<!--survey-late\n", "survey-late>", "-->"
+SEARCHED, SEARCHED_END = "<survey-search>", "</survey-search>"
+
+
+def is_later_page(src_uri: str) -> bool:
+    """Tell whether a page continues another page, so it stays out of the navigation."""
+    return LATER_PAGE.fullmatch(src_uri) is not None
 
 
 def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
@@ -29,6 +45,40 @@ def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
     return [{"Home": "index.md"}, {"Sections": sections}, *indexes]
 
 
+def unwrap(content: str, start: str, end: str = END) -> list[str]:
+    """Split a page's HTML at the comments that open with `start`: text, markup, text, markup, ..., text."""
+    first, *rest = content.split(start)
+    parts = [first]
+    for part in rest:  # the markup is escaped, so its first "-->" closes its comment
+        inner, _, after = part.partition(end)
+        parts += [inner, after]
+    return parts
+
+
+def set_aside(content: str) -> tuple[str, list[str]]:
+    """Take deferred markup out of its comments, and set late markup aside behind short placeholders.
+
+    Material's search then reads only what it indexes; `put_back` restores the late markup.
+    """
+    if DEFERRED in content:
+        content = "".join(unwrap(content, DEFERRED)).replace(f"<{LATE_TAG}", LATE).replace(f"</{LATE_TAG}", END)
+    if LATE not in content:
+        return content, []
+    parts = unwrap(content, LATE)
+    late = parts[1::2]
+    parts[1::2] = [f"{LATE}{number}{END}" for number in range(len(late))]
+    return "".join(parts), late
+
+
+def put_back(content: str, late: list[str]) -> str:
+    """Return a page's HTML with its late markup in place of the placeholders, without the text only search reads."""
+    if SEARCHED in content:
+        content = "".join(unwrap(content, SEARCHED, SEARCHED_END)[::2])
+    parts = unwrap(content, LATE)
+    parts[1::2] = [late[int(number)] for number in parts[1::2]]
+    return "".join(parts)
+
+
 def theme_overrides() -> Path:
     """Return the folder of the survey's Material template overrides."""
     from .render import packaged_folder
@@ -41,6 +91,7 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
 
     def __init__(self) -> None:
         self.serving = False
+        self.late: dict[str, list[str]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -57,6 +108,24 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
             position = 1 if config.theme.custom_dir else 0
             config.theme.dirs.insert(position, theme_dir)
         return config
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        for file in files.documentation_pages():
+            if file.inclusion == InclusionLevel.INCLUDED and is_later_page(file.src_uri):
+                file.inclusion = InclusionLevel.NOT_IN_NAV
+        return files
+
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
+        content, self.late[page.file.src_uri] = set_aside(html)
+        return content
+
+    # After every other plugin, so Material's search has indexed the page without the late markup.
+    @event_priority(-100)
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        late = self.late.pop(page.file.src_uri, [])
+        if late or SEARCHED in (page.content or ""):
+            page.content = put_back(page.content, late)
+        return context
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         root = Path(config.config_file_path).parent

@@ -13,23 +13,41 @@ from . import bibtex, csl, figures
 from .feed import feed_context
 from .indexes import Author, Keyword, author_index, display_name, keyword_index
 from .models import Overrides, Paper, Survey
+from .paging import (
+    initial,
+    is_large,
+    letter_anchor,
+    letter_page,
+    pager,
+    paper_pages,
+    section_page,
+    split_pages,
+)
 from .render import SiteSettings, render
 
-SECTIONS_DIR = "sections"
 BIB_DIR = "bib"
 NEWEST = 6
 AUTHORS_PAGE = "authors.md"
 KEYWORDS_PAGE = "keywords.md"
 PAPERS_PAGE = "papers.md"
+# The table of all papers is written into its page up to this many papers; beyond, the page
+# would be megabytes, so the reader's browser builds it from PAPERS_JSON.
+TABLE_ROWS = 2000
+PAPERS_JSON = "papers.json"
 FEED_FILE = "feed.xml"
+# Search covers abstracts up to this many papers (`extra.survey.search: auto`); beyond, the
+# index would pass ~10 MB, which every reader's browser downloads and indexes on first search.
+SEARCH_ABSTRACTS_UP_TO = 3000
 # "NeurIPS 2024 (Datasets and Benchmarks track)" -> "NeurIPS": the series a reader filters by.
 _VENUE_YEAR = re.compile(r"\s*[\s'’]((?:19|20)\d\d)\b.*$")
 PREPRINT = "Preprint"
 
 
-def section_page(section_id: str) -> str:
-    """Return the docs path of a section's page."""
-    return f"{SECTIONS_DIR}/{section_id}.md"
+def search_abstracts(settings: SiteSettings, paper_count: int) -> bool:
+    """Tell whether search indexes abstracts: `full`, `light`, or by the survey's size."""
+    if settings.search in ("full", "light"):
+        return settings.search == "full"
+    return paper_count <= SEARCH_ABSTRACTS_UP_TO
 
 
 def paper_bib(key: str) -> str:
@@ -66,28 +84,37 @@ def edit_url(paper: Paper, settings: SiteSettings, overrides: Overrides) -> str 
     return f"{repository.rstrip('/')}/edit/{settings.edit_branch}/{paper.path}"
 
 
-def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_anchors: dict[str, str], keyword_anchors: dict[str, str]) -> dict[str, dict[str, Any]]:
+def paragraphs(text: str) -> list[str]:
+    """Split text at blank lines into paragraphs, each on one line (raw HTML must not hold a blank line)."""
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]], keyword_at: dict[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Return what the templates show of each paper; `*_at` give an index entry's page and anchor."""
     by_key = {p.key: p for p in survey.papers}
     section_of = {key: section for section in survey.sections for key in section.papers}
     order = {section.id: index for index, section in enumerate(survey.sections)}
+    page_of = paper_pages(survey)
     contexts = {}
     for paper in survey.papers:
         section = section_of[paper.key]
         contexts[paper.key] = {
             "key": paper.key,
             "title": paper.title,
-            "authors": [{"name": display_name(a), "anchor": author_anchors.get(a)} for a in paper.authors],
+            "authors": [_entry(display_name(a), author_at.get(a), "name") for a in paper.authors],
             "et_al": paper.et_al,
             "year": paper.year,
             "venue": paper.venue,
             "venue_series": venue_series(paper.venue),
             "badge": paper.venue or (PREPRINT if paper.arxiv else None),
             "abstract": paper.abstract,
+            "abstract_paragraphs": paragraphs(paper.abstract),
             "links": _links(paper),
-            "keywords": [{"word": w, "anchor": keyword_anchors.get(w)} for w in survey.paper_keywords.get(paper.key, ())],
+            "keywords": [_entry(w, keyword_at.get(w), "word") for w in survey.paper_keywords.get(paper.key, ())],
             "tags": list(paper.tags),
-            "page": section_page(section.id),
+            "page": page_of[paper.key],
             "section": section.id,
+            "section_page": section_page(section.id),
             "section_title": section.title,
             "section_order": order[section.id],
             "added": paper.added.isoformat() if paper.added else None,
@@ -95,11 +122,15 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "bib_file": paper_bib(paper.key),
             "edit_url": edit_url(paper, settings, overrides),
             "related": [
-                {"key": other, "title": by_key[other].title, "page": section_page(section_of[other].id)}
+                {"key": other, "title": by_key[other].title, "page": page_of[other]}
                 for other in survey.related.get(paper.key, ())
             ],
         }
     return contexts
+
+
+def _entry(text: str, at: tuple[str, str] | None, name: str) -> dict[str, str | None]:
+    return {name: text, "page": at[0] if at else None, "anchor": at[1] if at else None}
 
 
 def newest(papers: list[Paper], count: int = NEWEST) -> list[Paper]:
@@ -118,20 +149,41 @@ def _by_day(papers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return days
 
 
-def _authors_context(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_letter(entries: list[dict[str, Any]], index_page: str, split: bool) -> list[dict[str, Any]]:
+    """Group index entries by their letter; a split index gives each letter its own page."""
     letters: dict[str, list[dict[str, Any]]] = {}
-    for author in authors:
-        letters.setdefault(author.letter, []).append(
-            {"name": author.name, "anchor": author.anchor, "variants": list(author.variants), "papers": [papers[k] for k in author.papers]}
-        )
-    return [{"letter": letter, "anchor": f"letter-{letter.lower() if letter.isalpha() else 'other'}", "authors": people} for letter, people in letters.items()]
-
-
-def _keywords_context(keywords: list[Keyword], papers: dict[str, dict[str, Any]], sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    for entry in entries:
+        letters.setdefault(entry["letter"], []).append(entry)
     return [
-        {"word": k.word, "anchor": k.anchor, "sections": [sections[s] for s in k.sections], "papers": [papers[p] for p in k.papers]}
+        {"letter": letter, "anchor": letter_anchor(letter), "page": letter_page(index_page, letter) if split else index_page, "entries": grouped}
+        for letter, grouped in letters.items()
+    ]
+
+
+def _index_files(env: jinja2.Environment, template: str, index_page: str, entries: list[dict[str, Any]], split: bool, context: dict[str, Any]) -> dict[str, str]:
+    """Render an index as one page, or, when large, as a page of letters and a page per letter."""
+    letters = _by_letter(entries, index_page, split)
+    files = {index_page: render(env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None})}
+    if split:
+        for group in letters:
+            files[group["page"]] = render(env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]})
+    return files
+
+
+def _author_entries(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"name": a.name, "anchor": a.anchor, "letter": a.letter, "variants": list(a.variants), "papers": [papers[k] for k in a.papers]}
+        for a in authors
+    ]
+
+
+def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]], sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = [
+        {"word": k.word, "anchor": k.anchor, "letter": initial(k.word), "sections": [sections[s] for s in k.sections], "papers": [papers[p] for p in k.papers]}
         for k in keywords
     ]
+    # Letters A to Z, then words that start with a digit or a symbol.
+    return sorted(entries, key=lambda e: e["letter"] == "#")
 
 
 def _description(text: str) -> str:
@@ -144,7 +196,11 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
     keywords = keyword_index(survey)
-    papers = _papers_context(survey, overrides, settings, author_anchors, {k.word: k.anchor for k in keywords})
+    split_authors, split_keywords = is_large(authors), is_large(keywords)
+    author_pages = {a.anchor: letter_page(AUTHORS_PAGE, a.letter) if split_authors else AUTHORS_PAGE for a in authors}
+    author_at = {name: (author_pages[anchor], anchor) for name, anchor in author_anchors.items()}
+    keyword_at = {k.word: (letter_page(KEYWORDS_PAGE, initial(k.word)) if split_keywords else KEYWORDS_PAGE, k.anchor) for k in keywords}
+    papers = _papers_context(survey, overrides, settings, author_at, keyword_at)
     by_key = {p.key: p for p in survey.papers}
     section_pages = {s.id: section_page(s.id) for s in survey.sections}
     sections = [
@@ -153,7 +209,7 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
             "title": s.title,
             "description": s.description,
             "summary": _description(s.description),
-            "keywords": [{"word": w, "anchor": next((k.anchor for k in keywords if k.word == w), None)} for w in s.keywords],
+            "keywords": [_entry(w, keyword_at.get(w), "word") for w in s.keywords],
             "papers": [papers[k] for k in s.papers],
             "page": section_pages[s.id],
             "bib_file": f"{BIB_DIR}/{s.id}.bib",
@@ -173,20 +229,20 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
         "last_year": max(years) if years else None,
         "newest": _by_day([papers[p.key] for p in newest(list(survey.papers))]),
         "feed": FEED_FILE,
+        "search_abstracts": search_abstracts(settings, len(survey.papers)),
     }
     figure = {
-        "map": figures.survey_map(survey, section_pages),
+        "map": _map_to_pages(figures.survey_map(survey, section_pages), papers),
         "years": figures.year_chart(survey),
         "legend": figures.legend(survey, section_pages),
     }
     files = {"index.md": render(env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})}
     for section in sections:
-        files[section["page"]] = render(env, "section.md.j2", {"page": section["page"], "site": site, "section": section})
-    all_papers = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
-    files[PAPERS_PAGE] = render(env, "papers.md.j2", {"page": PAPERS_PAGE, "site": site, "papers": all_papers, "sections": sections})
-    files[AUTHORS_PAGE] = render(env, "authors.md.j2", {"page": AUTHORS_PAGE, "site": site, "letters": _authors_context(authors, papers)})
+        files.update(_section_files(env, site, section))
+    files.update(_table_files(env, site, papers, sections))
+    files.update(_index_files(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}))
     by_section = {s["id"]: s for s in sections}
-    files[KEYWORDS_PAGE] = render(env, "keywords.md.j2", {"page": KEYWORDS_PAGE, "site": site, "keywords": _keywords_context(keywords, papers, by_section)})
+    files.update(_index_files(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site}))
     files[FEED_FILE] = render(env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))
     ordered = [by_key[k] for s in survey.sections for k in s.papers]
     files["bibliography.bib"] = bibtex.write_bibtex(sorted(ordered, key=lambda p: p.key))
@@ -198,6 +254,52 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
     files["survey.json"] = survey_json(survey)
     files["bibliography.json"] = _dump(csl.to_csl(sorted(survey.papers, key=lambda p: p.key)))
     return files
+
+
+def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Point each dot of the map at the page of its section that holds its paper."""
+    if figure is None:
+        return None
+    return {**figure, "points": [{**point, "page": papers[point["key"]]["page"]} for point in figure["points"]]}
+
+
+def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[str, Any]) -> dict[str, str]:
+    """Render a section as one page, or as pages of at most `paging.PAGE_SIZE` papers."""
+    chunks = split_pages([p["key"] for p in section["papers"]])
+    pages = [section_page(section["id"], n) for n in range(1, len(chunks) + 1)]
+    files, start = {}, 0
+    for number, (page, keys) in enumerate(zip(pages, chunks, strict=True), start=1):
+        shown = section["papers"][start : start + len(keys)]
+        context = {"page": page, "site": site, "section": section, "papers": shown, "first": start + 1, "pager": pager(pages, number)}
+        files[page] = render(env, "section.md.j2", context)
+        start += len(keys)
+    return files
+
+
+def _table_files(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> dict[str, str]:
+    """Render the table of all papers: in the page, or, for a large survey, built by the browser from JSON."""
+    rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
+    inline = len(rows) <= TABLE_ROWS
+    context = {"page": PAPERS_PAGE, "site": site, "papers": rows if inline else [], "sections": sections, "source": None if inline else PAPERS_JSON}
+    files = {PAPERS_PAGE: render(env, "papers.md.j2", context)}
+    if not inline:
+        files[PAPERS_JSON] = _table_json(env, rows, sections)
+    return files
+
+
+def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: list[dict[str, Any]]) -> str:
+    """Return the rows of the table of all papers, links relative to the table's page, for its script."""
+    page_url = env.filters["page_url"]
+    order = {s["id"]: i for i, s in enumerate(sections)}
+    data = {
+        "sections": [{"id": s["id"], "title": s["title"], "href": page_url(s["page"], PAPERS_PAGE)} for s in sections],
+        "papers": [
+            [p["title"], ", ".join(a["name"] for a in p["authors"][:3]) + (" et al." if len(p["authors"]) > 3 or p["et_al"] else ""),
+             p["year"] or "", p["badge"] or "", order[p["section"]], p["venue_series"], f"{page_url(p['page'], PAPERS_PAGE)}#{p['key']}"]
+            for p in rows
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _dump(value: Any) -> str:

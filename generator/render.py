@@ -40,6 +40,11 @@ def md_paragraphs(value: Any) -> Markup:
     return Markup("\n\n".join(paragraphs))
 
 
+def pre(value: Any) -> Markup:
+    """Escape text for a <pre> block kept on one line: line breaks become `&#10;`."""
+    return Markup(str(Markup.escape(value)).replace("\n", "&#10;"))
+
+
 def fence(value: Any) -> str:
     """Return a backtick fence longer than any run of backticks in the text."""
     longest = max((len(run) for run in re.findall(r"`+", str(value))), default=0)
@@ -95,6 +100,9 @@ def front_matter_text(value: Any) -> Markup:
     return Markup(json.dumps(html.escape(" ".join(str(value).split())), ensure_ascii=False))
 
 
+SEARCH_CHOICES = ("auto", "full", "light")
+
+
 @dataclass(frozen=True, slots=True)
 class SiteSettings:
     """What the pages need from mkdocs.yml: where the site and its repository live."""
@@ -104,6 +112,7 @@ class SiteSettings:
     repo_url: str | None = None
     edit_branch: str = "main"
     directory_urls: bool = True
+    search: str = "auto"  # extra.survey.search: "full" indexes abstracts, "light" does not, "auto" by size
 
 
 def _web_url(value: Any) -> str | None:
@@ -111,7 +120,7 @@ def _web_url(value: Any) -> str | None:
 
 
 def read_settings(root: Path) -> SiteSettings:
-    """Read site_name, site_url, repo_url, use_directory_urls and extra.survey.edit_branch."""
+    """Read site_name, site_url, repo_url, use_directory_urls and extra.survey's edit_branch and search."""
     try:
         config = yaml.load((root / CONFIG_FILE).read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)
     except (OSError, yaml.YAMLError):
@@ -121,12 +130,14 @@ def read_settings(root: Path) -> SiteSettings:
     extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
     survey = extra.get("survey") if isinstance(extra.get("survey"), dict) else {}
     branch = survey.get("edit_branch")
+    search = str(survey.get("search", "auto")).strip().lower()
     return SiteSettings(
         site_name=str(config.get("site_name") or ""),
         site_url=_web_url(config.get("site_url")),
         repo_url=_web_url(config.get("repo_url")),
         edit_branch=str(branch).strip() if isinstance(branch, str | int) and str(branch).strip() else "main",
         directory_urls=config.get("use_directory_urls") is not False,
+        search=search if search in SEARCH_CHOICES else "auto",
     )
 
 
@@ -156,6 +167,7 @@ def environment(root: Path, settings: SiteSettings | None = None) -> jinja2.Envi
         md=md,
         md_paragraphs=md_paragraphs,
         fence=fence,
+        pre=pre,
         rel=relative,
         url_rel=functools.partial(url_relative, directory_urls=urls),
         page_url=functools.partial(page_url, directory_urls=urls),

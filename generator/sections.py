@@ -1,14 +1,17 @@
 """Group papers into themed sections: the curator's sections first, automatic ones otherwise.
 
 Automatic sections come from average-linkage clustering of *shared-neighbour* similarity: two
-papers are alike when the papers most like one of them are also most like the other. On the
-shipped survey and on a second corpus with known topics this grouped papers closest to an
-editor's labels and changed least when papers were removed (see benchmarks/README.md).
+papers are alike when the papers most like one of them are also most like the other. For a
+survey of 30 to 300 papers, 100 such clusterings of key-hashed subsamples vote, and papers
+grouped together in at least half of the runs they shared form a section. On the shipped survey
+and on a second corpus with known topics this grouped papers closest to an editor's labels and
+changed least when papers were removed (see benchmarks/README.md).
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -24,12 +27,26 @@ from .features import Features
 from .keywords import readable_title, section_keywords
 from .models import Overrides, Paper, Placement, Section
 
+# Up to CONSENSUS_MAX papers, groups are the consensus of CONSENSUS_RUNS groupings of subsamples
+# (each paper in CONSENSUS_SHARE of them, decided by its key), each cut into a number of groups
+# from the bounds plus CONSENSUS_EXTRA (small groups are dissolved later); two papers stay
+# together when they were together in at least half (CONSENSUS_CUT) of the runs they shared.
+# On the shipped survey this moved fewer papers when papers were removed (benchmarks/README.md).
+# Below CONSENSUS_MIN papers a subsample's neighbourhoods span most of it, so one run on all
+# papers is used.
+CONSENSUS_MIN = 30  # three times NEIGHBOURS
+CONSENSUS_MAX = 300
+CONSENSUS_RUNS = 100
+CONSENSUS_SHARE = 0.8
+CONSENSUS_EXTRA = 2
+CONSENSUS_CUT = 0.5
 # Up to this many papers, pairwise similarities (n² numbers) are computed; a larger survey is
-# grouped by k-means (10 restarts, fixed seed) on a 60-dimensional LSA view instead, and k is
-# chosen by the silhouette of a fixed sample of 2,000 papers.
+# grouped by k-means (3 restarts, fixed seed) on a 60-dimensional LSA view instead, fitted on a
+# key-hashed sample of LARGE_SAMPLE papers, and k is chosen by the silhouette of that sample.
 MAX_PAIRWISE = 3000
+LARGE_SAMPLE = 2000
 LSA_COMPONENTS = 60
-KMEANS_RESTARTS = 10
+KMEANS_RESTARTS = 3
 SILHOUETTE_SAMPLE = 2000
 RANDOM_STATE = 0
 # Each paper's nearest papers that define its neighbourhood in the shared-neighbour similarity.
@@ -113,10 +130,14 @@ def fit_to_groups(
     total_norm = np.einsum("ij,ij->i", totals, totals)[own]
     removed = basis.astype(float)  # a member of the basis leaves its own centre
     rest_norm = np.sqrt(np.maximum(total_norm - 2 * removed * total_x + removed * row_norm, 0.0))
-    safe = np.where(rest_norm > 1e-12, rest_norm, 1.0)
-    x_rest = np.where(rest_norm > 1e-12, (total_x - removed * row_norm) / safe, 0.0)
-    rest_seed = np.where(rest_norm > 1e-12, (total_seed - removed * seed_x) / safe, 0.0)
-    has_rest = (rest_norm > 1e-12).astype(float)
+    # A paper alone in its group has no rest: decided by counting, not by a norm that rounding
+    # leaves a hair above zero.
+    members = np.bincount(labels[(labels >= 0) & basis], minlength=count)[own]
+    has_rest = (members - removed > 0) & (rest_norm > 1e-9)
+    safe = np.where(has_rest, rest_norm, 1.0)
+    x_rest = np.where(has_rest, (total_x - removed * row_norm) / safe, 0.0)
+    rest_seed = np.where(has_rest, (total_seed - removed * seed_x) / safe, 0.0)
+    has_rest = has_rest.astype(float)
     centre_norm = np.sqrt(np.maximum(has_rest + weight**2 + 2 * weight * rest_seed, 0.0))
     fit = np.where(centre_norm > 1e-12, (x_rest + weight * seed_x) / np.where(centre_norm > 1e-12, centre_norm, 1.0), 0.0)
     return similarity, np.where(labels >= 0, fit, 0.0)
@@ -165,13 +186,56 @@ def leave_one_out_similarity(matrix: sp.spmatrix | np.ndarray, labels: np.ndarra
     return fit_to_groups(matrix, labels, int(labels.max()) + 1 if len(labels) else 0)[1]
 
 
+def subsample_members(keys: Sequence[str], run: int, share: float = CONSENSUS_SHARE) -> np.ndarray:
+    """Tell which papers take part in one consensus run: decided by each paper's own key.
+
+    A paper's place in every run depends on nothing but its key and the run's number, so adding
+    or removing other papers leaves every run's other members as they were.
+    """
+    draws = [zlib.crc32(f"{key}\x00{run}".encode()) for key in keys]
+    return np.array(draws, dtype=np.float64) / 2**32 < share
+
+
+def co_association(features: Features, sizes: Sequence[int], runs: int = CONSENSUS_RUNS) -> np.ndarray:
+    """Return how often each two papers were grouped together, over runs on subsamples of the papers."""
+    count = len(features.keys)
+    together, both = np.zeros((count, count)), np.zeros((count, count))
+    for run in range(runs):
+        inside = np.flatnonzero(subsample_members(features.keys, run))
+        if len(inside) < 3:
+            continue
+        distance = to_distance(shared_neighbour_similarity(features.matrix[inside]))
+        tree = linkage(squareform(distance, checks=False), method=LINKAGE)
+        labels = fcluster(tree, min(sizes[run % len(sizes)], len(inside)), criterion="maxclust")
+        block = np.ix_(inside, inside)
+        together[block] += labels[:, None] == labels[None, :]
+        both[block] += 1
+    share = np.round(together / np.maximum(both, 1), DECIMALS)
+    np.fill_diagonal(share, 1.0)
+    return share
+
+
+def _consensus_groups(features: Features, low: int, high: int, min_size: int) -> np.ndarray:
+    """Group papers that were grouped together in at least half of the runs they shared (on average)."""
+    sizes = list(range(low + CONSENSUS_EXTRA, high + CONSENSUS_EXTRA + 1))
+    distance = to_distance(co_association(features, sizes))
+    tree = linkage(squareform(distance, checks=False), method=LINKAGE)
+    labels = fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1
+    groups = len(set(_dissolve_small(features.matrix, labels, min_size).tolist()))
+    if groups > high or groups < low:  # keep within the curator's bounds
+        labels = fcluster(tree, min(max(groups, low), high), criterion="maxclust") - 1
+    return _dissolve_small(features.matrix, labels, min_size)
+
+
 def find_groups(features: Features, low: int, high: int, min_size: int) -> np.ndarray:
     """Label each paper with a group 0, 1, …, or -1 when it fits no group (the "Other" section)."""
     count = len(features.keys)
     if count < 3 or not features.terms or high < 2 or count // max(min_size, 1) < 2:
         return np.zeros(count, dtype=int)
     matrix = features.matrix
-    if count <= MAX_PAIRWISE:
+    if CONSENSUS_MIN <= count <= CONSENSUS_MAX:
+        labels = _consensus_groups(features, low, min(high, count // max(min_size, 1)), min_size)
+    elif count <= MAX_PAIRWISE:
         distance = to_distance(shared_neighbour_similarity(matrix))
         tree = linkage(squareform(distance, checks=False), method=LINKAGE)
 
@@ -180,23 +244,41 @@ def find_groups(features: Features, low: int, high: int, min_size: int) -> np.nd
 
         labels = best_partition(matrix, distance, cut, low, high, min_size)
     else:
-        labels = _large_groups(matrix, low, high, min_size)
+        labels = _large_groups(features, low, high, min_size)
     labels[leave_one_out_similarity(matrix, labels) < OTHER_SIMILARITY] = -1
     return labels
 
 
-def _large_groups(matrix: sp.csr_matrix, low: int, high: int, min_size: int) -> np.ndarray:
-    """Group a survey too large for pairwise similarities: k-means on a low-rank view (LSA)."""
-    components = min(LSA_COMPONENTS, matrix.shape[0] - 1, matrix.shape[1] - 1)
+def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.ndarray:
+    """Group a survey too large for pairwise similarities: k-means on a low-rank view (LSA).
+
+    The view and the centres are fitted on a sample of LARGE_SAMPLE papers (chosen by their keys,
+    as consensus runs are), then every paper goes to its nearest centre: time grows linearly.
+    """
+    matrix = features.matrix
+    count = matrix.shape[0]
+    share = min(1.0, LARGE_SAMPLE / count)
+    sample = np.flatnonzero(subsample_members(features.keys, 0, share)) if share < 1 else np.arange(count)
+    components = min(LSA_COMPONENTS, len(sample) - 1, matrix.shape[1] - 1)
     if components < 2:
-        return np.zeros(matrix.shape[0], dtype=int)
+        return np.zeros(count, dtype=int)
     svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
-    points = normalize(svd.fit_transform(matrix))
+    points = normalize(svd.fit_transform(matrix[sample]))
+    models: dict[int, KMeans] = {}
 
     def cut(k: int) -> np.ndarray:
-        return KMeans(n_clusters=k, n_init=KMEANS_RESTARTS, random_state=RANDOM_STATE, max_iter=300).fit_predict(points)
+        models[k] = KMeans(n_clusters=k, n_init=KMEANS_RESTARTS, random_state=RANDOM_STATE, max_iter=300).fit(points)
+        return models[k].labels_
 
-    return best_partition(points, None, cut, low, high, min_size, points=points)
+    # The sample is small enough for all its pairs: one distance matrix serves every k.
+    chosen = best_partition(points, to_distance(np.round(points @ points.T, DECIMALS)), cut, low, high, min_size)
+    if len(set(chosen.tolist())) < 2:
+        return np.zeros(count, dtype=int)
+    # Every paper to the nearest centre of the chosen groups (centres of the sample's groups).
+    centres = normalize(group_totals(points, chosen, int(chosen.max()) + 1))
+    everyone = normalize(svd.transform(matrix))
+    labels = np.argmax(np.round(everyone @ centres.T, DECIMALS), axis=1)
+    return _dissolve_small(matrix, labels, min_size)
 
 
 def _slug(text: str) -> str:
@@ -259,16 +341,22 @@ def _placements(features: Features, labels: np.ndarray, pinned: set[str], seeds:
         return [Placement(k, str(labels[i]), 0.0, k in pinned) for i, k in enumerate(features.keys)]
     basis = np.array([key in pinned for key in features.keys]) if seeds is not None else None
     similarity, own = fit_to_groups(features.matrix, labels, count, basis, seeds)
-    result = []
-    for row, key in enumerate(features.keys):
-        if labels[row] < 0:  # in "Other": how close the nearest section came
-            fit, margin = (float(similarity[row].max()) if count else 0.0), 0.0
-        else:
-            fit = float(own[row])
-            others = np.delete(similarity[row], labels[row])
-            margin = fit - float(others.max()) if len(others) else fit
-        result.append(Placement(key, str(labels[row]), round(fit, 6), key in pinned, round(margin, 6)))
-    return result
+    rows = np.arange(len(labels))
+    grouped = labels >= 0
+    if count:
+        # The best section other than the paper's own; a paper in "Other" gets how close the
+        # nearest section came, and no margin.
+        others = similarity.copy()
+        others[rows[grouped], labels[grouped]] = -np.inf
+        runner_up = others.max(axis=1) if count > 1 else np.full(len(labels), -np.inf)
+        fit = np.where(grouped, own, similarity.max(axis=1))
+        margin = np.where(grouped, np.where(np.isfinite(runner_up), fit - runner_up, fit), 0.0)
+    else:
+        fit, margin = np.zeros(len(labels)), np.zeros(len(labels))
+    return [
+        Placement(key, str(label), round(f, 6), key in pinned, round(m, 6))
+        for key, label, f, m in zip(features.keys, labels.tolist(), fit.tolist(), margin.tolist(), strict=True)
+    ]
 
 
 def _seed_vectors(features: Features, overrides: Overrides) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,9 @@ import bibtexparser
 import feedparser
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from test_pagination import build as build_paged
+
+from conftest import FIXTURE, copy_survey
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -397,3 +401,61 @@ def test_a_reader_finds_cites_and_wanders(page: Page, base: str) -> None:
     landed_anchor(page)
     assert errors == []
     assert [u for u in urls if not u.startswith((base, "data:"))] == []
+
+
+# A large survey: pages of a section, links across pages, the table built from JSON.
+
+
+@pytest.fixture(scope="module")
+def paged_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the fixture survey laid out as a large one (see test_pagination.py)."""
+    handler = functools.partial(QuietHandler, directory=str(build_paged(copy_survey(FIXTURE, tmp_path_factory.mktemp("paged")))))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:
+    errors: list[str] = []
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+        page.goto(paged_base + "sections/adapters/")
+        assert page.locator("h2.paper-title").count() == 2
+        page.locator("nav.section-pager a[rel='next']").first.click()
+        page.wait_for_load_state()
+        assert page.url == paged_base + "sections/adapters/2/"
+        # Every related paper's link, followed, lands on a visible heading, whichever page holds it.
+        links = page.eval_on_selector_all("ul.paper-related a", "as => as.map(a => [a.href, a.textContent])")
+        assert links
+        for href, title in links:
+            page.goto(href)
+            anchor = page.evaluate("decodeURIComponent(location.hash.slice(1))")
+            heading = page.locator(f"h2[id='{anchor}']")
+            assert heading.count() == 1 and heading.is_visible(), href
+            assert title.strip() in heading.inner_text()
+        # The table of all papers is filled from JSON, sorts, filters, and its links land.
+        page.goto(paged_base + "papers/")
+        rows = page.locator("table[data-papers-table] tbody tr:not([hidden])")
+        rows.first.wait_for()
+        assert rows.count() == 12
+        page.get_by_role("button", name="Sort by Year").click()
+        page.locator(".papers-controls input[type='search']").fill("hypercomplex")
+        assert rows.count() == 1
+        rows.first.locator("a").first.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("#karimimahabadi2021compacter")
+        assert page.locator("h2[id='karimimahabadi2021compacter']").is_visible()
+        # An author's name opens the author's letter page at the author.
+        page.locator("xpath=//h2[@id='karimimahabadi2021compacter']/following-sibling::p[@class='paper-meta'][1]//a").first.click()
+        page.wait_for_load_state()
+        assert re.search(r"/authors/[a-z]+/#author-", page.url), page.url
+    finally:
+        context.close()
+    assert errors == []

@@ -114,6 +114,25 @@ def test_a_paper_that_fits_no_section_goes_to_other_and_is_reported():
     assert "misfit" in themes_table(analyse(corpus(with_misfit=True), Overrides(min_sections=2, max_sections=6)))
 
 
+CELLS = [
+    ("Single-cell sequencing of gene expression", "Gene expression of single cells measured by sequencing of each transcript."),
+    ("Gene expression atlas from single-cell sequencing", "Single-cell sequencing maps gene expression across tissues, transcript by transcript."),
+    ("Transcript counts in single-cell sequencing", "Counting each transcript in single-cell sequencing reveals gene expression programmes."),
+    ("Noise in single-cell gene expression", "Sequencing single cells shows noisy gene expression of every transcript."),
+]
+
+
+def test_section_ids_stay_when_papers_are_added_or_removed():
+    papers = corpus() + [paper(f"cells{n}", t, a) for n, (t, a) in enumerate(CELLS)]
+    _, _, placed = groups(papers)
+    assert len(set(placed.values())) == 4
+    fewer = [p for p in papers if p.key not in {"merging3", "shared1"}]
+    _, _, after = groups(fewer)
+    assert after == {k: placed[k] for k in after}
+    _, _, more = groups([*papers, paper("misfit", *MISFIT)])
+    assert {k: more[k] for k in placed} == placed
+
+
 def test_grouping_is_deterministic_and_independent_of_file_order():
     papers = corpus(with_misfit=True)
     first = groups(papers)[0]
@@ -214,7 +233,7 @@ def test_shipped_automatic_grouping_agrees_with_the_editor(shipped_corpus):
     papers = unpinned(shipped_corpus.papers)
     sections, placed = grouping.sections_of(papers, Overrides())
     truth = [shipped_corpus.labels[p.key] for p in papers]
-    # Target 0.6 (issue 3) is not reached; 0.57 is measured. Guard against regressions.
+    # Target 0.6 (issue 3) is not reached; 0.574 is measured (see benchmarks/README.md). Guard against regressions.
     assert normalized_mutual_info_score(truth, [placed[p.key] for p in papers]) >= 0.55
     assert 8 <= len(sections) <= 15
     assert all(len(s.keywords) >= 5 for s in sections)
@@ -227,10 +246,10 @@ def test_shipped_stability_after_removing_ten_papers(shipped_corpus):
     rest = [p for i, p in enumerate(papers) if i not in removed]
     _, after = grouping.sections_of(rest, Overrides())
     first, again = [before[p.key] for p in rest], [after[p.key] for p in rest]
-    # Target ARI 0.9 and 90 % of ids kept (issue 3) are not reached: 0.68 and 65 % are measured,
-    # see benchmarks/README.md. Guard against regressions.
-    assert adjusted_rand_score(first, again) >= 0.6
-    assert sum(a == b for a, b in zip(first, again, strict=True)) / len(rest) >= 0.55
+    # Target ARI 0.9 and 90 % of ids kept (issue 3) are not reached: 0.82 and 84 % are measured
+    # (0.68 and 65 % before consensus grouping), see benchmarks/README.md.
+    assert adjusted_rand_score(first, again) >= 0.8
+    assert sum(a == b for a, b in zip(first, again, strict=True)) / len(rest) >= 0.8
 
 
 def test_shipped_grouping_is_byte_for_byte_deterministic(shipped_corpus):

@@ -20,6 +20,7 @@ from mkdocs.utils.meta import get_data
 from test_hostile import entry, markup_problems, parse, quiet_main, site_problems
 
 from conftest import FIXTURE
+from generator.mkdocs_plugin import put_back, set_aside
 from generator.schema import clean_text
 
 # Fragments that mean something to HTML, Markdown, Jinja2, YAML, BibTeX or TeX, mixed into
@@ -128,12 +129,13 @@ def _markdown_config(config_file: Path) -> tuple[list, dict]:
 
 
 def render_docs(docs: Path) -> dict[str, str]:
-    """Convert every generated page with the site's Markdown extensions, as MkDocs would."""
+    """Convert every generated page with the site's Markdown extensions and the `survey` plugin's unwrapping, as MkDocs would."""
     extensions, configs = _markdown_config(docs.parent / "mkdocs.yml")
     pages = {}
     for page in sorted(docs.rglob("*.md")):
         source, _ = get_data(page.read_text(encoding="utf-8"))
         body = markdown.Markdown(extensions=extensions, extension_configs=configs).convert(source)
+        body = put_back(*set_aside(body))
         pages[page.relative_to(docs).as_posix()] = f'<article class="md-content__inner md-typeset">{body}</article>'
     return pages
 
