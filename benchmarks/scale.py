@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 
 from synthetic import make_survey  # noqa: E402
 
-STAGES = ("load", "overrides", "validate", "featurize", "sections", "keywords", "related", "layout", "render", "write", "write again")
+STAGES = ("imports", "load", "overrides", "validate", "featurize", "sections", "keywords", "related", "layout", "render", "write", "write again")
 
 
 def _bin(name: str) -> str:
@@ -100,8 +100,10 @@ def run(command: list[str], cwd: Path, log: Path) -> dict:
 
 def stage_child(folder: Path, changed: bool) -> None:
     """Time each stage of `generate` in this process and print one JSON line (run as a child)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     from generator import build
     from generator.features import featurize
+    from generator.figures import layout
     from generator.keywords import paper_keywords
     from generator.load import load_overrides, load_papers, load_published
     from generator.pages import render_pages
@@ -111,10 +113,6 @@ def stage_child(folder: Path, changed: bool) -> None:
     from generator.sections import assign_sections
     from generator.validate import validate
     from generator.write import write_docs
-
-    times: dict[str, float] = {}
-    cpu: dict[str, float] = {}
-    peaks: dict[str, float] = {}
 
     def timed(name, function, *args):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -126,7 +124,10 @@ def stage_child(folder: Path, changed: bool) -> None:
         print(f"stage {name}: {times[name]:.2f} s ({cpu[name]:.2f} cpu), peak {peaks[name]:.0f} MB", file=sys.stderr, flush=True)
         return value
 
+    times: dict[str, float] = {"imports": time.perf_counter() - start}
+    cpu: dict[str, float] = {"imports": time.process_time() - start_cpu}
     imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peaks: dict[str, float] = {"imports": imports}
     project = open_project(folder)
     papers, _ = timed("load", load_papers, project.content, project.root)
     overrides, _ = timed("overrides", load_overrides, project.content, project.root)
@@ -136,10 +137,8 @@ def stage_child(folder: Path, changed: bool) -> None:
     sections, placements = timed("sections", assign_sections, included, features, overrides)
     keywords = timed("keywords", paper_keywords, features)
     related = timed("related", related_papers, features)
-    extra = {}
-    if hasattr(build, "layout"):  # the map's positions, where the generator draws one
-        extra["coordinates"] = timed("layout", build.layout, features, sections)
-    survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements), **extra)
+    coordinates = timed("layout", layout, features, sections)
+    survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements), coordinates=coordinates)
 
     def render_all():
         return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
@@ -165,10 +164,14 @@ def stage_child(folder: Path, changed: bool) -> None:
         build.generate(project)
         result["warm_unchanged"] = time.perf_counter() - start
         _edit_one(folder)
+        from generator.progress import Progress
+
+        progress = Progress()
         start = time.perf_counter()
-        report = build.generate(project).report
+        report = build.generate(project, progress).report
         result["warm_changed"] = time.perf_counter() - start
         result["warm_changed_written"] = len(report.written)
+        result["warm_changed_stages"] = {timing.stage: round(timing.wall, 3) for timing in progress.timings}
     print(json.dumps(result))
 
 
@@ -310,6 +313,7 @@ def report(results: list[dict]) -> str:
     row("regenerate, nothing changed (new process)", optional("regenerate_unchanged", lambda m: f"{m['wall']:.2f} s"))
     row("regenerate, one paper changed (new process)", optional("regenerate_one_change", lambda m: f"{m['wall']:.2f} s"))
     row("regenerate, one paper changed (warm, as serve)", lambda r: f"{r['stages']['warm_changed']:.2f} s" if "warm_changed" in r["stages"] else "–")
+    row("… its stages (s)", lambda r: ", ".join(f"{k} {v:.2f}" for k, v in r["stages"]["warm_changed_stages"].items()) if "warm_changed_stages" in r["stages"] else "–")
     row("`import generator…` alone", optional("import_only", lambda m: f"{m['wall']:.2f} s"))
     return "\n".join(lines)
 

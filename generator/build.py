@@ -9,16 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .features import featurize
-from .figures import layout
-from .keywords import paper_keywords
+from . import cache
 from .load import load_overrides, load_papers, load_published
 from .models import Overrides, Paper, Problem, Survey
-from .pages import render_pages
+from .progress import Progress
 from .project import Project
-from .related import related_papers
-from .render import asset_files, environment
-from .sections import assign_sections
 from .validate import validate
 from .write import WriteReport, replace_folder, write_docs
 
@@ -59,31 +54,74 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     return papers, overrides, problems
 
 
-def analyse(papers: Sequence[Paper], overrides: Overrides) -> Survey:
+# An unchanged survey (the same papers and overrides) is analysed once per process.
+_ANALYSED: cache.Memo[tuple[tuple[Paper, ...], Overrides], Survey] = cache.memo(limit=4)
+
+
+def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None) -> Survey:
     """Featurize, group into sections, and find keywords, related papers and map positions."""
-    included = [p for p in papers if p.key not in overrides.exclude]
-    features = featurize(included, overrides.stop_words)
-    sections, placements = assign_sections(included, features, overrides)
+    included = tuple(p for p in papers if p.key not in overrides.exclude)
+    return _ANALYSED.get((included, overrides), _analyse, included, overrides, progress or Progress())
+
+
+def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Survey:
+    # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
+    from .features import featurize
+    from .figures import layout
+    from .keywords import paper_keywords
+    from .related import related_papers
+    from .sections import assign_sections
+
+    with progress.stage("featurize"):
+        features = featurize(included, overrides.stop_words)
+    with progress.stage("sections"):
+        sections, placements = assign_sections(included, features, overrides)
+    with progress.stage("keywords"):
+        keywords = paper_keywords(features)
+    with progress.stage("related"):
+        related = related_papers(features)
+    with progress.stage("layout"):
+        coordinates = layout(features, sections)
     return Survey(
-        papers=tuple(included),
+        papers=included,
         sections=tuple(sections),
-        paper_keywords=paper_keywords(features),
-        related=related_papers(features),
+        paper_keywords=keywords,
+        related=related,
         placements=tuple(placements),
-        coordinates=layout(features, sections),
+        coordinates=coordinates,
     )
 
 
-def generate(project: Project) -> Generated:
+def _import_stages() -> None:
+    """Import the analysis and page modules (scikit-learn, SciPy, Jinja2), so their start-up is timed apart."""
+    from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
+
+
+def _render(project: Project, survey: Survey, overrides: Overrides) -> dict[str, str | bytes]:
+    """Return every file of the docs folder: the rendered pages and the packaged assets."""
+    from .pages import render_pages
+    from .render import asset_files, environment
+
+    return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
+
+
+def generate(project: Project, progress: Progress | None = None) -> Generated:
     """Write the Markdown pages, BibTeX and JSON into the docs folder."""
-    papers, overrides, problems = check(project)
+    progress = progress or Progress()
+    cache.next_build()
+    with progress.stage("imports"):
+        _import_stages()
+    with progress.stage("load"):
+        papers, overrides, problems = check(project)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
-    survey = analyse(papers, overrides)
-    files: dict[str, str | bytes] = {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
-    report = write_docs(project.docs, files)
+    survey = analyse(papers, overrides, progress)
+    with progress.stage("render"):
+        files = _render(project, survey, overrides)
+    with progress.stage("write"):
+        report = write_docs(project.docs, files)
     return Generated(survey, tuple(problems), report)
 
 

@@ -14,10 +14,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+# Only light modules load here, so that `survey check` and `--help` start at once;
+# commands import BibTeX, Jinja2, scikit-learn and MkDocs when they need them.
 from . import __version__
-from .arxiv import FetchError
-from .arxiv import fetch as fetch_arxiv
-from .bibtex import read_bibtex
 from .build import InputError, SiteError, analyse, build_site, check, errors, generate
 from .content import paper_yaml
 from .diff import diff_surveys
@@ -25,9 +24,8 @@ from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
 from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
 from .models import Overrides, Paper, Problem
+from .progress import Progress
 from .project import Project, ProjectError, open_project
-from .render import environment, render
-from .themes import themes_table
 from .write import write_atomic
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
@@ -62,10 +60,17 @@ def _summary(generated_count: int, sections: int, report_written: int, unchanged
     return f"{generated_count} papers in {sections} sections; {report_written} files written, {unchanged} unchanged"
 
 
+def _progress(args: argparse.Namespace) -> Progress:
+    """Return the progress display: a status line on a terminal, stage timings with -v."""
+    return Progress(sys.stderr, verbose=args.verbose)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write the pages, BibTeX and JSON into the docs folder."""
     project = open_project(args.root)
-    result = generate(project)
+    progress = _progress(args)
+    result = generate(project, progress)
+    progress.finish()
     _report(result.warnings)
     _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
     return EXIT_OK
@@ -74,9 +79,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     """Generate, then build the site with MkDocs."""
     project = open_project(args.root)
-    result = generate(project)
+    progress = _progress(args)
+    result = generate(project, progress)
     _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
-    build_site(project, result.survey, strict=not args.no_strict)
+    with progress.stage("mkdocs build"):
+        build_site(project, result.survey, strict=not args.no_strict)
+    progress.finish()
     _say(f"site built in {project.site.relative_to(project.root)}/")
     return EXIT_OK
 
@@ -121,6 +129,8 @@ def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candid
 
 
 def _bibtex_candidates(source: Path) -> tuple[list[Candidate], list[Problem]]:
+    from .bibtex import read_bibtex
+
     entries, problems = read_bibtex(_read_text(source), str(source))
     candidates = []
     for entry in entries:
@@ -155,6 +165,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
     """Collect a new paper's fields from --bibtex, --fetch and the flags (flags win)."""
+    from .arxiv import FetchError
+    from .arxiv import fetch as fetch_arxiv
+    from .bibtex import read_bibtex
+
     fields: dict = {}
     key = None
     if args.bibtex:
@@ -230,6 +244,8 @@ def _content_at(project: Project, revision: str, folder: Path) -> Project:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print, as Markdown, what the working tree changes in the survey against a git revision."""
+    from .render import environment, render
+
     project = open_project(args.root)
     with tempfile.TemporaryDirectory() as temporary:
         base = _content_at(project, args.base, Path(temporary))
@@ -248,6 +264,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_themes(args: argparse.Namespace) -> int:
     """Print the section table: sizes, keywords, weakest members, uncertain placements."""
+    from .themes import themes_table
+
     project = open_project(args.root)
     papers, overrides = _valid_content(project)
     _say(themes_table(analyse(papers, overrides)).rstrip("\n"))
@@ -271,7 +289,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
     project = open_project(args.root)
-    generate(project)
+    progress = _progress(args)
+    generate(project, progress)
+    progress.finish()
     serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
     return EXIT_OK
 
@@ -292,12 +312,14 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument("--version", action="version", version=f"survey {__version__}")
     main.add_argument("-C", "--root", type=Path, default=Path("."), metavar="DIR", help="the survey folder (default: the current folder)")
-    main.add_argument("-v", "--verbose", action="store_true", help="show a traceback for internal errors")
+    main.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took, and a traceback for internal errors")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text, description=text)
         command.set_defaults(handler=handler)
+        # Also accepted after the command; SUPPRESS keeps a `survey -v COMMAND` from being reset.
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print how long each stage took, and a traceback for internal errors")
         return command
 
     build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")

@@ -6,18 +6,18 @@ Python places and measures; the SVG markup lives in `site_templates/_map.svg.j2`
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.decomposition import PCA, TruncatedSVD
-from sklearn.manifold import TSNE
-from sklearn.preprocessing import normalize
-from threadpoolctl import threadpool_limits
 
-from .features import Features
+from . import cache
 from .models import Section, Survey
+
+if TYPE_CHECKING:
+    from .features import Features
 
 RANDOM_STATE = 0
 LSA_COMPONENTS = 30
@@ -25,9 +25,14 @@ LSA_COMPONENTS = 30
 SECTION_WEIGHT = 2.0
 PERPLEXITY = 15.0
 ITERATIONS = 500
-# t-SNE needs a few dozen papers to mean anything, and costs O(n log n) per step: outside
-# these bounds the map is a PCA of the same vectors, which is also stable across machines.
-TSNE_RANGE = (30, 2000)
+# t-SNE needs a few dozen papers to mean anything: below this the map is a PCA.
+TSNE_MIN = 30
+# t-SNE costs about a millisecond per paper per hundred steps, so it places at most this many
+# papers (drawn from every section); each other paper sits among its nearest placed papers.
+TSNE_SAMPLE = 200
+NEIGHBOURS = 5
+# How far apart papers with the same neighbours are spread, as a share of the map.
+SPREAD = 0.02
 PALETTE = 12  # colours defined in assets/survey.css as --survey-c0 ... --survey-c11
 DIGITS = 4
 
@@ -38,22 +43,53 @@ CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 40, 8, 10, 28
 MAX_YEAR_LABELS = 12
 
 
-def _joint_vectors(features: Features, sections: Sequence[Section]) -> np.ndarray:
-    """Return each paper's LSA vector joined with its TF-IDF cosine closeness to every section."""
-    rows, columns = features.matrix.shape
-    components = min(LSA_COMPONENTS, rows - 1, columns - 1)
+def _rank(key: str) -> bytes:
+    """Return a key's place in a fixed pseudo-random order, the same on every machine."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+
+
+def sample_rows(keys: Sequence[str], sections: Sequence[Section], size: int | None = None) -> list[int]:
+    """Return the rows t-SNE places: every paper when few, else a share of each section by a fixed order."""
+    size = TSNE_SAMPLE if size is None else size
+    if len(keys) <= size:
+        return list(range(len(keys)))
+    position = {key: row for row, key in enumerate(keys)}
+    groups = [[position[k] for k in s.papers if k in position] for s in sections]
+    grouped = {row for group in groups for row in group}
+    groups.append([row for row in range(len(keys)) if row not in grouped])
+    chosen: list[int] = []
+    for group in groups:
+        share = max(2, round(size * len(group) / len(keys)))
+        chosen += sorted(group, key=lambda row: _rank(keys[row]))[:share]
+    return sorted(chosen)
+
+
+def _joint_vectors(features: Features, sections: Sequence[Section], rows: Sequence[int]) -> np.ndarray:
+    """Return each paper's LSA vector joined with its TF-IDF cosine closeness to every section.
+
+    The LSA is fitted on the sampled rows only, which keeps its cost bounded at any size.
+    """
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    matrix = features.matrix
+    components = min(LSA_COMPONENTS, len(rows) - 1, matrix.shape[1] - 1)
     if components >= 2:
         svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
-        lsa = normalize(svd.fit_transform(features.matrix))
+        if len(rows) == matrix.shape[0]:
+            lsa = normalize(svd.fit_transform(matrix))
+        else:
+            svd.fit(matrix[list(rows)])
+            lsa = normalize(np.asarray(matrix @ svd.components_.T))
     else:
-        lsa = normalize(features.matrix.toarray())
+        lsa = normalize(matrix.toarray())
     position = {key: row for row, key in enumerate(features.keys)}
     closeness = []
     for section in sections:
         members = [position[k] for k in section.papers if k in position]
         if members:
-            centre = normalize(np.asarray(features.matrix[members].mean(axis=0)))
-            closeness.append(np.asarray(features.matrix @ centre.T).reshape(-1, 1))
+            centre = normalize(np.asarray(matrix[members].mean(axis=0)))
+            closeness.append(np.asarray(matrix @ centre.T).reshape(-1, 1))
     joined = np.hstack([lsa, SECTION_WEIGHT * np.hstack(closeness)]) if closeness else lsa
     return normalize(joined)
 
@@ -65,6 +101,60 @@ def _unit(points: np.ndarray) -> np.ndarray:
     return np.where(high - low > 0, (points - low) / span, 0.5)
 
 
+def _embed(vectors: np.ndarray) -> np.ndarray:
+    """Return 2-D positions of a few hundred vectors: t-SNE, or PCA when too few."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    if len(vectors) < TSNE_MIN:
+        return PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=PERPLEXITY,
+        init="pca",
+        learning_rate="auto",
+        max_iter=ITERATIONS,
+        random_state=RANDOM_STATE,
+        method="barnes_hut",
+        n_jobs=1,
+    )
+    return tsne.fit_transform(vectors)
+
+
+def _interpolate(vectors: np.ndarray, rows: Sequence[int], placed: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """Place every paper: sampled ones where t-SNE put them, others among their nearest sampled papers."""
+    points = np.zeros((len(vectors), 2))
+    points[list(rows)] = placed
+    others = np.setdiff1d(np.arange(len(vectors)), rows)
+    sampled = vectors[list(rows)]
+    k = min(NEIGHBOURS, len(rows))
+    extent = np.ptp(placed, axis=0).max() or 1.0
+    for start in range(0, len(others), 4096):
+        block = others[start : start + 4096]
+        similarity = vectors[block] @ sampled.T
+        nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+        weights = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0, None) ** 4
+        weights[weights.sum(axis=1) == 0, 0] = 1.0  # no neighbour at all: sit on the nearest
+        weights /= weights.sum(axis=1, keepdims=True)
+        points[block] = np.einsum("ij,ijk->ik", weights, placed[nearest])
+    # Papers with the same neighbours would hide one another: nudge each by its key.
+    drawn = np.frombuffer(b"".join(_rank(keys[row]) for row in others), dtype="<u4").reshape(-1, 2) / 2**32
+    angle, radius = 2 * math.pi * drawn[:, 0], SPREAD * extent * np.sqrt(drawn[:, 1])
+    points[others] += np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    return points
+
+
+def _matrix_digest(features: Features, sections: Sequence[Section]) -> str:
+    """Return a hash of everything the layout depends on."""
+    matrix = features.matrix
+    outline = "\n".join([" ".join(features.keys), *(" ".join((s.id, *s.papers)) for s in sections)])
+    return cache.digest(outline, str(matrix.shape), matrix.indptr.tobytes(), matrix.indices.tobytes(), matrix.data.tobytes())
+
+
+# The map of an unchanged survey is drawn once per process (`survey serve` rebuilds often).
+_LAYOUTS: cache.Memo[str, dict[str, tuple[float, float]]] = cache.memo(limit=4)
+
+
 def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
     """Place every paper on a plane, in [0, 1]²: t-SNE (or PCA) of its text and its closeness to the sections."""
     keys = features.keys
@@ -73,24 +163,20 @@ def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[f
         # Too few papers to project: a circle, in key order.
         angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
         return {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
+    return _LAYOUTS.get(_matrix_digest(features, sections), _project, features, sections)
+
+
+def _project(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
+    from threadpoolctl import threadpool_limits
+
+    keys = features.keys
+    rows = sample_rows(keys, sections)
     # One thread: Barnes-Hut sums in a fixed order, so two builds place papers identically.
     with threadpool_limits(limits=1):
-        vectors = _joint_vectors(features, sections)
-        if not TSNE_RANGE[0] <= count <= TSNE_RANGE[1]:
-            points = PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
-        else:
-            tsne = TSNE(
-                n_components=2,
-                perplexity=PERPLEXITY,
-                init="pca",
-                learning_rate="auto",
-                max_iter=ITERATIONS,
-                random_state=RANDOM_STATE,
-                method="barnes_hut",
-                n_jobs=1,
-            )
-            points = tsne.fit_transform(vectors)
-    unit = _unit(np.asarray(points, dtype=float))
+        vectors = _joint_vectors(features, sections, rows)
+        placed = np.asarray(_embed(vectors[rows]), dtype=float)
+        points = placed if len(rows) == len(keys) else _interpolate(vectors, rows, placed, keys)
+    unit = _unit(points)
     return {key: (round(float(x), DIGITS), round(float(y), DIGITS)) for key, (x, y) in zip(keys, unit, strict=True)}
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .cache import Memo, digest, memo
 from .models import Overrides, Paper, Problem
 from .schema import Raw, overrides_from_raw, paper_from_raw
 
@@ -22,6 +26,11 @@ LINK_REFUSED = "is a symbolic link: content files must be regular files inside c
 
 class _Loader(yaml.SafeLoader):
     """A safe loader that keeps dates as dates and nothing more."""
+
+
+# libyaml parses fifty times faster than the pure-Python parser. Its messages differ a
+# little, so a file it refuses is parsed again the slow way for the message the user sees.
+_FastLoader: type = getattr(yaml, "CSafeLoader", _Loader)
 
 
 def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
@@ -75,21 +84,63 @@ def _screen(source: str, shown: str) -> list[Problem]:
     return []
 
 
+def _compose(source: str, shown: str) -> tuple[Any, list[Problem]]:
+    """Screen then compose a YAML text; YAML errors propagate."""
+    problems = _screen(source, shown)
+    if problems:
+        return None, problems
+    return yaml.compose(source, Loader=_Loader), []
+
+
+def _plain(node: Any) -> bool:
+    """Tell whether a composed tree is shallow and shares no node, as the screen demands.
+
+    libyaml composes an alias as a second reference to its anchor's node, and stops at a
+    thousand levels of nesting, so composing first is safe; anything refused here is
+    parsed again by `_compose` for its message.
+    """
+    seen: set[int] = set()
+    stack = [(node, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            if depth > MAX_DEPTH:
+                return False
+            stack += [(child, depth + 1) for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            if depth > MAX_DEPTH:
+                return False
+            stack += [(child, depth + 1) for child in node.value]
+    return True
+
+
 def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
-    """Parse one YAML file; return its node tree, key lines and problems."""
+    """Read and parse one YAML file; return its node tree and problems."""
     data, problems = _read_bytes(path, shown)
     if data is None:
         return None, problems
+    return parse_yaml(data, shown)
+
+
+def parse_yaml(data: bytes, shown: str) -> tuple[Any, list[Problem]]:
+    """Parse the bytes of one YAML file; return its node tree and problems."""
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return None, [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
+    if _FastLoader is not _Loader:
+        try:
+            node = yaml.compose(source, Loader=_FastLoader)
+            if node is None or _plain(node):
+                return node, []
+        except yaml.YAMLError:
+            pass
     try:
-        problems = _screen(source, shown)
-        if problems:
-            return None, problems
-        node = yaml.compose(source, Loader=_Loader)
+        return _compose(source, shown)
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(shown, error)]
     except yaml.reader.ReaderError as error:
@@ -98,7 +149,26 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(shown, line, "", f"character U+{character:04X} is not allowed in YAML; remove it")]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, "", f"YAML error: {error}")]
-    return node, []
+
+
+_STR, _INT, _DATE, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "timestamp", "seq"))
+_DECIMAL = re.compile(r"[1-9][0-9]{0,17}")
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _value(node: Any) -> Any:
+    """Construct a value node; the common shapes of a paper are read directly, as SafeLoader would."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:
+            return node.value
+        if node.tag == _INT and _DECIMAL.fullmatch(node.value):
+            return int(node.value)
+        day = _DAY.fullmatch(node.value) if node.tag == _DATE else None
+        if day:
+            return datetime.date(*map(int, day.groups()))
+    elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ and all(isinstance(item, yaml.ScalarNode) and item.tag == _STR for item in node.value):
+        return [item.value for item in node.value]
+    return _Loader("").construct_object(node, deep=True)
 
 
 def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem]]:
@@ -108,7 +178,6 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
         return None, [Problem(shown, line, "", f"expected {what} (lines of 'field: value'), got a {node.id}")]
-    loader = _Loader("")
     data: dict[str, Any] = {}
     lines: dict[str, int] = {}
     problems: list[Problem] = []
@@ -120,7 +189,7 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
             continue
         lines[key] = key_line
         try:
-            data[key] = loader.construct_object(value_node, deep=True)
+            data[key] = _value(value_node)
         except yaml.MarkedYAMLError as error:
             problems.append(Problem(shown, key_line, key, f"cannot read value: {error.problem}"))
         except (yaml.YAMLError, ValueError, OverflowError) as error:
@@ -137,6 +206,22 @@ def _nodes(node: Any, key: str) -> Any:
     return None
 
 
+def _paper(data: bytes, shown: str, key: str) -> tuple[Paper | None, tuple[Problem, ...]]:
+    """Turn one paper file's bytes into its record, or say why not."""
+    node, problems = parse_yaml(data, shown)
+    if problems:
+        return None, tuple(problems)
+    raw, problems = _mapping(node, shown, "a paper")
+    if raw is None:
+        return None, tuple(problems)
+    paper, found = paper_from_raw(raw, key)
+    return paper, tuple(problems + found)
+
+
+# `survey serve` reloads every file after each edit: an unchanged file is parsed once.
+_PAPERS: Memo[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]] = memo()
+
+
 def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     """Read every `content/papers/*.yaml` in name order."""
     papers: list[Paper] = []
@@ -146,28 +231,29 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
         return [], [Problem(_shown(folder, root), 0, "", "folder of paper files is missing")]
     if folder.is_symlink() or outside(folder, root):
         return [], [Problem(_shown(folder, root), 0, "", LINK_REFUSED)]
-    for path in sorted(folder.iterdir()):
-        shown = _shown(path, root)
-        if path.name.startswith("."):
+    shown_folder = _shown(folder, root)
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    for entry in entries:
+        name = entry.name
+        shown = f"{shown_folder}/{name}"
+        if name.startswith("."):
             continue
-        if path.is_symlink():
+        if entry.is_symlink():
             problems.append(Problem(shown, 1, "", LINK_REFUSED))
             continue
-        if path.suffix == ".yml":
+        stem, suffix = os.path.splitext(name)
+        if suffix == ".yml":
             problems.append(Problem(shown, 1, "", "paper files end in '.yaml', not '.yml'"))
             continue
-        if path.suffix != ".yaml" or not path.is_file():
+        if suffix != ".yaml" or not entry.is_file(follow_symlinks=False):
             problems.append(Problem(shown, 1, "", "only '<key>.yaml' paper files belong in this folder"))
             continue
-        node, found = read_yaml(path, shown)
-        problems += found
-        if found:
+        data, found = _read_bytes(folder / name, shown)
+        if data is None:
+            problems += found
             continue
-        raw, found = _mapping(node, shown, "a paper")
-        problems += found
-        if raw is None:
-            continue
-        paper, found = paper_from_raw(raw, path.stem)
+        paper, found = _PAPERS.get((shown, stem, digest(data)), _paper, data, shown, stem)
         problems += found
         if paper is not None:
             papers.append(paper)

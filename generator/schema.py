@@ -32,12 +32,20 @@ class Invalid(ValueError):
 KEPT_FORMAT_CHARACTERS = frozenset("\n\t\u200c\u200d")
 
 
+# In ASCII text the only control characters are C0 and DEL, and NFC changes nothing.
+_ASCII_CONTROLS = {c: " " for c in [*range(0x20), 0x7F] if chr(c) not in KEPT_FORMAT_CHARACTERS}
+
+
 def clean_text(value: str, *, keep_newlines: bool = False) -> str:
     """Normalise Unicode, drop control characters and fold runs of white space."""
-    value = unicodedata.normalize("NFC", value)
-    value = "".join(
-        c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " for c in value
-    )
+    if value.isascii():
+        if not value.isprintable():  # printable ASCII holds no control character
+            value = value.translate(_ASCII_CONTROLS)
+    else:
+        value = unicodedata.normalize("NFC", value)
+        value = "".join(
+            c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " for c in value
+        )
     if keep_newlines:
         paragraphs = re.split(r"\n\s*\n", value.strip())
         return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())

@@ -6,10 +6,11 @@ import json
 import os
 import posixpath
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .models import Problem
@@ -27,13 +28,6 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
-def _target(folder: Path, relative: str) -> Path:
-    path = (folder / relative).resolve()
-    if folder.resolve() not in path.parents:
-        raise ProjectError([Problem(_shown(folder, relative), 0, "", f"refusing to write outside {folder.name}/")])
-    return path
-
-
 def _shown(folder: Path, relative: str) -> str:
     return f"{folder.name}/{relative}"
 
@@ -45,14 +39,24 @@ def _clean_relative(relative: Any) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace a file's bytes in one step, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A fixed temporary name (tempfile.mkstemp draws random ones) and no mkdir until a folder
+    # is found missing: writing is most of the cost of a docs folder of 100,000 files.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(temporary, flags, 0o600)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(temporary, flags, 0o600)
+    except FileExistsError:  # left by a process that stopped mid-write
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -64,22 +68,73 @@ def _read_manifest(folder: Path) -> set[str]:
     return {entry for entry in listed if _clean_relative(entry)} if isinstance(listed, list) else set()
 
 
-def _refusal(folder: Path, relative: str, payload: bytes, ours: set[str]) -> Problem | None:
-    """Say why a generated file cannot be written: a link out, a folder in the way, a file not ours."""
-    shown = _shown(folder, relative)
-    if not _clean_relative(relative):
-        return Problem(shown, 0, "", "refusing a generated file name that is not a plain relative path")
-    path = folder / relative
-    if folder.resolve() not in path.resolve().parents:
-        return Problem(shown, 0, "", f"refusing to write outside {folder.name}/ (a symbolic link points elsewhere)")
-    for parent in path.relative_to(folder).parents:
-        if (folder / parent).exists() and not (folder / parent).is_dir():
-            return Problem(_shown(folder, parent.as_posix()), 0, "", f"is a file where survey writes a folder for {relative}: move it away")
-    if path.is_dir():
-        return Problem(shown, 0, "", "is a folder where survey writes a file: move it away")
-    if path.exists() and relative not in ours and path.read_bytes() != payload:
-        return Problem(shown, 0, "", f"exists but was not written by survey (it is not listed in {folder.name}/{MANIFEST}): move it away, or delete it if it is an old generated file")
-    return None
+class _Checks:
+    """What is already in the docs folder, looked up once per folder and once per file.
+
+    A docs folder holds tens of thousands of files in a handful of folders: each folder is
+    resolved once, and each file costs one `lstat` (and a read only when the sizes match).
+    """
+
+    def __init__(self, folder: Path, ours: set[str]):
+        self.folder = folder
+        self.base = folder.resolve()
+        self.ours = ours
+        self._folders: dict[str, tuple[bool, str | None]] = {}
+        self.status: dict[str, os.stat_result | None] = {}
+        self.links: set[str] = set()
+
+    def inside(self, path: Path) -> bool:
+        """Tell whether a path, once links are followed, lies inside the docs folder."""
+        return self.base in path.resolve().parents
+
+    def _blocked(self, parent: str) -> tuple[bool, str | None]:
+        """Return whether a folder of the docs folder leads outside it, and which of its steps is a file."""
+        if parent not in self._folders:
+            resolved = (self.folder / parent).resolve()
+            outside = resolved != self.base and self.base not in resolved.parents
+            steps = [parent, *(p.as_posix() for p in PurePosixPath(parent).parents if p.as_posix() != ".")]
+            in_the_way = next((step for step in steps if (self.folder / step).exists() and not (self.folder / step).is_dir()), None)
+            self._folders[parent] = (outside, in_the_way)
+        return self._folders[parent]
+
+    def refusal(self, relative: str, data: str | bytes) -> Problem | None:
+        """Say why a generated file cannot be written: a link out, a folder in the way, a file not ours."""
+        shown = _shown(self.folder, relative)
+        if not _clean_relative(relative):
+            return Problem(shown, 0, "", "refusing a generated file name that is not a plain relative path")
+        path = self.folder / relative
+        outside, in_the_way = self._blocked(posixpath.dirname(relative))
+        if outside:
+            return Problem(shown, 0, "", f"refusing to write outside {self.folder.name}/ (a symbolic link points elsewhere)")
+        if in_the_way is not None:
+            return Problem(_shown(self.folder, in_the_way), 0, "", f"is a file where survey writes a folder for {relative}: move it away")
+        try:
+            status = os.lstat(path)
+        except FileNotFoundError:
+            self.status[relative] = None
+            return None
+        if stat.S_ISLNK(status.st_mode):
+            if not self.inside(path):
+                return Problem(shown, 0, "", f"refusing to write outside {self.folder.name}/ (a symbolic link points elsewhere)")
+            self.links.add(relative)
+            status = os.stat(path) if path.exists() else None
+        self.status[relative] = status
+        if status is not None and stat.S_ISDIR(status.st_mode):
+            return Problem(shown, 0, "", "is a folder where survey writes a file: move it away")
+        if status is not None and relative not in self.ours and not self.same(relative, _encoded(data)):
+            return Problem(shown, 0, "", f"exists but was not written by survey (it is not listed in {self.folder.name}/{MANIFEST}): move it away, or delete it if it is an old generated file")
+        return None
+
+    def same(self, relative: str, payload: bytes) -> bool:
+        """Tell whether the file already holds exactly these bytes."""
+        status = self.status.get(relative)
+        if status is None or not stat.S_ISREG(status.st_mode) or status.st_size != len(payload):
+            return False
+        return (self.folder / relative).read_bytes() == payload
+
+
+def _encoded(data: str | bytes) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
@@ -93,27 +148,31 @@ def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / MANIFEST
     previous = _read_manifest(folder)
-    payloads = {relative: data.encode("utf-8") if isinstance(data, str) else data for relative, data in files.items()}
-    problems = [found for relative in sorted(payloads) if (found := _refusal(folder, relative, payloads[relative], previous))]
+    # Each file is encoded when it is needed, not all at once: at 100,000 papers the docs
+    # folder is gigabytes, and a second copy of it all would double the peak memory.
+    names = sorted(files)
+    checks = _Checks(folder, previous)
+    problems = [found for relative in names if (found := checks.refusal(relative, files[relative]))]
     if problems:
         raise ProjectError(problems)
     written, unchanged = [], 0
-    for relative in sorted(payloads):
-        payload = payloads[relative]
-        path = _target(folder, relative)
-        if path.is_file() and path.read_bytes() == payload:
+    for relative in names:
+        payload = _encoded(files[relative])
+        if checks.same(relative, payload):
             unchanged += 1
             continue
-        write_atomic(path, payload)
+        path = folder / relative
+        # A link inside the folder is written through; the checks refused any other.
+        write_atomic(path.resolve() if relative in checks.links else path, payload)
         written.append(relative)
     removed = []
-    for relative in sorted(previous - set(payloads)):
+    for relative in sorted(previous - set(files)):
         path = folder / relative
         # Only a plain file we wrote goes; a link or a folder someone put there stays.
-        if path.is_file() and not path.is_symlink() and folder.resolve() in path.resolve().parents:
+        if path.is_file() and not path.is_symlink() and checks.inside(path):
             path.unlink()
             removed.append(relative)
-    listing = (json.dumps(sorted(payloads), indent=0) + "\n").encode("utf-8")
+    listing = (json.dumps(names, indent=0) + "\n").encode("utf-8")
     if not manifest.is_file() or manifest.read_bytes() != listing:
         write_atomic(manifest, listing)
     return WriteReport(tuple(written), unchanged, tuple(removed))

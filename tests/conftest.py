@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import cache
 from generator.cli import main
 
 TESTS = Path(__file__).parent
@@ -22,6 +23,12 @@ def copy_survey(source: Path, target: Path) -> Path:
     shutil.copy(source / "mkdocs.yml", target / "mkdocs.yml")
     shutil.copytree(source / "content", target / "content")
     return target
+
+
+@pytest.fixture(autouse=True)
+def cold_caches() -> None:
+    """Start every test cold: no analysis remembered from another test's build."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -723,3 +723,44 @@ def test_read_bibtex_keeps_good_entries_among_bad_ones():
     assert [r["key"] for r in records] == ["ok1", "circa"]
     assert len(problems) == 5
     assert [p.severity for p in problems].count("warning") == 1
+
+
+# ---------------------------------------------------------------------------
+# The entries are written without bibtexparser's writer (it is slow at 100,000 papers):
+# the bytes must be what bibtexparser writes in the same layout.
+
+
+def bibtexparser_text(papers: list[Paper], *, abstract: bool = False) -> str:
+    """Return the papers' BibTeX as bibtexparser writes it with this module's format."""
+    from bibtexparser.library import Library
+    from bibtexparser.middlewares.enclosing import AddEnclosingMiddleware
+
+    from generator.bibtex import bibtex_format
+
+    enclose = AddEnclosingMiddleware(allow_inplace_modification=True, default_enclosing="{", reuse_previous_enclosing=False, enclose_integers=True)
+    library = Library([to_entry(p, abstract=abstract) for p in papers])
+    return bibtexparser.write_string(library, unparse_stack=[enclose], bibtex_format=bibtex_format())
+
+
+@given(
+    titles=st.lists(ANY_TEXT.filter(lambda t: clean_text(t) != ""), min_size=1, max_size=4),
+    authors=st.lists(ANY_TEXT, max_size=3),
+    abstract=ANY_TEXT,
+    venue=st.one_of(st.none(), ANY_TEXT),
+    year=st.one_of(st.none(), st.integers(1900, 2025)),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_written_entries_are_byte_for_byte_what_bibtexparser_writes(titles, authors, abstract, venue, year):
+    papers = [
+        paper(key=f"paper{i}", title=title, authors=authors, abstract=abstract, venue=venue or None, year=year, arxiv="2504.07448" if i % 2 else None)
+        for i, title in enumerate(titles)
+    ]
+    assert write_bibtex(papers) == bibtexparser_text(papers)
+    assert write_bibtex(papers, abstract=True) == bibtexparser_text(papers, abstract=True)
+
+
+@pytest.mark.parametrize("name", ["sample", "hostile"])
+def test_the_fixture_papers_are_written_as_bibtexparser_writes_them(name):
+    papers = load_papers(name)
+    assert write_bibtex(papers) == bibtexparser_text(papers)
+    assert write_bibtex(papers, abstract=True) == bibtexparser_text(papers, abstract=True)

@@ -1,0 +1,208 @@
+"""What makes large surveys fast must never change what is written.
+
+The speed itself is measured by benchmarks/scale.py, never asserted here: these tests check
+that the remembered work of `survey serve`, the bounded map and related-paper methods used
+for large surveys, and the lazy start-up keep the output correct and deterministic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE, copy_survey, run
+from generator import cache, figures, related
+from generator.build import analyse, generate
+from generator.cache import Memo
+from generator.models import Overrides, Paper, Section
+from generator.project import open_project
+
+COMPARED = (".md", ".bib", ".json", ".xml")
+
+
+def docs_files(docs: Path) -> dict[str, bytes]:
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file() and p.suffix in COMPARED}
+
+
+def edit_abstract(survey: Path, sentence: str) -> None:
+    path = sorted((survey / "content" / "papers").glob("*.yaml"))[3]
+    text = path.read_text(encoding="utf-8")
+    assert "abstract:" in text
+    path.write_text(text.replace("abstract: ", f"abstract: {sentence} ", 1), encoding="utf-8")
+
+
+def test_a_warm_regenerate_after_an_edit_writes_what_a_cold_generate_writes(survey, tmp_path):
+    project = open_project(survey)
+    generate(project)  # warms every cache, as `survey serve` does on start
+    edit_abstract(survey, "Quokkas annotate seventeen benchmarks.")
+    warm = generate(project)
+    assert warm.report.written, "the edit must reach the docs folder"
+    warm_files = docs_files(survey / "docs")
+    assert b"Quokkas annotate seventeen benchmarks." in warm_files["bibliography-full.bib"]
+
+    cache.clear()
+    cold_survey = copy_survey(survey, tmp_path / "cold")
+    generate(open_project(cold_survey))
+    assert docs_files(cold_survey / "docs") == warm_files
+
+
+def test_an_unchanged_survey_regenerates_without_writing_and_an_edit_back_restores_the_files(survey):
+    project = open_project(survey)
+    generate(project)
+    first = docs_files(survey / "docs")
+    assert generate(project).report.written == ()
+    path = sorted((survey / "content" / "papers").glob("*.yaml"))[3]
+    original = path.read_bytes()
+    edit_abstract(survey, "A passing edit.")
+    generate(project)
+    assert docs_files(survey / "docs") != first
+    path.write_bytes(original)
+    generate(project)
+    assert docs_files(survey / "docs") == first
+
+
+def test_a_paper_file_that_becomes_broken_is_reported_even_after_it_was_read_well(survey, capsys):
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    path = sorted((survey / "content" / "papers").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "year: soon\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 1
+    assert f"content/papers/{path.name}:" in err and "field 'year'" in err
+
+
+def test_a_memo_keeps_only_what_the_last_two_builds_used():
+    memo: Memo[str, int] = Memo()
+    made: list[str] = []
+
+    def make(key: str) -> int:
+        made.append(key)
+        return len(key)
+
+    assert memo.get("a", make, "a") == 1 and memo.get("a", make, "a") == 1
+    memo.next_build()
+    memo.get("bb", make, "bb")
+    memo.next_build()
+    memo.get("a", make, "a")  # unused for a build: forgotten
+    assert made == ["a", "bb", "a"]
+    assert len(memo) == 2  # "bb" from the build before, "a" from this one
+
+
+def test_a_memo_without_builds_stays_within_its_limit():
+    memo: Memo[int, int] = Memo(limit=10)
+    for number in range(1000):
+        memo.get(number, int, number)
+    assert len(memo) <= 20
+
+
+# ---------------------------------------------------------------------------
+# Large surveys: the map and related papers switch to bounded methods. The thresholds are
+# lowered here so that a small survey takes the large survey's path.
+
+TOPICS = {
+    "merging": "model merging task vectors weight averaging interpolation merged checkpoints",
+    "adapters": "low-rank adapters parameter-efficient fine-tuning LoRA rank decomposition",
+    "speech": "speech recognition acoustic models spoken audio transcription phonemes",
+    "vision": "image classification convolutional networks pixels object detection visual",
+}
+
+
+def topical_papers(per_topic: int = 15) -> tuple[list[Paper], dict[str, str]]:
+    papers, topic_of = [], {}
+    for topic, words in TOPICS.items():
+        # Each paper a different choice of its topic's words, so no two have the same text.
+        for number, picked in enumerate(list(itertools.combinations(words.split(), 5))[:per_topic]):
+            key = f"{topic}{number:02d}"
+            papers.append(Paper(key=key, title=f"{picked[0].title()} {picked[1]} study {number}", abstract=" ".join(picked * 2), year=2020 + number % 5))
+            topic_of[key] = topic
+    return papers, topic_of
+
+
+def curated_overrides() -> Overrides:
+    from generator.models import SectionSpec
+
+    return Overrides(sections=tuple(SectionSpec(topic, topic.title(), keywords=tuple(words.split()[:3])) for topic, words in TOPICS.items()))
+
+
+def test_the_sampled_map_places_every_paper_inside_the_square_the_same_way_twice(monkeypatch):
+    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    papers, _ = topical_papers()
+    first = analyse(papers, curated_overrides())
+    assert len(figures.sample_rows([p.key for p in papers], first.sections)) < len(papers)
+    assert set(first.coordinates) == {p.key for p in papers}
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in first.coordinates.values())
+    assert len(set(first.coordinates.values())) == len(papers), "no two papers on the same spot"
+    cache.clear()
+    assert analyse(papers, curated_overrides()).coordinates == first.coordinates
+
+
+def test_the_sample_draws_from_every_section():
+    keys = [f"p{i:03d}" for i in range(300)]
+    sections = [Section("big", "Big", "", (), tuple(keys[:290])), Section("small", "Small", "", (), tuple(keys[290:]))]
+    rows = figures.sample_rows(keys, sections, size=50)
+    assert len(rows) < 60
+    assert sum(1 for row in rows if keys[row] in sections[1].papers) >= 2
+
+
+def test_related_papers_by_champion_lists_stay_on_topic_and_are_deterministic(monkeypatch):
+    monkeypatch.setattr(related, "EVERY_PAIR_UP_TO", 0)
+    papers, topic_of = topical_papers()
+    found = analyse(papers, Overrides()).related
+    assert set(found) == set(topic_of)
+    assert all(key not in others and len(others) == related.RELATED for key, others in found.items())
+    on_topic = sum(topic_of[other] == topic_of[key] for key, others in found.items() for other in others)
+    assert on_topic / (len(found) * related.RELATED) > 0.9
+    cache.clear()
+    assert analyse(papers, Overrides()).related == found
+
+
+# ---------------------------------------------------------------------------
+# Start-up and the docs folder
+
+
+def test_check_and_help_do_not_load_the_analysis_libraries():
+    code = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        f"main(['-C', {str(FIXTURE)!r}, 'check'])\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'jinja2', 'mkdocs', 'bibtexparser') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_file_where_a_folder_of_generated_files_goes_is_named_and_nothing_is_written(survey, capsys):
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    docs = survey / "docs"
+    before = docs_files(docs)
+    manifest = json.loads((docs / ".survey-manifest.json").read_text(encoding="utf-8"))
+    folder = next(name.split("/")[0] for name in manifest if name.count("/") == 1 and name.startswith("sections/"))
+    for path in sorted((docs / folder).rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    (docs / folder).rmdir()
+    (docs / folder).write_text("in the way", encoding="utf-8")
+    edit_abstract(survey, "Another edit.")
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 1
+    assert f"docs/{folder}:" in err and "is a file where survey writes a folder" in err
+    assert (docs / folder).read_text(encoding="utf-8") == "in the way"
+    assert {k: v for k, v in docs_files(docs).items() if not k.startswith(f"{folder}/")} == {k: v for k, v in before.items() if not k.startswith(f"{folder}/")}
+
+
+@pytest.mark.parametrize("relative", ["index.md", "bib/papers"])
+def test_a_link_inside_the_docs_folder_to_another_place_inside_it_is_written_through(survey, capsys, relative):
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    docs = survey / "docs"
+    target = docs / relative
+    moved = docs / f"moved-{target.name}"
+    target.rename(moved)
+    target.symlink_to(moved.name if target.parent == docs else Path("..") / moved.name)
+    edit_abstract(survey, "Edited through a link.")
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 0, err
+    assert target.is_symlink()
