@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +43,7 @@ def display_name(name: str) -> str:
     return " ".join(part for part in (given, family) if part) + (f", {suffix}" if suffix else "")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_tokens(name: str) -> Tokens:
     """Return a name's words in reading order, folded to ASCII: "J.-B. Alayrac" -> (j, b, alayrac)."""
     return tuple(t for t in (ascii_fold(w) for w in re.split(r"[\s.\-]+", display_name(name))) if t)
@@ -144,9 +146,9 @@ def author_index(papers: Sequence[Paper]) -> tuple[list[Author], dict[str, str]]
     return authors, anchors
 
 
-def _mentions(paper: Paper, word: str) -> bool:
-    pattern = r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word))) + r"\b"
-    return re.search(pattern, f"{paper.title} {paper.abstract}", re.IGNORECASE) is not None
+def _mention_pattern(word: str) -> re.Pattern[str]:
+    """Return a pattern finding a keyword as whole words, any spacing or hyphens between them."""
+    return re.compile(r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word))) + r"\b", re.IGNORECASE)
 
 
 def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[Keyword]:
@@ -164,7 +166,8 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
     for section in survey.sections:
         for word in section.keywords:
             of_sections[word].append(section.id)
-            carriers[word] |= {k for k in section.papers if _mentions(by_key[k], word)}
+            pattern = _mention_pattern(word)
+            carriers[word] |= {k for k in section.papers if pattern.search(f"{by_key[k].title} {by_key[k].abstract}")}
     words = sorted((w for w in carriers if of_sections.get(w) or len(carriers[w]) >= min_papers), key=lambda w: (w.casefold(), w))
     taken: set[str] = set()
     index = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -17,8 +18,14 @@ PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "
 SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def ascii_fold(text: str) -> str:
     """Return lowercase ASCII letters and digits of a text, accents dropped."""
+    if text.isascii():
+        return _NOT_ALNUM.sub("", text).lower()
     text = text.replace("ß", "ss").replace("ł", "l").replace("Ł", "L").replace("ø", "o")
     text = text.replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE").replace("đ", "d")
     decomposed = unicodedata.normalize("NFKD", text)

@@ -51,9 +51,24 @@ def fence(value: Any) -> str:
     return "`" * max(3, longest + 1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _relpath(target: str, start: str) -> str:
+    """Return `posixpath.relpath(target, start)` for paths inside the docs folder, without its
+    per-call look at the working directory: pages link to each other hundreds of thousands of
+    times in a large survey."""
+    to = [part for part in target.split("/") if part not in ("", ".")]
+    origin = [part for part in start.split("/") if part not in ("", ".")]
+    if ".." in to or ".." in origin or target.startswith("/") or start.startswith("/"):
+        return posixpath.relpath(target, start)
+    common = 0
+    while common < min(len(to), len(origin)) and to[common] == origin[common]:
+        common += 1
+    return "/".join([".."] * (len(origin) - common) + to[common:]) or "."
+
+
 def relative(target: str, page: str) -> str:
     """Return the link from one generated page to another file of the docs folder."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    return _relpath(target, posixpath.dirname(page) or ".")
 
 
 def packaged_folder(name: str = "") -> Path:
@@ -63,6 +78,7 @@ def packaged_folder(name: str = "") -> Path:
     return base / name if name else base
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def page_address(page: str, directory_urls: bool = True) -> str:
     """Return the URL path MkDocs gives a Markdown page: `sections/a.md` -> `sections/a/`."""
     stem = page[: -len(".md")]
@@ -74,6 +90,7 @@ def page_address(page: str, directory_urls: bool = True) -> str:
     return f"{stem}/"
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _folder_of(page: str, directory_urls: bool) -> str:
     address = page_address(page, directory_urls)
     return address.rstrip("/") if address.endswith("/") or not address else posixpath.dirname(address)
@@ -81,13 +98,13 @@ def _folder_of(page: str, directory_urls: bool) -> str:
 
 def url_relative(target: str, page: str, directory_urls: bool = True) -> str:
     """Return a link to a file for raw HTML, which MkDocs leaves alone: relative to the page's URL."""
-    return posixpath.relpath(target, _folder_of(page, directory_urls) or ".")
+    return _relpath(target, _folder_of(page, directory_urls) or ".")
 
 
 def page_url(target: str, page: str, directory_urls: bool = True) -> str:
     """Return a link to another page for raw HTML (and SVG): relative to the page's URL."""
     address = page_address(target, directory_urls)
-    link = posixpath.relpath(address or ".", _folder_of(page, directory_urls) or ".")
+    link = _relpath(address or ".", _folder_of(page, directory_urls) or ".")
     return f"{link}/" if (address.endswith("/") or not address) and not link.endswith("/") else link
 
 
