@@ -162,12 +162,14 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
     for key, words in survey.paper_keywords.items():
         for word in words:
             carriers[word].add(key)
+    text = {p.key: f"{p.title} {p.abstract}".lower() for p in survey.papers}
     of_sections: dict[str, list[str]] = defaultdict(list)
     for section in survey.sections:
         for word in section.keywords:
             of_sections[word].append(section.id)
-            pattern = _mention_pattern(word)
-            carriers[word] |= {k for k in section.papers if pattern.search(f"{by_key[k].title} {by_key[k].abstract}")}
+            pattern, first = _mention_pattern(word), re.split(r"[\s\-]+", word.lower())[0]
+            # A cheap substring test first: most papers do not contain the word at all.
+            carriers[word] |= {k for k in section.papers if first in text[k] and pattern.search(text[k])}
     words = sorted((w for w in carriers if of_sections.get(w) or len(carriers[w]) >= min_papers), key=lambda w: (w.casefold(), w))
     taken: set[str] = set()
     index = []

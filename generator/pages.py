@@ -23,7 +23,7 @@ from .paging import (
     section_page,
     split_pages,
 )
-from .render import SiteSettings, render
+from .render import Record, SiteSettings, render
 
 BIB_DIR = "bib"
 NEWEST = 6
@@ -65,14 +65,14 @@ def venue_series(venue: str | None) -> str:
 def _links(paper: Paper) -> list[dict[str, str]]:
     links = []
     if paper.arxiv:
-        links.append({"label": "arXiv", "href": f"https://arxiv.org/abs/{paper.arxiv}"})
-        links.append({"label": "PDF", "href": f"https://arxiv.org/pdf/{paper.arxiv}"})
+        links.append(Record({"label": "arXiv", "href": f"https://arxiv.org/abs/{paper.arxiv}"}))
+        links.append(Record({"label": "PDF", "href": f"https://arxiv.org/pdf/{paper.arxiv}"}))
     if paper.doi:
-        links.append({"label": "DOI", "href": f"https://doi.org/{paper.doi}"})
+        links.append(Record({"label": "DOI", "href": f"https://doi.org/{paper.doi}"}))
     if paper.url:
-        links.append({"label": "Project page" if paper.arxiv or paper.doi else "Paper", "href": paper.url})
+        links.append(Record({"label": "Project page" if paper.arxiv or paper.doi else "Paper", "href": paper.url}))
     if paper.code:
-        links.append({"label": "Code", "href": paper.code})
+        links.append(Record({"label": "Code", "href": paper.code}))
     return links
 
 
@@ -98,7 +98,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
     contexts = {}
     for paper in survey.papers:
         section = section_of[paper.key]
-        contexts[paper.key] = {
+        contexts[paper.key] = Record({
             "key": paper.key,
             "title": paper.title,
             "authors": [_entry(display_name(a), author_at.get(a), "name") for a in paper.authors],
@@ -122,15 +122,15 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "bib_file": paper_bib(paper.key),
             "edit_url": edit_url(paper, settings, overrides),
             "related": [
-                {"key": other, "title": by_key[other].title, "page": page_of[other]}
+                Record({"key": other, "title": by_key[other].title, "page": page_of[other]})
                 for other in survey.related.get(paper.key, ())
             ],
-        }
+        })
     return contexts
 
 
 def _entry(text: str, at: tuple[str, str] | None, name: str) -> dict[str, str | None]:
-    return {name: text, "page": at[0] if at else None, "anchor": at[1] if at else None}
+    return Record({name: text, "page": at[0] if at else None, "anchor": at[1] if at else None})
 
 
 def newest(papers: list[Paper], count: int = NEWEST) -> list[Paper]:
@@ -155,7 +155,7 @@ def _by_letter(entries: list[dict[str, Any]], index_page: str, split: bool) -> l
     for entry in entries:
         letters.setdefault(entry["letter"], []).append(entry)
     return [
-        {"letter": letter, "anchor": letter_anchor(letter), "page": letter_page(index_page, letter) if split else index_page, "entries": grouped}
+        Record({"letter": letter, "anchor": letter_anchor(letter), "page": letter_page(index_page, letter) if split else index_page, "entries": grouped})
         for letter, grouped in letters.items()
     ]
 
@@ -172,14 +172,14 @@ def _index_files(env: jinja2.Environment, template: str, index_page: str, entrie
 
 def _author_entries(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"name": a.name, "anchor": a.anchor, "letter": a.letter, "variants": list(a.variants), "papers": [papers[k] for k in a.papers]}
+        Record({"name": a.name, "anchor": a.anchor, "letter": a.letter, "variants": list(a.variants), "papers": [papers[k] for k in a.papers]})
         for a in authors
     ]
 
 
 def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]], sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     entries = [
-        {"word": k.word, "anchor": k.anchor, "letter": initial(k.word), "sections": [sections[s] for s in k.sections], "papers": [papers[p] for p in k.papers]}
+        Record({"word": k.word, "anchor": k.anchor, "letter": initial(k.word), "sections": [sections[s] for s in k.sections], "papers": [papers[p] for p in k.papers]})
         for k in keywords
     ]
     # Letters A to Z, then words that start with a digit or a symbol.
@@ -204,7 +204,7 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
     by_key = {p.key: p for p in survey.papers}
     section_pages = {s.id: section_page(s.id) for s in survey.sections}
     sections = [
-        {
+        Record({
             "id": s.id,
             "title": s.title,
             "description": s.description,
@@ -214,11 +214,11 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
             "page": section_pages[s.id],
             "bib_file": f"{BIB_DIR}/{s.id}.bib",
             "colour": figures.colour(i),
-        }
+        })
         for i, s in enumerate(survey.sections)
     ]
     years = Counter(p.year for p in survey.papers if p.year)
-    site = {
+    site = Record({
         "title": overrides.title,
         "description": overrides.description,
         "summary": _description(overrides.description),
@@ -230,7 +230,7 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
         "newest": _by_day([papers[p.key] for p in newest(list(survey.papers))]),
         "feed": FEED_FILE,
         "search_abstracts": search_abstracts(settings, len(survey.papers)),
-    }
+    })
     figure = {
         "map": _map_to_pages(figures.survey_map(survey, section_pages), papers),
         "years": figures.year_chart(survey),
