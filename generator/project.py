@@ -73,6 +73,22 @@ def _check_outputs(root: Path, docs: Path, site: Path) -> None:
         raise ProjectError(problems)
 
 
+# extra.survey.search: "full" indexes abstracts, "light" does not, "auto" chooses by the survey's size.
+SEARCH_CHOICES = ("auto", "full", "light")
+
+
+def _check_extra(config: dict[str, Any], text: str) -> None:
+    """Refuse a survey setting under `extra: survey:` that would silently mean something else."""
+    extra = config.get("extra")
+    survey = extra.get("survey") if isinstance(extra, dict) else None
+    if not isinstance(survey, dict) or "search" not in survey:
+        return
+    value = str(survey["search"]).strip().lower()
+    if value not in SEARCH_CHOICES:
+        line = next((n for n, row in enumerate(text.splitlines(), start=1) if row[:1] in (" ", "\t") and row.strip().startswith("search:")), 1)
+        raise ProjectError([Problem(CONFIG_FILE, line, "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}")])
+
+
 def open_project(root: Path) -> Project:
     """Read mkdocs.yml in a survey folder and return where things live."""
     root = root.resolve()
@@ -91,6 +107,7 @@ def open_project(root: Path) -> Project:
         raise ProjectError([Problem(CONFIG_FILE, 1, "", f"cannot read it: {error}")]) from None
     if not isinstance(config, dict):
         raise ProjectError([Problem(CONFIG_FILE, 1, "", "expected a mapping of settings")])
+    _check_extra(config, config_file.read_text(encoding="utf-8-sig"))
     content = root / "content"
     if content.is_symlink() or (content.exists() and root not in content.resolve().parents):
         raise ProjectError([Problem("content", 0, "", "is a symbolic link: content/ must be a folder inside the survey folder")])

@@ -17,7 +17,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
-from .project import CONFIG_FILE, _ConfigLoader
+from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 
 # Characters that mean something to Markdown, HTML or the enabled extensions anywhere
 # in a line become numeric entities, so untrusted text always reads as text.
@@ -131,9 +131,6 @@ class Record(dict[str, Any]):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
-
-
-SEARCH_CHOICES = ("auto", "full", "light")
 
 
 @dataclass(frozen=True, slots=True)

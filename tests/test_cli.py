@@ -54,6 +54,17 @@ def test_a_survey_with_no_papers_stops_with_a_message(survey, capsys):
     assert not (survey / "site").exists()
 
 
+def test_a_misspelt_search_setting_is_refused_with_its_line(survey, capsys):
+    config = survey / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    edit_branch: main\n", "    edit_branch: main\n    search: lite\n"), encoding="utf-8")
+    line = config.read_text(encoding="utf-8").splitlines().index("    search: lite") + 1
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1
+    assert f"mkdocs.yml:{line}: field 'extra.survey.search': 'lite' is not a choice: use one of auto, full, light" in err
+    assert "Traceback" not in err
+    assert not (survey / "site").exists()
+
+
 def test_plain_mkdocs_builds_what_generate_wrote(survey, capsys):
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     result = subprocess.run(
