@@ -61,10 +61,11 @@ class Index:
         if words in self._titles:
             return Duplicate(record.name, self._titles[words], "same title")
         joined = " ".join(words)
+        # SequenceMatcher indexes its second sequence: index the new title once, not every known one.
         matcher = difflib.SequenceMatcher(None, autojunk=False)
-        matcher.set_seq1(joined)
+        matcher.set_seq2(joined)
         for other_joined, other in self._by_prefix.get(words[:2], []):
-            matcher.set_seq2(other_joined)
+            matcher.set_seq1(other_joined)
             # Cheap upper bounds first: the same answer with far fewer full comparisons.
             if matcher.real_quick_ratio() < TITLE_SIMILARITY or matcher.quick_ratio() < TITLE_SIMILARITY:
                 continue
