@@ -39,10 +39,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base(shipped_site: Path) -> Iterator[str]:
-    """Serve the shipped site on a free localhost port; yield its root URL."""
-    handler = functools.partial(QuietHandler, directory=str(shipped_site / "site"))
+def serve(folder: Path) -> Iterator[str]:
+    """Serve a built site on a free localhost port; yield its root URL until the fixture ends."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -50,6 +49,12 @@ def base(shipped_site: Path) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture(scope="session")
+def base(shipped_site: Path) -> Iterator[str]:
+    """Serve the shipped site on a free localhost port; yield its root URL."""
+    yield from serve(shipped_site / "site")
 
 
 @pytest.fixture(scope="session")
@@ -409,14 +414,7 @@ def test_a_reader_finds_cites_and_wanders(page: Page, base: str) -> None:
 @pytest.fixture(scope="module")
 def paged_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the fixture survey laid out as a large one (see test_pagination.py)."""
-    handler = functools.partial(QuietHandler, directory=str(build_paged(copy_survey(FIXTURE, tmp_path_factory.mktemp("paged")))))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    yield from serve(build_paged(copy_survey(FIXTURE, tmp_path_factory.mktemp("paged"))))
 
 
 def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:
