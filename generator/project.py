@@ -96,7 +96,8 @@ def open_project(root: Path) -> Project:
     if not config_file.is_file():
         raise ProjectError([Problem(str(config_file), 0, "", "no mkdocs.yml here: run survey commands from the survey's folder (the one holding mkdocs.yml and content/)")])
     try:
-        config = yaml.load(config_file.read_text(encoding="utf-8-sig"), Loader=_ConfigLoader) or {}
+        text = config_file.read_text(encoding="utf-8-sig")
+        config = yaml.load(text, Loader=_ConfigLoader) or {}
     except UnicodeDecodeError:
         raise ProjectError([Problem(CONFIG_FILE, 1, "", "file is not UTF-8; save it as UTF-8")]) from None
     except yaml.MarkedYAMLError as error:
@@ -107,7 +108,7 @@ def open_project(root: Path) -> Project:
         raise ProjectError([Problem(CONFIG_FILE, 1, "", f"cannot read it: {error}")]) from None
     if not isinstance(config, dict):
         raise ProjectError([Problem(CONFIG_FILE, 1, "", "expected a mapping of settings")])
-    _check_extra(config, config_file.read_text(encoding="utf-8-sig"))
+    _check_extra(config, text)
     content = root / "content"
     if content.is_symlink() or (content.exists() and root not in content.resolve().parents):
         raise ProjectError([Problem("content", 0, "", "is a symbolic link: content/ must be a folder inside the survey folder")])
