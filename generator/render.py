@@ -124,13 +124,9 @@ class Record(dict[str, Any]):
     with tens of thousands of papers that was a large share of rendering.
     """
 
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.__dict__ = self
 
 
 @dataclass(frozen=True, slots=True)
