@@ -99,10 +99,13 @@ def _import_stages() -> None:
 
 def _render(project: Project, survey: Survey, overrides: Overrides) -> dict[str, str | bytes]:
     """Return every file of the docs folder: the rendered pages and the packaged assets."""
-    from .pages import render_pages
+    from .pages import page_files
     from .render import asset_files, environment
 
-    return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
+    # Each page is kept as UTF-8 as soon as it is rendered: half the memory of a Python string
+    # that holds one character beyond Latin-1 (an en dash, an author's "ł").
+    pages = {path: text.encode("utf-8") for path, text in page_files(environment(project.root), survey, overrides)}
+    return {**pages, **asset_files(project.root)}
 
 
 def generate(project: Project, progress: Progress | None = None) -> Generated:

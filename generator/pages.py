@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
@@ -160,14 +161,13 @@ def _by_letter(entries: list[dict[str, Any]], index_page: str, split: bool) -> l
     ]
 
 
-def _index_files(env: jinja2.Environment, template: str, index_page: str, entries: list[dict[str, Any]], split: bool, context: dict[str, Any]) -> dict[str, str]:
+def _index_files(env: jinja2.Environment, template: str, index_page: str, entries: list[dict[str, Any]], split: bool, context: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Render an index as one page, or, when large, as a page of letters and a page per letter."""
     letters = _by_letter(entries, index_page, split)
-    files = {index_page: render(env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None})}
+    yield index_page, render(env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None})
     if split:
         for group in letters:
-            files[group["page"]] = render(env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]})
-    return files
+            yield group["page"], render(env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]})
 
 
 def _author_entries(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -193,6 +193,15 @@ def _description(text: str) -> str:
 
 def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None) -> dict[str, str]:
     """Return every generated text file of the docs folder, by path."""
+    return dict(page_files(env, survey, overrides, settings))
+
+
+def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None) -> Iterator[tuple[str, str]]:
+    """Yield every generated text file of the docs folder as (path, text), one at a time.
+
+    A large survey's pages are gigabytes of text: the caller can keep each in a compact
+    form (UTF-8) as it comes, instead of holding them all as Python strings.
+    """
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
     keywords = keyword_index(survey)
@@ -236,24 +245,23 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
         "years": figures.year_chart(survey),
         "legend": figures.legend(survey, section_pages),
     }
-    files = {"index.md": render(env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})}
+    yield "index.md", render(env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})
     for section in sections:
-        files.update(_section_files(env, site, section))
-    files.update(_table_files(env, site, papers, sections))
-    files.update(_index_files(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}))
+        yield from _section_files(env, site, section)
+    yield from _table_files(env, site, papers, sections)
+    yield from _index_files(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site})
     by_section = {s["id"]: s for s in sections}
-    files.update(_index_files(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site}))
-    files[FEED_FILE] = render(env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))
-    ordered = [by_key[k] for s in survey.sections for k in s.papers]
-    files["bibliography.bib"] = bibtex.write_bibtex(sorted(ordered, key=lambda p: p.key))
-    files["bibliography-full.bib"] = bibtex.write_bibtex(sorted(ordered, key=lambda p: p.key), abstract=True)
+    yield from _index_files(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site})
+    yield FEED_FILE, render(env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))
+    ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
+    yield "bibliography.bib", bibtex.write_bibtex(ordered)
+    yield "bibliography-full.bib", bibtex.write_bibtex(ordered, abstract=True)
     for section in survey.sections:
-        files[f"{BIB_DIR}/{section.id}.bib"] = bibtex.write_bibtex([by_key[k] for k in section.papers])
+        yield f"{BIB_DIR}/{section.id}.bib", bibtex.write_bibtex([by_key[k] for k in section.papers])
     for paper in survey.papers:
-        files[paper_bib(paper.key)] = papers[paper.key]["bibtex"] + "\n"
-    files["survey.json"] = survey_json(survey)
-    files["bibliography.json"] = _dump(csl.to_csl(sorted(survey.papers, key=lambda p: p.key)))
-    return files
+        yield paper_bib(paper.key), papers[paper.key]["bibtex"] + "\n"
+    yield "survey.json", survey_json(survey)
+    yield "bibliography.json", _dump(csl.to_csl(sorted(survey.papers, key=lambda p: p.key)))
 
 
 def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -263,28 +271,26 @@ def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any
     return {**figure, "points": [{**point, "page": papers[point["key"]]["page"]} for point in figure["points"]]}
 
 
-def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[str, Any]) -> dict[str, str]:
+def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """Render a section as one page, or as pages of at most `paging.PAGE_SIZE` papers."""
     chunks = split_pages([p["key"] for p in section["papers"]])
     pages = [section_page(section["id"], n) for n in range(1, len(chunks) + 1)]
-    files, start = {}, 0
+    start = 0
     for number, (page, keys) in enumerate(zip(pages, chunks, strict=True), start=1):
         shown = section["papers"][start : start + len(keys)]
         context = {"page": page, "site": site, "section": section, "papers": shown, "first": start + 1, "pager": pager(pages, number)}
-        files[page] = render(env, "section.md.j2", context)
+        yield page, render(env, "section.md.j2", context)
         start += len(keys)
-    return files
 
 
-def _table_files(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> dict[str, str]:
+def _table_files(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
     """Render the table of all papers: in the page, or, for a large survey, built by the browser from JSON."""
     rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
     inline = len(rows) <= TABLE_ROWS
     context = {"page": PAPERS_PAGE, "site": site, "papers": rows if inline else [], "sections": sections, "source": None if inline else PAPERS_JSON}
-    files = {PAPERS_PAGE: render(env, "papers.md.j2", context)}
+    yield PAPERS_PAGE, render(env, "papers.md.j2", context)
     if not inline:
-        files[PAPERS_JSON] = _table_json(env, rows, sections)
-    return files
+        yield PAPERS_JSON, _table_json(env, rows, sections)
 
 
 def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: list[dict[str, Any]]) -> str:
