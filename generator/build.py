@@ -17,6 +17,10 @@ from .project import Project
 from .validate import validate
 from .write import WriteReport, replace_folder, write_docs
 
+# From this many papers, rendering is shared between the machine's cores (see workers.py);
+# below, forking costs more than it saves.
+PARALLEL_FROM = 1000
+
 
 class InputError(Exception):
     """The content has problems the contributor must fix; each names its file and line."""
@@ -99,12 +103,12 @@ def _import_stages() -> None:
 
 def _render(project: Project, survey: Survey, overrides: Overrides) -> dict[str, str | bytes]:
     """Return every file of the docs folder: the rendered pages and the packaged assets."""
+    from . import workers
     from .pages import page_files
     from .render import asset_files, environment
 
-    # Each page is kept as UTF-8 as soon as it is rendered: half the memory of a Python string
-    # that holds one character beyond Latin-1 (an en dash, an author's "ł").
-    pages = {path: text.encode("utf-8") for path, text in page_files(environment(project.root), survey, overrides)}
+    processes = workers.available() if len(survey.papers) >= PARALLEL_FROM else 1
+    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes))
     return {**pages, **asset_files(project.root)}
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jinja2
 
-from . import bibtex, csl, figures
+from . import bibtex, csl, figures, workers
 from .feed import feed_context
 from .indexes import Author, Keyword, author_index, display_name, keyword_index
 from .models import Overrides, Paper, Survey
@@ -25,6 +25,7 @@ from .paging import (
     split_pages,
 )
 from .render import Record, SiteSettings, render
+from .workers import Job
 
 BIB_DIR = "bib"
 NEWEST = 6
@@ -161,13 +162,20 @@ def _by_letter(entries: list[dict[str, Any]], index_page: str, split: bool) -> l
     ]
 
 
-def _index_files(env: jinja2.Environment, template: str, index_page: str, entries: list[dict[str, Any]], split: bool, context: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _index_jobs(env: jinja2.Environment, template: str, index_page: str, entries: list[dict[str, Any]], split: bool, context: dict[str, Any]) -> list[Job]:
     """Render an index as one page, or, when large, as a page of letters and a page per letter."""
     letters = _by_letter(entries, index_page, split)
-    yield index_page, render(env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None})
+
+    def cost(groups: list[dict[str, Any]]) -> int:
+        return sum(len(entry["papers"]) for group in groups for entry in group["entries"])
+
+    jobs = [Job(cost([] if split else letters), _one, (index_page, env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None}))]
     if split:
-        for group in letters:
-            yield group["page"], render(env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]})
+        jobs += [
+            Job(cost([group]), _one, (group["page"], env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]}))
+            for group in letters
+        ]
+    return jobs
 
 
 def _author_entries(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -193,15 +201,21 @@ def _description(text: str) -> str:
 
 def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None) -> dict[str, str]:
     """Return every generated text file of the docs folder, by path."""
-    return dict(page_files(env, survey, overrides, settings))
+    return {path: data.decode("utf-8") for path, data in page_files(env, survey, overrides, settings)}
 
 
-def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None) -> Iterator[tuple[str, str]]:
-    """Yield every generated text file of the docs folder as (path, text), one at a time.
+def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None, processes: int = 1) -> Iterator[tuple[str, bytes]]:
+    """Yield every generated text file of the docs folder as (path, UTF-8 bytes).
 
-    A large survey's pages are gigabytes of text: the caller can keep each in a compact
-    form (UTF-8) as it comes, instead of holding them all as Python strings.
+    The pages are rendered by `processes` processes (see workers.py), and each is kept as
+    UTF-8 as it comes: a large survey's pages are gigabytes of text, and a Python string
+    holding one character beyond Latin-1 (an en dash, an author's "ł") takes twice the bytes.
     """
+    return workers.run(_jobs(env, survey, overrides, settings), processes)
+
+
+def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None) -> list[Job]:
+    """Build what the templates show, then return the rendering of every file as a job."""
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
     keywords = keyword_index(survey)
@@ -245,23 +259,45 @@ def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, se
         "years": figures.year_chart(survey),
         "legend": figures.legend(survey, section_pages),
     }
-    yield "index.md", render(env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})
-    for section in sections:
-        yield from _section_files(env, site, section)
-    yield from _table_files(env, site, papers, sections)
-    yield from _index_files(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site})
+    count = len(survey.papers)
     by_section = {s["id"]: s for s in sections}
-    yield from _index_files(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site})
-    yield FEED_FILE, render(env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))
     ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
-    yield "bibliography.bib", bibtex.write_bibtex(ordered)
-    yield "bibliography-full.bib", bibtex.write_bibtex(ordered, abstract=True)
-    for section in survey.sections:
-        yield f"{BIB_DIR}/{section.id}.bib", bibtex.write_bibtex([by_key[k] for k in section.papers])
-    for paper in survey.papers:
-        yield paper_bib(paper.key), papers[paper.key]["bibtex"] + "\n"
-    yield "survey.json", survey_json(survey)
-    yield "bibliography.json", _dump(csl.to_csl(sorted(survey.papers, key=lambda p: p.key)))
+    return [
+        Job(count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})),
+        *(Job(3 * len(section["papers"]), _section_files, (env, site, section)) for section in sections),
+        *_table_jobs(env, site, papers, sections),
+        *_index_jobs(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}),
+        *_index_jobs(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site}),
+        Job(NEWEST, _one, (FEED_FILE, env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))),
+        Job(count, _text, ("bibliography.bib", bibtex.write_bibtex, ordered)),
+        Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered)),
+        *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers])) for s in survey.sections),
+        Job(count // 4, _paper_bibs, (papers,)),
+        Job(count, _text, ("survey.json", survey_json, survey)),
+        Job(count, _text, ("bibliography.json", _csl_json, survey.papers)),
+    ]
+
+
+def _one(path: str, env: jinja2.Environment, template: str, context: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    yield path, render(env, template, context)
+
+
+def _text(path: str, make: Callable[..., str], *args: Any) -> Iterator[tuple[str, str]]:
+    yield path, make(*args)
+
+
+def _paper_bibs(papers: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """Yield each paper's own BibTeX download."""
+    for key, paper in papers.items():
+        yield paper_bib(key), paper["bibtex"] + "\n"
+
+
+def _full_bibtex(papers: Sequence[Paper]) -> str:
+    return bibtex.write_bibtex(papers, abstract=True)
+
+
+def _csl_json(papers: Sequence[Paper]) -> str:
+    return _dump(csl.to_csl(sorted(papers, key=lambda p: p.key)))
 
 
 def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -283,14 +319,15 @@ def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[
         start += len(keys)
 
 
-def _table_files(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> list[Job]:
     """Render the table of all papers: in the page, or, for a large survey, built by the browser from JSON."""
     rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
     inline = len(rows) <= TABLE_ROWS
     context = {"page": PAPERS_PAGE, "site": site, "papers": rows if inline else [], "sections": sections, "source": None if inline else PAPERS_JSON}
-    yield PAPERS_PAGE, render(env, "papers.md.j2", context)
+    jobs = [Job(len(rows) if inline else 1, _one, (PAPERS_PAGE, env, "papers.md.j2", context))]
     if not inline:
-        yield PAPERS_JSON, _table_json(env, rows, sections)
+        jobs.append(Job(len(rows) // 2, _text, (PAPERS_JSON, _table_json, env, rows, sections)))
+    return jobs
 
 
 def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: list[dict[str, Any]]) -> str:

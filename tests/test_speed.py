@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, copy_survey, run
-from generator import cache, figures, related
+from generator import build, cache, figures, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
 from generator.models import Overrides, Paper, Section
@@ -49,6 +49,40 @@ def test_a_warm_regenerate_after_an_edit_writes_what_a_cold_generate_writes(surv
     cold_survey = copy_survey(survey, tmp_path / "cold")
     generate(open_project(cold_survey))
     assert docs_files(cold_survey / "docs") == warm_files
+
+
+def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(shipped, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", "3")
+    generate(open_project(shipped))
+    shared = docs_files(shipped / "docs")
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    cache.clear()
+    alone = copy_survey(shipped, tmp_path / "alone")
+    generate(open_project(alone))
+    assert docs_files(alone / "docs") == shared
+    assert len(shared) > 100
+
+
+def test_jobs_are_dealt_once_each_and_the_parent_keeps_the_smaller_share():
+    costs = [50, 10, 400, 3, 3, 120, 7, 90, 0, 60]
+    shares = workers.deal(costs, 3)
+    assert sorted(job for share in shares for job in share) == list(range(len(costs)))
+    loads = [sum(costs[job] for job in share) for share in shares]
+    assert loads[0] <= max(loads[1:])
+    assert 2 not in shares[0], "the largest job goes to a copy: the parent also receives the files"
+    assert workers.deal(costs, 3) == shares
+    assert workers.deal(costs, 1) == [list(range(len(costs)))]
+
+
+def test_a_job_that_fails_in_another_process_fails_the_render_with_its_own_error():
+    def broken() -> list[tuple[str, str]]:
+        raise ValueError("duplicate keys: a")
+
+    jobs = [workers.Job(1, lambda: [("a.md", "a")]), workers.Job(100, broken), workers.Job(100, lambda: [("b.md", "b")])]
+    with pytest.raises(ValueError, match="duplicate keys: a"):
+        dict(workers.run(jobs, 2))
+    assert dict(workers.run(jobs[::2], 2)) == {"a.md": b"a", "b.md": b"b"}
 
 
 def test_an_unchanged_survey_regenerates_without_writing_and_an_edit_back_restores_the_files(survey):
