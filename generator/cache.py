@@ -34,6 +34,9 @@ class Memo(Generic[K, V]):
         self._now[key] = value
         return value
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._now or key in self._before
+
     def next_build(self) -> None:
         """Forget what the build before last used."""
         self._before, self._now = self._now, {}

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from . import workers
 from .cache import Memo, digest, memo
 from .models import Overrides, Paper, Problem
 from .schema import Raw, overrides_from_raw, paper_from_raw
@@ -218,6 +219,16 @@ def _paper(data: bytes, shown: str, key: str) -> tuple[Paper | None, tuple[Probl
     return paper, tuple(problems + found)
 
 
+def _parse(file: tuple[bytes, str, str]) -> tuple[Paper | None, tuple[Problem, ...]]:
+    return _paper(*file)
+
+
+def _cached_or_parse(parsed: dict[str, tuple[Paper | None, tuple[Problem, ...]]], data: bytes, shown: str, stem: str) -> tuple[Paper | None, tuple[Problem, ...]]:
+    return parsed[shown] if shown in parsed else _paper(data, shown, stem)
+
+
+# From this many new paper files, they are parsed by all the machine's cores (see workers.py).
+PARALLEL_FROM = 1000
 # `survey serve` reloads every file after each edit: an unchanged file is parsed once.
 _PAPERS: Memo[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]] = memo()
 
@@ -234,6 +245,7 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     shown_folder = _shown(folder, root)
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda entry: entry.name)
+    files: list[tuple[str, str, bytes]] = []
     for entry in entries:
         name = entry.name
         shown = f"{shown_folder}/{name}"
@@ -253,7 +265,14 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
         if data is None:
             problems += found
             continue
-        paper, found = _PAPERS.get((shown, stem, digest(data)), _paper, data, shown, stem)
+        files.append((shown, stem, data))
+    keys = [(shown, stem, digest(data)) for shown, stem, data in files]
+    # Files not parsed before are parsed by all the machine's cores when there are many.
+    new = [(data, shown, stem) for (data_key, (shown, stem, data)) in zip(keys, files, strict=True) if data_key not in _PAPERS]
+    processes = workers.available() if len(new) >= PARALLEL_FROM else 1
+    parsed = dict(zip((shown for _, shown, _ in new), workers.map_items(_parse, new, processes), strict=True))
+    for key, (shown, stem, data) in zip(keys, files, strict=True):
+        paper, found = _PAPERS.get(key, _cached_or_parse, parsed, data, shown, stem)
         problems += found
         if paper is not None:
             papers.append(paper)

@@ -15,12 +15,17 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # More processes than this gain little: the parent still has to receive and write every file.
 MAX_PROCESSES = 4
 # The parent also receives the copies' files: it takes a smaller share of the work.
 PARENT_SHARE = 0.8
+# Items handed out together by `map_items`.
+RUN = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +65,53 @@ def deal(costs: Sequence[int], processes: int) -> list[list[int]]:
     return [sorted(share) for share in shares]
 
 
-# The jobs of the current run, set before the copies are forked: they inherit them.
-_JOBS: Sequence[Job] = ()
+# The work of the current run, set before the copies are forked: they inherit it.
+_WORK: Callable[[int], Any] | None = None
 
 
-def _run_share(numbers: list[int]) -> list[tuple[str, bytes]]:
-    return [file for number in numbers for file in _JOBS[number].files()]
+def _run_share(numbers: list[int]) -> list[Any]:
+    assert _WORK is not None
+    return [_WORK(number) for number in numbers]
+
+
+def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[Any]:
+    """Yield `work(n)` for n in 0..count-1, in the order dealt: the parent's share first."""
+    global _WORK
+    shares = deal(costs, processes)
+    _WORK = work
+    try:
+        with ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            elsewhere = [(share, pool.submit(_run_share, share)) for share in shares[1:] if share]
+            for number in shares[0]:
+                yield number, work(number)
+            for share, result in elsewhere:
+                yield from zip(share, result.result(), strict=True)
+    finally:
+        _WORK = None
+
+
+def _parallel(count: int, processes: int) -> bool:
+    return processes > 1 and count > 1 and sys.platform.startswith("linux")
 
 
 def run(jobs: Sequence[Job], processes: int = 1) -> Iterator[tuple[str, bytes]]:
     """Yield every job's files; with more than one process, forked copies make a share of them."""
-    global _JOBS
-    if processes <= 1 or len(jobs) < 2 or not sys.platform.startswith("linux"):
+    if not _parallel(len(jobs), processes):
         for job in jobs:
             yield from job.files()
         return
-    shares = deal([job.cost for job in jobs], processes)
-    _JOBS = jobs
-    try:
-        with ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            elsewhere = [pool.submit(_run_share, share) for share in shares[1:] if share]
-            for number in shares[0]:
-                yield from jobs[number].files()
-            for result in elsewhere:
-                yield from result.result()
-    finally:
-        _JOBS = ()
+    for _, files in _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(), processes):
+        yield from files
+
+
+def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1) -> list[R]:
+    """Return `[function(item) for item in items]`, computed by `processes` processes."""
+    if not _parallel(len(items), processes):
+        return [function(item) for item in items]
+    # Contiguous runs of items, so that each process reads its files in name order.
+    runs = [list(range(start, min(start + RUN, len(items)))) for start in range(0, len(items), RUN)]
+    results: list[Any] = [None] * len(items)
+    for number, values in _shared(len(runs), [len(r) for r in runs], lambda n: [function(items[i]) for i in runs[n]], processes):
+        for index, value in zip(runs[number], values, strict=True):
+            results[index] = value
+    return results

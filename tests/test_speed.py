@@ -64,6 +64,24 @@ def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(s
     assert len(shared) > 100
 
 
+def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_one_process_gives(shipped, monkeypatch):
+    from generator import load
+
+    papers_folder = shipped / "content" / "papers"
+    first = sorted(papers_folder.glob("*.yaml"))[5]
+    first.write_text(first.read_text(encoding="utf-8").replace("title:", "title: [unclosed", 1), encoding="utf-8")
+    (papers_folder / "zz-broken.yaml").write_text("title: A\nyear: twenty\n", encoding="utf-8")
+    project = open_project(shipped)
+    monkeypatch.setattr(load, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    shared = load.load_papers(project.content, project.root)
+    cache.clear()
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    alone = load.load_papers(project.content, project.root)
+    assert shared == alone
+    assert {p.path for p in alone[1]} >= {f"content/papers/{first.name}", "content/papers/zz-broken.yaml"}
+
+
 def test_jobs_are_dealt_once_each_and_the_parent_keeps_the_smaller_share():
     costs = [50, 10, 400, 3, 3, 120, 7, 90, 0, 60]
     shares = workers.deal(costs, 3)
