@@ -26,7 +26,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,6 +47,7 @@ from bibtexparser.model import (
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
+from generator import workers
 from generator.cache import Memo, memo
 from generator.keys import PARTICLES, SUFFIXES
 from generator.models import Paper, Problem
@@ -584,6 +585,13 @@ def _entry_texts(paper: Paper) -> tuple[str, str]:
 # A paper appears in its own .bib, its section's and both bibliographies, and `survey
 # serve` writes them all again after each edit: each entry is written once.
 _ENTRIES: Memo[Paper, tuple[str, str]] = memo()
+
+
+def prepare_entries(papers: Sequence[Paper], processes: int) -> None:
+    """Write the entries of papers not written before, shared between `processes` processes."""
+    new = [paper for paper in papers if paper not in _ENTRIES]
+    for paper, texts in zip(new, workers.map_items(_entry_texts, new, processes), strict=True):
+        _ENTRIES.put(paper, texts)
 
 
 def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:

@@ -34,6 +34,10 @@ class Memo(Generic[K, V]):
         self._now[key] = value
         return value
 
+    def put(self, key: K, value: V) -> None:
+        """Remember a result computed elsewhere (by another process)."""
+        self.get(key, lambda: value)
+
     def __contains__(self, key: object) -> bool:
         return key in self._now or key in self._before
 

@@ -223,10 +223,6 @@ def _parse(file: tuple[bytes, str, str]) -> tuple[Paper | None, tuple[Problem, .
     return _paper(*file)
 
 
-def _cached_or_parse(parsed: dict[str, tuple[Paper | None, tuple[Problem, ...]]], data: bytes, shown: str, stem: str) -> tuple[Paper | None, tuple[Problem, ...]]:
-    return parsed[shown] if shown in parsed else _paper(data, shown, stem)
-
-
 # From this many new paper files, they are parsed by all the machine's cores (see workers.py).
 PARALLEL_FROM = 1000
 # `survey serve` reloads every file after each edit: an unchanged file is parsed once.
@@ -268,11 +264,12 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
         files.append((shown, stem, data))
     keys = [(shown, stem, digest(data)) for shown, stem, data in files]
     # Files not parsed before are parsed by all the machine's cores when there are many.
-    new = [(data, shown, stem) for (data_key, (shown, stem, data)) in zip(keys, files, strict=True) if data_key not in _PAPERS]
+    new = [(key, (data, shown, stem)) for key, (shown, stem, data) in zip(keys, files, strict=True) if key not in _PAPERS]
     processes = workers.available() if len(new) >= PARALLEL_FROM else 1
-    parsed = dict(zip((shown for _, shown, _ in new), workers.map_items(_parse, new, processes), strict=True))
+    for (key, _), result in zip(new, workers.map_items(_parse, [file for _, file in new], processes), strict=True):
+        _PAPERS.put(key, result)
     for key, (shown, stem, data) in zip(keys, files, strict=True):
-        paper, found = _PAPERS.get(key, _cached_or_parse, parsed, data, shown, stem)
+        paper, found = _PAPERS.get(key, _paper, data, shown, stem)
         problems += found
         if paper is not None:
             papers.append(paper)

@@ -211,11 +211,12 @@ def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, se
     UTF-8 as it comes: a large survey's pages are gigabytes of text, and a Python string
     holding one character beyond Latin-1 (an en dash, an author's "ł") takes twice the bytes.
     """
-    return workers.run(_jobs(env, survey, overrides, settings), processes)
+    return workers.run(_jobs(env, survey, overrides, settings, processes), processes)
 
 
-def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None) -> list[Job]:
+def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1) -> list[Job]:
     """Build what the templates show, then return the rendering of every file as a job."""
+    bibtex.prepare_entries(survey.papers, processes)
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
     keywords = keyword_index(survey)
