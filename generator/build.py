@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import gc
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from .write import WriteReport, replace_folder, write_docs
 # From this many papers, rendering is shared between the machine's cores (see workers.py);
 # below, forking costs more than it saves.
 PARALLEL_FROM = 1000
+# New objects between two runs of the cycle collector while a survey is built (Python's default is 700).
+GC_THRESHOLD = 100_000
 
 
 class InputError(Exception):
@@ -112,9 +116,28 @@ def _render(project: Project, survey: Survey, overrides: Overrides) -> dict[str,
     return {**pages, **asset_files(project.root)}
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run Python's cycle collector less often while the survey is built.
+
+    The collector looks at every live object each time enough new ones were made: with a
+    large survey's millions of long-lived records that was a fifth of rendering.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def generate(project: Project, progress: Progress | None = None) -> Generated:
     """Write the Markdown pages, BibTeX and JSON into the docs folder."""
-    progress = progress or Progress()
+    with fewer_collections():
+        return _generate(project, progress or Progress())
+
+
+def _generate(project: Project, progress: Progress) -> Generated:
     cache.next_build()
     with progress.stage("imports"):
         _import_stages()
