@@ -9,6 +9,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,6 +18,9 @@ from .models import Problem
 from .project import ProjectError
 
 MANIFEST = ".survey-manifest.json"
+# Files are written by this many threads when there are at least THREADS_FROM of them.
+WRITE_THREADS = 4
+THREADS_FROM = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,16 +159,22 @@ def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
     problems = [found for relative in names if (found := checks.refusal(relative, files[relative]))]
     if problems:
         raise ProjectError(problems)
-    written, unchanged = [], 0
-    for relative in names:
+    def update(relative: str) -> bool:
+        """Write one file unless it holds these bytes already; tell whether it was written."""
         payload = _encoded(files[relative])
         if checks.same(relative, payload):
-            unchanged += 1
-            continue
+            return False
         path = folder / relative
         # A link inside the folder is written through; the checks refused any other.
         write_atomic(path.resolve() if relative in checks.links else path, payload)
-        written.append(relative)
+        return True
+
+    # The file system does most of the work, outside Python's lock: threads overlap it.
+    threads = WRITE_THREADS if len(names) >= THREADS_FROM else 1
+    with ThreadPoolExecutor(threads) as pool:
+        changed = list(pool.map(update, names))
+    written = [relative for relative, was_written in zip(names, changed, strict=True) if was_written]
+    unchanged = len(names) - len(written)
     removed = []
     for relative in sorted(previous - set(files)):
         path = folder / relative
