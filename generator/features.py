@@ -22,8 +22,7 @@ TOKEN = re.compile(TOKEN_PATTERN)
 # total weight each title term still weighs about three times as much as an abstract term.
 TITLE_WEIGHT = 0.5
 ABSTRACT_WEIGHT = 1.0
-# Unigrams and bigrams; a bigram never spans a clause break or a stop word.
-NGRAM_RANGE = (1, 2)
+# Terms are unigrams and bigrams (always both: see `featurize`); a bigram never spans a clause break or a stop word.
 # A term must occur in at least this many papers to link papers (only with 10 papers or more).
 MIN_DF = 2
 MAX_FEATURES = 20_000
