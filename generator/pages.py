@@ -52,11 +52,6 @@ def search_abstracts(settings: SiteSettings, paper_count: int) -> bool:
     return paper_count <= SEARCH_ABSTRACTS_UP_TO
 
 
-def paper_bib(key: str) -> str:
-    """Return the docs path of one paper's BibTeX download."""
-    return f"{BIB_DIR}/papers/{key}.bib"
-
-
 def venue_series(venue: str | None) -> str:
     """Return a venue without its year and track, for filtering: "Findings of ACL 2025" -> "Findings of ACL"."""
     if not venue:
@@ -121,7 +116,6 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "section_order": order[section.id],
             "added": paper.added.isoformat() if paper.added else None,
             "bibtex": bibtex.write_bibtex([paper]).strip(),
-            "bib_file": paper_bib(paper.key),
             "edit_url": edit_url(paper, settings, overrides),
             "related": [
                 Record({"key": other, "title": by_key[other].title, "page": page_of[other]})
@@ -273,7 +267,6 @@ def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, setting
         Job(count, _text, ("bibliography.bib", bibtex.write_bibtex, ordered)),
         Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered)),
         *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers])) for s in survey.sections),
-        Job(count // 4, _paper_bibs, (papers,)),
         Job(count, _text, ("survey.json", survey_json, survey)),
         Job(count, _text, ("bibliography.json", _csl_json, survey.papers)),
     ]
@@ -285,12 +278,6 @@ def _one(path: str, env: jinja2.Environment, template: str, context: dict[str, A
 
 def _text(path: str, make: Callable[..., str], *args: Any) -> Iterator[tuple[str, str]]:
     yield path, make(*args)
-
-
-def _paper_bibs(papers: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str]]:
-    """Yield each paper's own BibTeX download."""
-    for key, paper in papers.items():
-        yield paper_bib(key), paper["bibtex"] + "\n"
 
 
 def _full_bibtex(papers: Sequence[Paper]) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -49,6 +52,19 @@ def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_survey(REPO, tmp_path_factory.mktemp("shipped-site"))
     assert main(["-C", str(root), "build"]) == 0
     return root
+
+
+# A paper's BibTeX download: a `data:` URL with the file name to save it under.
+BIBTEX_DOWNLOAD = re.compile(r'href="data:application/x-bibtex;charset=utf-8,([^"]*)" download="([^"]*)\.bib"')
+
+
+def bibtex_downloads(folder: Path, pattern: str = "*.md") -> dict[str, str]:
+    """Return every paper's BibTeX download in a folder's pages: the file name's key -> the text saved."""
+    found: dict[str, str] = {}
+    for page in sorted(folder.rglob(pattern)):
+        for data, name in BIBTEX_DOWNLOAD.findall(page.read_text(encoding="utf-8")):
+            found[html.unescape(name)] = unquote(html.unescape(data))
+    return found
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

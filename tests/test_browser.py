@@ -145,17 +145,23 @@ def bib_keys(page: Page, url: str) -> list[str] | str:
     return [entry.key for entry in library.entries]
 
 
-def test_bibtex_downloads(page: Page, base: str) -> None:
-    """Every paper's BibTeX link and the section's BibTeX link serve the right entries."""
+def test_bibtex_downloads(page: Page, base: str, tmp_path: Path) -> None:
+    """Every paper's BibTeX link saves its entry as <key>.bib; the section's link serves the section."""
     page.goto(base + SECTION)
-    papers = page.eval_on_selector_all("a.paper-link--bib", """links => links.map(a => {
-        let node = a.closest('p');
-        while (node && node.tagName !== 'H2') node = node.previousElementSibling;
-        return [node && node.id, a.href];
-    })""")
     keys = page.eval_on_selector_all("h2.paper-title", "hs => hs.map(h => h.id)")
-    assert len(papers) == len(keys) > 1
-    assert {url: bib_keys(page, url) for _, url in papers} == {url: [key] for key, url in papers}
+    links = page.locator("a.paper-link--bib")
+    assert links.count() == len(keys) > 1
+    saved = {}
+    for number in range(links.count()):
+        link = links.nth(number)
+        link.scroll_into_view_if_needed()
+        with page.expect_download() as started:
+            link.click()
+        download = started.value
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        saved[download.suggested_filename] = [e.key for e in bibtexparser.parse_string(path.read_text(encoding="utf-8")).entries]
+    assert saved == {f"{key}.bib": [key] for key in keys}
     section = page.get_by_role("link", name="Download this section's BibTeX")
     assert bib_keys(page, section.evaluate("a => a.href")) == keys
 

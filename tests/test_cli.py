@@ -85,4 +85,4 @@ def test_generate_never_deletes_files_it_did_not_write(survey, capsys):
     (survey / "content" / "papers" / "gu2024olmes.yaml").unlink()
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     assert notes.read_text() == "# My notes\n"
-    assert not (survey / "docs" / "bib" / "papers" / "gu2024olmes.bib").exists()
+    assert "gu2024olmes" not in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")

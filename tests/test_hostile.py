@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import bibtexparser
 import pytest
 import yaml
 
-from conftest import FIXTURE, copy_survey, run
+from conftest import FIXTURE, bibtex_downloads, copy_survey, run
 from generator.cli import main, parser
 from generator.indexes import display_name
 from generator.load import MAX_DEPTH, MAX_FILE_BYTES
@@ -153,6 +154,10 @@ def template_tags() -> frozenset[str]:
     return frozenset(tags)
 
 
+# A paper's BibTeX download: BibTeX text, percent-encoded into a data: URL that the browser saves.
+BIBTEX_DATA = re.compile(r"data:application/x-bibtex;charset=utf-8,[A-Za-z0-9%._~-]*")
+
+
 def _scheme(value: str) -> str | None:
     compact = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
     found = re.match(r"^([a-z][a-z0-9+.\-]*):", compact)
@@ -166,6 +171,8 @@ def markup_problems(html: str) -> list[str]:
     for element in root.iter():
         where = f"<{element.tag} {element.attributes}>"
         for name, value in element.attributes:
+            if name == "href" and element.tag == "a" and element.get("download") and BIBTEX_DATA.fullmatch(value):
+                continue  # nothing in it can be markup: every character but letters and digits is encoded
             if name.startswith("on"):
                 problems.append(f"event handler {name} on {where}")
             if name == "style" and not re.fullmatch(r"text-align: (left|right|center);", value):
@@ -311,10 +318,16 @@ def test_each_attack_shows_as_text(hostile, key):
     paragraphs = [e for e in abstract.elements() if e.tag != "summary"]
     assert all(p.tag == "p" and not p.elements() for p in paragraphs), [p.tag for p in paragraphs]
     assert [p.text() for p in paragraphs] == cleaned(fields["abstract"], paragraphs=True).split("\n\n")
-    # Nothing in the text became a link: the entry links only to the site and the paper's edit page.
+    # Nothing in the text became a link: the entry links only to the site, the paper's edit page
+    # and its BibTeX download, which holds the paper's entry and nothing else.
     for block in parts.values():
         for link in block.find_all("a"):
             href = link.get("href")
+            if BIBTEX_DATA.fullmatch(href):
+                assert link.get("download") == f"{key}.bib"
+                (saved,) = bibtexparser.parse_string(unquote(href.split(",", 1)[1])).entries
+                assert saved.key == key
+                continue
             assert _scheme(href) is None or "/edit/" in href, href
 
 
@@ -403,7 +416,7 @@ def test_bibtex_of_the_hostile_corpus_parses(hostile):
         keys = [e.key for e in library.entries]
         assert len(keys) == len(set(keys)) == len(PAPERS) + 12
         assert not re.search(r"\\(input|include|write18|immediate)\b", text)
-    bib = bibtexparser.parse_string((hostile.root / "docs" / "bib" / "papers" / "bibtexbreak2024.bib").read_text(encoding="utf-8"))
+    bib = bibtexparser.parse_string(bibtex_downloads(hostile.root / "docs")["bibtexbreak2024"])
     (single,) = bib.entries
     assert single.key == "bibtexbreak2024" and not bib.failed_blocks
 
@@ -810,21 +823,33 @@ def test_generate_never_deletes_or_overwrites_a_file_it_did_not_write(survey, ca
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     mine = {"notes.md": b"my notes", "sections/extra.md": b"# Mine", "bib/papers/mine.bib": b"@misc{mine}"}
     for relative, data in mine.items():
+        (docs / relative).parent.mkdir(parents=True, exist_ok=True)
         (docs / relative).write_bytes(data)
-    # A paper leaves the survey, so its generated BibTeX goes; the curator's files stay.
-    (survey / "content" / "papers" / "hu2021lora.yaml").unlink()
+    # A section leaves the survey with its papers, so its generated BibTeX goes; the curator's files stay.
+    section = yaml.safe_load((survey / "content" / "papers" / "hu2021lora.yaml").read_text(encoding="utf-8"))["section"]
+    generated = f"bib/{section}.bib"
+    assert (docs / generated).is_file()
+    members = [p for p in (survey / "content" / "papers").glob("*.yaml") if yaml.safe_load(p.read_text(encoding="utf-8")).get("section") == section]
+    overrides_file = survey / "content" / "overrides.yaml"
+    kept = {path: path.read_bytes() for path in [*members, overrides_file]}
+    overrides = yaml.safe_load(kept[overrides_file])
+    overrides["sections"] = [s for s in overrides["sections"] if s["id"] != section]
+    overrides_file.write_text(yaml.safe_dump(overrides), encoding="utf-8")
+    for path in members:
+        path.unlink()
     code, _, err = run(capsys, "-C", str(survey), "generate")
     assert code == 0, err
-    assert not (docs / "bib" / "papers" / "hu2021lora.bib").exists()
+    assert not (docs / generated).exists()
     assert {relative: (docs / relative).read_bytes() for relative in mine} == mine
-    # The paper comes back, but a file of the curator's now stands where its BibTeX goes.
-    (docs / "bib" / "papers" / "hu2021lora.bib").write_bytes(b"% hand-written")
+    # The section comes back, but a file of the curator's now stands where its BibTeX goes.
+    (docs / generated).write_bytes(b"% hand-written")
     run(capsys, "-C", str(survey), "generate")  # a failed run must not change the manifest either
-    shutil.copy(FIXTURE / "content" / "papers" / "hu2021lora.yaml", survey / "content" / "papers")
+    for path, data in kept.items():
+        path.write_bytes(data)
     code, _, err = run(capsys, "-C", str(survey), "generate")
     assert code == 1
-    assert "docs/bib/papers/hu2021lora.bib: exists but was not written by survey" in err
-    assert (docs / "bib" / "papers" / "hu2021lora.bib").read_bytes() == b"% hand-written"
+    assert f"docs/{generated}: exists but was not written by survey" in err
+    assert (docs / generated).read_bytes() == b"% hand-written"
     assert {relative: (docs / relative).read_bytes() for relative in mine} == mine
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 from test_hostile import entry, markup_problems, parse, quiet_main, site_problems
 
-from conftest import FIXTURE
+from conftest import FIXTURE, bibtex_downloads
 from generator.mkdocs_plugin import put_back, set_aside
 from generator.schema import clean_text
 
@@ -97,8 +97,10 @@ def assert_bibtex(docs: Path, keys: list[str]) -> None:
         library = bibtexparser.parse_string((docs / name).read_text(encoding="utf-8"))
         assert not library.failed_blocks, [b.error for b in library.failed_blocks]
         assert sorted(e.key for e in library.entries) == sorted(keys)
+    downloads = bibtex_downloads(docs / "sections")
+    assert sorted(downloads) == sorted(keys)
     for key in keys:
-        single = bibtexparser.parse_string((docs / "bib" / "papers" / f"{key}.bib").read_text(encoding="utf-8"))
+        single = bibtexparser.parse_string(downloads[key])
         assert [e.key for e in single.entries] == [key] and not single.failed_blocks
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import bibtexparser
 
+from conftest import bibtex_downloads
+
 
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -51,9 +53,12 @@ def test_every_section_and_paper_has_its_bibtex_download(shipped_site):
     for section in data["sections"]:
         library = bibtexparser.parse_string((shipped_site / "site" / "bib" / f"{section['id']}.bib").read_text(encoding="utf-8"))
         assert [e.key for e in library.entries] == section["papers"]
-    for paper in data["papers"]:
-        text = (shipped_site / "site" / "bib" / "papers" / f"{paper['id']}.bib").read_text(encoding="utf-8")
-        assert bibtexparser.parse_string(text).entries[0].key == paper["id"]
+    downloads = bibtex_downloads(shipped_site / "site" / "sections", "*.html")
+    assert sorted(downloads) == sorted(paper["id"] for paper in data["papers"])
+    bibliography = (shipped_site / "site" / "bibliography.bib").read_text(encoding="utf-8")
+    for key, text in downloads.items():
+        assert [e.key for e in bibtexparser.parse_string(text).entries] == [key]
+        assert text in bibliography + "\n", "a paper's download is its entry of the bibliography"
 
 
 def test_search_finds_a_word_that_only_one_abstract_has(shipped_site):

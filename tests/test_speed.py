@@ -61,7 +61,7 @@ def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(s
     alone = copy_survey(shipped, tmp_path / "alone")
     generate(open_project(alone))
     assert docs_files(alone / "docs") == shared
-    assert len(shared) > 100
+    assert len(shared) > 20
 
 
 def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_one_process_gives(shipped, monkeypatch):
@@ -246,7 +246,7 @@ def test_a_file_where_a_folder_of_generated_files_goes_is_named_and_nothing_is_w
     assert {k: v for k, v in docs_files(docs).items() if not k.startswith(f"{folder}/")} == {k: v for k, v in before.items() if not k.startswith(f"{folder}/")}
 
 
-@pytest.mark.parametrize("relative", ["index.md", "bib/papers"])
+@pytest.mark.parametrize("relative", ["index.md", "sections"])
 def test_a_link_inside_the_docs_folder_to_another_place_inside_it_is_written_through(survey, capsys, relative):
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     docs = survey / "docs"
@@ -258,3 +258,5 @@ def test_a_link_inside_the_docs_folder_to_another_place_inside_it_is_written_thr
     code, _, err = run(capsys, "-C", str(survey), "generate")
     assert code == 0, err
     assert target.is_symlink()
+    if moved.is_dir():
+        assert any("Edited through a link." in page.read_text(encoding="utf-8") for page in moved.rglob("*.md"))
