@@ -119,12 +119,11 @@ def author_index(papers: Sequence[Paper]) -> tuple[list[Author], dict[str, str]]
     written = [(paper, name) for paper in papers for name in paper.authors if name_tokens(name)]
     target = _merge_targets(name_tokens(name) for _, name in written)
     groups: dict[Tokens, Counter[str]] = defaultdict(Counter)
-    keys: dict[Tokens, list[Paper]] = defaultdict(list)
+    keys: dict[Tokens, dict[str, Paper]] = defaultdict(dict)  # each person's papers, once each
     for paper, name in written:
         person = target[name_tokens(name)]
         groups[person][name] += 1
-        if paper not in keys[person]:
-            keys[person].append(paper)
+        keys[person].setdefault(paper.key, paper)
     people = []
     for person, names in groups.items():
         best = _best_spelling(names)
@@ -139,7 +138,7 @@ def author_index(papers: Sequence[Paper]) -> tuple[list[Author], dict[str, str]]
         letter = order[:1].upper() if order[:1].isalpha() else "#"
         shown = display_name(best)
         variants = tuple(sorted({display_name(n) for n in names} - {shown}))
-        chosen = sorted(keys[person], key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
+        chosen = sorted(keys[person].values(), key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
         authors.append(Author(shown, anchor, letter, variants, tuple(p.key for p in chosen)))
         for name in names:
             anchors[name] = anchor
