@@ -9,6 +9,7 @@ SURVEY_PROCESSES=1, every job runs here, one after another.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -69,24 +70,31 @@ def deal(costs: Sequence[int], processes: int) -> list[list[int]]:
 _WORK: Callable[[int], Any] | None = None
 
 
-def _run_share(numbers: list[int]) -> list[Any]:
+def _run_one(number: int) -> Any:
     assert _WORK is not None
-    return [_WORK(number) for number in numbers]
+    return _WORK(number)
 
 
 def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[Any]:
-    """Yield `work(n)` for n in 0..count-1, in the order dealt: the parent's share first."""
+    """Yield (n, `work(n)`) for n in 0..count-1: the parent's share first, then the copies'.
+
+    The copies take their share one piece at a time, so that none holds more than one piece's
+    result, and they never run the cycle collector over what they inherited (`gc.freeze`):
+    either would copy memory that the copies otherwise share with this process.
+    """
     global _WORK
     shares = deal(costs, processes)
     _WORK = work
+    gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            elsewhere = [(share, pool.submit(_run_share, share)) for share in shares[1:] if share]
+            elsewhere = [(number, pool.submit(_run_one, number)) for share in shares[1:] for number in share]
             for number in shares[0]:
                 yield number, work(number)
-            for share, result in elsewhere:
-                yield from zip(share, result.result(), strict=True)
+            for number, result in elsewhere:
+                yield number, result.result()
     finally:
+        gc.unfreeze()
         _WORK = None
 
 
