@@ -7,8 +7,9 @@
     python benchmarks/scale.py --commit HEAD     # the committed generator, not edits in progress
 
 For each size it makes a survey (benchmarks/synthetic.py) in a temporary folder and runs, each
-as its own process so that wall time, CPU time and peak memory (ru_maxrss from wait4) belong to
-one step:
+as its own process so that wall time, CPU time and peak memory belong to one step (peak memory:
+ru_maxrss from wait4, or, where the step forks copies of itself to share work, the largest sum of
+the proportional set sizes of it and its copies, sampled every 50 ms):
 
 1. `survey generate` into an empty docs folder;
 2. the generator's stages in-process, timed one by one as `generator/build.py` calls them;
@@ -24,6 +25,7 @@ average before each size, so a noisy figure can be told from a slow one.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -68,12 +70,37 @@ def snapshot(ref: str, work: Path) -> Path:
 TIMEOUT: float | None = None  # set by --timeout
 
 
+def _pss_mb(pid: int) -> float:
+    """Return a process's proportional set size: its private memory and its share of shared pages."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next((int(line.split()[1]) / 1024 for line in rollup if line.startswith("Pss:")), 0.0)
+    except OSError:
+        return 0.0
+
+
+def tree_pss(pid: int) -> float:
+    """Return the summed PSS of a process and all its descendants, in MB (0 where /proc has none)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        total += _pss_mb(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except OSError:
+            pass
+    return total
+
+
 def run(command: list[str], cwd: Path, log: Path) -> dict:
     """Run one process; return its wall time, CPU time, peak memory and exit code."""
     with open(log, "wb") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV)
         timed_out = False
+        tree_peak = 0.0
         while True:
             # wait4 gives this child's own rusage, where RUSAGE_CHILDREN would mix all children.
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -82,18 +109,21 @@ def run(command: list[str], cwd: Path, log: Path) -> dict:
             if TIMEOUT and time.perf_counter() - start > TIMEOUT and not timed_out:
                 process.kill()
                 timed_out = True
+            tree_peak = max(tree_peak, tree_pss(process.pid))
             time.sleep(0.05)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if timed_out:
-        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "timeout": True, "output": []}
+        return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": max(usage.ru_maxrss / 1024, tree_peak), "timeout": True, "output": []}
     if process.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise SystemExit(f"{' '.join(command)} failed with {process.returncode}:\n{tail}")
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,  # Linux reports KiB
+        # The process's own peak (Linux reports KiB), or, when it forked copies to share the
+        # work, the largest sum over it and its copies (their proportional set sizes, sampled).
+        "peak_mb": max(usage.ru_maxrss / 1024, tree_peak),
         "output": log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:],
     }
 
@@ -101,18 +131,21 @@ def run(command: list[str], cwd: Path, log: Path) -> dict:
 def stage_child(folder: Path, changed: bool) -> None:
     """Time each stage of `generate` in this process and print one JSON line (run as a child)."""
     start, start_cpu = time.perf_counter(), time.process_time()
-    from generator import build
+    from generator import build, workers
     from generator.features import featurize
     from generator.figures import layout
     from generator.keywords import paper_keywords
     from generator.load import load_overrides, load_papers, load_published
-    from generator.pages import render_pages
+    from generator.pages import page_files
     from generator.project import open_project
     from generator.related import related_papers
     from generator.render import asset_files, environment
     from generator.sections import assign_sections
     from generator.validate import validate
     from generator.write import write_docs
+
+    # As `generate` does (generator/build.py): the cycle collector runs less often.
+    gc.set_threshold(getattr(build, "GC_THRESHOLD", 700), *gc.get_threshold()[1:])
 
     def timed(name, function, *args):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -141,7 +174,8 @@ def stage_child(folder: Path, changed: bool) -> None:
     survey = build.Survey(papers=tuple(included), sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements), coordinates=coordinates)
 
     def render_all():
-        return {**render_pages(environment(project.root), survey, overrides), **asset_files(project.root)}
+        processes = workers.available() if len(survey.papers) >= build.PARALLEL_FROM else 1  # as generate does
+        return {**dict(page_files(environment(project.root), survey, overrides, processes=processes)), **asset_files(project.root)}
 
     files = timed("render", render_all)
     scratch = Path(tempfile.mkdtemp(prefix="docs-", dir=folder))

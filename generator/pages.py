@@ -43,6 +43,15 @@ SEARCH_ABSTRACTS_UP_TO = 3000
 # "NeurIPS 2024 (Datasets and Benchmarks track)" -> "NeurIPS": the series a reader filters by.
 _VENUE_YEAR = re.compile(r"\s*[\s'’]((?:19|20)\d\d)\b.*$")
 PREPRINT = "Preprint"
+# What rendering costs, per paper a file shows (in tens of microseconds, measured at 10,000
+# papers), so that the work is shared evenly between processes (see workers.py). A BibTeX file
+# costs one per paper: its entries are written before the jobs start.
+COST_SECTION = 27
+COST_HOME = 7
+COST_INDEX_LINE = 3
+COST_TABLE_ROW = 3
+COST_SURVEY_JSON = 4
+COST_CSL = 12
 
 
 def search_abstracts(settings: SiteSettings, paper_count: int) -> bool:
@@ -163,10 +172,10 @@ def _index_jobs(env: jinja2.Environment, template: str, index_page: str, entries
     def cost(groups: list[dict[str, Any]]) -> int:
         return sum(len(entry["papers"]) for group in groups for entry in group["entries"])
 
-    jobs = [Job(cost([] if split else letters), _one, (index_page, env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None}))]
+    jobs = [Job(COST_INDEX_LINE * cost([] if split else letters), _one, (index_page, env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None}))]
     if split:
         jobs += [
-            Job(cost([group]), _one, (group["page"], env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]}))
+            Job(COST_INDEX_LINE * cost([group]), _one, (group["page"], env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]}))
             for group in letters
         ]
     return jobs
@@ -258,17 +267,17 @@ def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, setting
     by_section = {s["id"]: s for s in sections}
     ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
     return [
-        Job(count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})),
-        *(Job(3 * len(section["papers"]), _section_files, (env, site, section)) for section in sections),
+        Job(COST_HOME * count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})),
+        *(Job(COST_SECTION * len(section["papers"]), _section_files, (env, site, section)) for section in sections),
         *_table_jobs(env, site, papers, sections),
         *_index_jobs(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}),
         *_index_jobs(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site}),
-        Job(NEWEST, _one, (FEED_FILE, env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))),
+        Job(COST_SECTION * NEWEST, _one, (FEED_FILE, env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))),
         Job(count, _text, ("bibliography.bib", bibtex.write_bibtex, ordered)),
         Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered)),
         *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers])) for s in survey.sections),
-        Job(count, _text, ("survey.json", survey_json, survey)),
-        Job(count, _text, ("bibliography.json", _csl_json, survey.papers)),
+        Job(COST_SURVEY_JSON * count, _text, ("survey.json", survey_json, survey)),
+        Job(COST_CSL * count, _text, ("bibliography.json", _csl_json, survey.papers)),
     ]
 
 
@@ -312,9 +321,9 @@ def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: dict[str,
     rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
     inline = len(rows) <= TABLE_ROWS
     context = {"page": PAPERS_PAGE, "site": site, "papers": rows if inline else [], "sections": sections, "source": None if inline else PAPERS_JSON}
-    jobs = [Job(len(rows) if inline else 1, _one, (PAPERS_PAGE, env, "papers.md.j2", context))]
+    jobs = [Job(COST_TABLE_ROW * len(rows) if inline else 1, _one, (PAPERS_PAGE, env, "papers.md.j2", context))]
     if not inline:
-        jobs.append(Job(len(rows) // 2, _text, (PAPERS_JSON, _table_json, env, rows, sections)))
+        jobs.append(Job(COST_TABLE_ROW * len(rows), _text, (PAPERS_JSON, _table_json, env, rows, sections)))
     return jobs
 
 

@@ -1,9 +1,8 @@
 """Share independent jobs between this process and forked copies of it, on every core.
 
-A job renders some files of the docs folder. Jobs are dealt out by their estimated cost before
-any runs, so which process runs a job depends only on the jobs, and a job's files are the same
-bytes whichever process made them. Copies are forked (Linux): they start with everything this
-process has built, nothing is sent to them but job numbers. Elsewhere, with one core, or with
+A job renders some files of the docs folder; its files are the same bytes whichever process
+makes them. Copies are forked (Linux): they start with everything this process has built,
+nothing is sent to them but job numbers. Elsewhere, with one core, or with
 SURVEY_PROCESSES=1, every job runs here, one after another.
 """
 
@@ -12,7 +11,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +25,6 @@ R = TypeVar("R")
 
 # More processes than this gain little: the parent still has to receive and write every file.
 MAX_PROCESSES = 4
-# The parent also receives the copies' files: it takes a smaller share of the work.
-PARENT_SHARE = 0.8
 # Items handed out together by `map_items`.
 RUN = 256
 
@@ -51,51 +51,65 @@ def available() -> int:
     return max(1, min(cores, MAX_PROCESSES))
 
 
-def deal(costs: Sequence[int], processes: int) -> list[list[int]]:
-    """Deal jobs out, largest first, each to the process with the least work so far.
-
-    The parent (process 0) weighs its work up, and takes a job only after the copies on a tie.
-    """
-    shares: list[list[int]] = [[] for _ in range(processes)]
-    loads = [0.0] * processes
-    for job in sorted(range(len(costs)), key=lambda j: (-costs[j], j)):
-        weights = [load / (PARENT_SHARE if number == 0 else 1.0) for number, load in enumerate(loads)]
-        chosen = min(range(processes), key=lambda number: (weights[number], number == 0, number))
-        shares[chosen].append(job)
-        loads[chosen] += costs[job]
-    return [sorted(share) for share in shares]
-
-
 # The work of the current run, set before the copies are forked: they inherit it.
 _WORK: Callable[[int], Any] | None = None
 
 
-def _run_one(number: int) -> Any:
+def _run_one(number: int, spool: str) -> str:
+    """Do one piece in a copy; leave its result in a file of the spool folder, and return its name.
+
+    A result sent back through the pool's pipe would be read by a thread of the parent that
+    waits for the interpreter lock at every 64 KiB: with megabytes of pages the copies stalled.
+    """
     assert _WORK is not None
-    return _WORK(number)
+    path = os.path.join(spool, f"{number}.pickle")
+    with open(path, "wb") as out:
+        pickle.dump(_WORK(number), out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
 
 
-def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[Any]:
-    """Yield (n, `work(n)`) for n in 0..count-1: the parent's share first, then the copies'.
+def _collect(path: str) -> Any:
+    with open(path, "rb") as spooled:
+        result = pickle.load(spooled)
+    os.unlink(path)
+    return result
 
-    The copies take their share one piece at a time, so that none holds more than one piece's
-    result, and they never run the cycle collector over what they inherited (`gc.freeze`):
-    either would copy memory that the copies otherwise share with this process.
+
+def _spool_folder() -> str:
+    """Return a fresh folder for results, in memory (/dev/shm) where the machine has one."""
+    memory = "/dev/shm"
+    return tempfile.mkdtemp(prefix="survey-", dir=memory if os.access(memory, os.W_OK) else None)
+
+
+def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[tuple[int, Any]]:
+    """Yield (n, `work(n)`) for n in 0..count-1, each computed once, here or in a copy.
+
+    The copies take the pieces largest first, one at a time, as they come free; meanwhile this
+    process takes them smallest first, each one that no copy has started yet. They meet in the
+    middle, so every process finishes at about the same time however wrong the costs are.
+    The copies never run the cycle collector over what they inherited (`gc.freeze`): that
+    would copy memory they otherwise share with this process.
     """
     global _WORK
-    shares = deal(costs, processes)
+    order = sorted(range(count), key=lambda number: (-costs[number], number))
     _WORK = work
+    spool = _spool_folder()
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            elsewhere = [(number, pool.submit(_run_one, number)) for share in shares[1:] for number in share]
-            for number in shares[0]:
+            elsewhere = {number: pool.submit(_run_one, number, spool) for number in order}
+            for number in reversed(order):
+                if not elsewhere[number].cancel():
+                    break  # a copy has it, and every larger piece
+                del elsewhere[number]
                 yield number, work(number)
-            for number, result in elsewhere:
-                yield number, result.result()
+            for number in order:
+                if number in elsewhere:
+                    yield number, _collect(elsewhere[number].result())
     finally:
         gc.unfreeze()
         _WORK = None
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _parallel(count: int, processes: int) -> bool:

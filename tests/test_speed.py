@@ -82,15 +82,13 @@ def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_on
     assert {p.path for p in alone[1]} >= {f"content/papers/{first.name}", "content/papers/zz-broken.yaml"}
 
 
-def test_jobs_are_dealt_once_each_and_the_parent_keeps_the_smaller_share():
-    costs = [50, 10, 400, 3, 3, 120, 7, 90, 0, 60]
-    shares = workers.deal(costs, 3)
-    assert sorted(job for share in shares for job in share) == list(range(len(costs)))
-    loads = [sum(costs[job] for job in share) for share in shares]
-    assert loads[0] <= max(loads[1:])
-    assert 2 not in shares[0], "the largest job goes to a copy: the parent also receives the files"
-    assert workers.deal(costs, 3) == shares
-    assert workers.deal(costs, 1) == [list(range(len(costs)))]
+def test_every_job_runs_once_whatever_its_estimated_cost():
+    costs = [50, 10, 400, 3, 3, 120, 7, 90, 0, 60, 1, 1, 1]
+    jobs = [workers.Job(cost, lambda n=n: [(f"{n}.md", f"page {n} " * n)]) for n, cost in enumerate(costs)]
+    shared = list(workers.run(jobs, 3))
+    assert sorted(shared) == sorted(workers.run(jobs, 1))
+    assert len(shared) == len(jobs)
+    assert workers.map_items(lambda x: x * x, list(range(1000)), 2) == [x * x for x in range(1000)]
 
 
 def test_a_job_that_fails_in_another_process_fails_the_render_with_its_own_error():
