@@ -44,7 +44,7 @@ SEARCH_ABSTRACTS_UP_TO = 3000
 _VENUE_YEAR = re.compile(r"\s*[\s'’]((?:19|20)\d\d)\b.*$")
 PREPRINT = "Preprint"
 # What rendering costs, per paper a file shows (in tens of microseconds, measured at 10,000
-# papers), so that the work is shared evenly between processes (see workers.py). A BibTeX file
+# papers): processes sharing the jobs take the largest first (see workers.py). A BibTeX file
 # costs one per paper: its entries are written before the jobs start.
 COST_SECTION = 27
 COST_HOME = 7
