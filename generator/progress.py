@@ -25,12 +25,13 @@ class Timing:
     cpu: float
 
 
-def peak_memory_mb() -> float | None:
-    """Return this process's peak resident memory in MB, where the system says."""
+def peak_memory_mb(copies: bool = False) -> float | None:
+    """Return this process's peak resident memory in MB (or, with `copies`, the largest of the
+    processes it started and waited for), where the system says."""
     if resource is None:
         return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if peak < 1 << 40 else None  # Linux reports KiB
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN if copies else resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if 0 < peak < 1 << 40 else None  # Linux reports KiB
 
 
 class Progress:
@@ -72,8 +73,11 @@ class Progress:
         """Print the total, with the peak memory, when verbose."""
         if self.verbose:
             total = self.total()
-            peak = peak_memory_mb()
+            peak, copies = peak_memory_mb(), peak_memory_mb(copies=True)
             memory = f", peak memory {peak:,.0f} MB" if peak is not None else ""
+            if peak is not None and copies is not None:
+                # The copies that shared the work (workers.py) share much of this process's memory.
+                memory += f" (and up to {copies:,.0f} MB in a copy that shared the work)"
             self._write(_line(total.stage, total.wall, total.cpu) + memory + "\n")
 
     def _write(self, text: str) -> None:
