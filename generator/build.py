@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
-from .load import load_overrides, load_papers, load_published
+from .load import load_overrides, load_papers, load_published, unread_papers
 from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
@@ -55,9 +55,11 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
 def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     """Load and validate all content; return the papers, overrides and every problem."""
     papers, problems = load_papers(project.content, project.root)
+    # A paper file with an error is still there: the overrides and released keys may name it.
+    unread = unread_papers(problems, project.content, project.root)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides, load_published(project.content, project.root))
+    problems += validate(papers, overrides, load_published(project.content, project.root), unread)
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems
 

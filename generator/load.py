@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +276,16 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
             papers.append(paper)
     # The released keys guard the papers, so their file's problems are reported with them.
     return papers, problems + published_problems(content, root)
+
+
+def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set[str]:
+    """Return the keys of paper files that `load_papers` found but could not read."""
+    folder = _shown(content / PAPERS_DIR, root)
+    return {
+        problem.path[len(folder) + 1 : -len(".yaml")]
+        for problem in problems
+        if problem.severity == "error" and problem.path.startswith(f"{folder}/") and problem.path.endswith(".yaml") and "/" not in problem.path[len(folder) + 1 :]
+    }
 
 
 def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]:

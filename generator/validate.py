@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .dedupe import Record, find_duplicates
 from .models import Overrides, Paper, Problem
@@ -14,8 +14,12 @@ def paper_record(paper: Paper) -> Record:
     return Record(paper.path, paper.title, paper.arxiv, paper.doi)
 
 
-def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ())) -> list[Problem]:
-    """Return the problems that only show when all files are read together."""
+def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread: Collection[str] = ()) -> list[Problem]:
+    """Return the problems that only show when all files are read together.
+
+    `unread` are the keys of paper files that exist but could not be read (their own problems
+    say why): the overrides and the released keys may name them.
+    """
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
     path, released = published
@@ -31,7 +35,7 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
         if paper.section and paper.section not in section_ids:
             known = ", ".join(section_ids) if section_ids else "none: define sections in the overrides file"
             problems.append(Problem(paper.path, paper.line_of("section"), "section", f"unknown section '{paper.section}' (known sections: {known})"))
-    keys = {paper.key for paper in papers}
+    keys = {paper.key for paper in papers} | set(unread)
     for key in overrides.exclude:
         if key not in keys:
             problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'"))

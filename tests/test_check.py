@@ -106,3 +106,17 @@ def test_a_published_key_that_disappears_fails_the_check(survey, capsys):
     assert code == 1
     assert "content/published-keys.txt:" in err
     assert "published key 'zhang2025lori' has no paper file any more" in err
+
+
+def test_a_published_or_excluded_paper_whose_file_has_an_error_gets_only_that_error(survey, capsys):
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    overrides = survey / "content" / "overrides.yaml"
+    overrides.write_text(overrides.read_text(encoding="utf-8") + "exclude:\n  - hu2021lora\n", encoding="utf-8")
+    for key in ("zhang2025lori", "hu2021lora"):
+        paper = survey / "content" / "papers" / f"{key}.yaml"
+        paper.write_text(paper.read_text(encoding="utf-8").replace("year:", "year: [", 1), encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/papers/zhang2025lori.yaml:" in err and "content/papers/hu2021lora.yaml:" in err
+    assert "has no paper file" not in err, err
+    assert "there is no paper file" not in err, err
