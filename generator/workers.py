@@ -31,15 +31,15 @@ RUN = 256
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """Files to make: `make(*args)` yields (path, text); `cost` is a rough size of the work."""
+    """Files to make: `make(*args)` yields (path, text or bytes); `cost` is a rough size of the work."""
 
     cost: int
-    make: Callable[..., Iterable[tuple[str, str]]]
+    make: Callable[..., Iterable[tuple[str, str | bytes]]]
     args: tuple[Any, ...] = ()
 
     def files(self) -> list[tuple[str, bytes]]:
         """Make the job's files, as UTF-8."""
-        return [(path, text.encode("utf-8")) for path, text in self.make(*self.args)]
+        return [(path, text if isinstance(text, bytes) else text.encode("utf-8")) for path, text in self.make(*self.args)]
 
 
 def available() -> int:
