@@ -258,3 +258,10 @@ def test_a_link_inside_the_docs_folder_to_another_place_inside_it_is_written_thr
     assert target.is_symlink()
     if moved.is_dir():
         assert any("Edited through a link." in page.read_text(encoding="utf-8") for page in moved.rglob("*.md"))
+
+
+def test_json_encoded_a_block_at_a_time_is_the_text_json_dumps_writes():
+    from generator import pages
+
+    value = {"papers": [{"id": f"k{n}", "title": f"Ünïcode – “quoted” {n}", "authors": ["Łukasz", "José"], "year": n} for n in range(3 * pages.JSON_BLOCK)]}
+    assert pages._dump(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
