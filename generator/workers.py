@@ -95,18 +95,20 @@ def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], proces
     _WORK = work
     spool = _spool_folder()
     gc.freeze()
+    pool = ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            elsewhere = {number: pool.submit(_run_one, number, spool) for number in order}
-            for number in reversed(order):
-                if not elsewhere[number].cancel():
-                    break  # a copy has it, and every larger piece
-                del elsewhere[number]
-                yield number, work(number)
-            for number in order:
-                if number in elsewhere:
-                    yield number, _collect(elsewhere[number].result())
+        elsewhere = {number: pool.submit(_run_one, number, spool) for number in order}
+        for number in reversed(order):
+            if not elsewhere[number].cancel():
+                break  # a copy has it, and every larger piece
+            del elsewhere[number]
+            yield number, work(number)
+        for number in order:
+            if number in elsewhere:
+                yield number, _collect(elsewhere[number].result())
     finally:
+        # After a failure the copies start nothing more.
+        pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
         _WORK = None
         shutil.rmtree(spool, ignore_errors=True)
@@ -130,7 +132,7 @@ def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1
     """Return `[function(item) for item in items]`, computed by `processes` processes."""
     if not _parallel(len(items), processes):
         return [function(item) for item in items]
-    # Contiguous runs of items, so that each process reads its files in name order.
+    # Items go out in runs, so that each piece is worth a trip to another process.
     runs = [list(range(start, min(start + RUN, len(items)))) for start in range(0, len(items), RUN)]
     results: list[Any] = [None] * len(items)
     for number, values in _shared(len(runs), [len(r) for r in runs], lambda n: [function(items[i]) for i in runs[n]], processes):
