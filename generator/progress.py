@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
+from . import workers
+
 try:
     import resource
 except ImportError:  # Windows has no getrusage; timings are shown without memory
@@ -75,7 +77,7 @@ class Progress:
             total = self.total()
             peak, copies = peak_memory_mb(), peak_memory_mb(copies=True)
             memory = f", peak memory {peak:,.0f} MB" if peak is not None else ""
-            if peak is not None and copies is not None:
+            if peak is not None and copies is not None and workers.forked():
                 # The copies that shared the work (workers.py) share much of this process's memory.
                 memory += f" (and up to {copies:,.0f} MB in a copy that shared the work)"
             self._write(_line(total.stage, total.wall, total.cpu) + memory + "\n")

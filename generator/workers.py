@@ -53,6 +53,13 @@ def available() -> int:
 
 # The work of the current run, set before the copies are forked: they inherit it.
 _WORK: Callable[[int], Any] | None = None
+# Whether this process has forked copies to share work (for `survey -v`'s memory line).
+_FORKED = False
+
+
+def forked() -> bool:
+    """Tell whether this process has shared work with forked copies of itself."""
+    return _FORKED
 
 
 def _run_one(number: int, spool: str) -> str:
@@ -90,9 +97,9 @@ def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], proces
     The copies never run the cycle collector over what they inherited (`gc.freeze`): that
     would copy memory they otherwise share with this process.
     """
-    global _WORK
+    global _WORK, _FORKED
     order = sorted(range(count), key=lambda number: (-costs[number], number))
-    _WORK = work
+    _WORK, _FORKED = work, True
     spool = _spool_folder()
     gc.freeze()
     pool = ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork"))
