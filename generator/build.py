@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
-from .load import load_overrides, load_papers, load_published, unread_papers
+from .load import load_overrides, load_papers, load_published, unread_papers, unread_sections
 from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
@@ -57,9 +57,12 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     papers, problems = load_papers(project.content, project.root)
     # A paper file with an error is still there: the overrides and released keys may name it.
     unread = unread_papers(problems, project.content, project.root)
+    # Their `section:` is checked now too, unless it is itself what is wrong with them.
+    wrong_section = {p.path for p in problems if p.field == "section"}
+    sections = [pin for pin in unread_sections(unread, project.content, project.root) if pin[0] not in wrong_section]
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides, load_published(project.content, project.root), unread)
+    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections)
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +286,28 @@ def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set
         for problem in problems
         if problem.severity == "error" and problem.path.startswith(f"{folder}/") and problem.path.endswith(".yaml") and "/" not in problem.path[len(folder) + 1 :]
     }
+
+
+def unread_sections(keys: Collection[str], content: Path, root: Path) -> list[tuple[str, int, str]]:
+    """Return the `section:` that paper files which could not be read still name: (file, line, id).
+
+    A file with a wrong year still says which section it wants; checking that now reports every
+    mistake of the file at once. Files that are links or not YAML are left out.
+    """
+    folder = content / PAPERS_DIR
+    shown_folder = _shown(folder, root)
+    found = []
+    for key in sorted(keys):
+        path, shown = folder / f"{key}.yaml", f"{shown_folder}/{key}.yaml"
+        if path.is_symlink():
+            continue
+        data, problems = _read_bytes(path, shown)
+        node, problems = parse_yaml(data, shown) if data is not None else (None, problems)
+        raw, problems = _mapping(node, shown, "a paper") if not problems and node is not None else (None, problems)
+        value = raw.data.get("section") if raw is not None else None
+        if raw is not None and isinstance(value, str) and value.strip():
+            found.append((shown, raw.line_of("section"), value.strip()))
+    return found
 
 
 def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]:

@@ -14,11 +14,12 @@ def paper_record(paper: Paper) -> Record:
     return Record(paper.path, paper.title, paper.arxiv, paper.doi)
 
 
-def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread: Collection[str] = ()) -> list[Problem]:
+def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread: Collection[str] = (), unread_sections: Sequence[tuple[str, int, str]] = ()) -> list[Problem]:
     """Return the problems that only show when all files are read together.
 
     `unread` are the keys of paper files that exist but could not be read (their own problems
-    say why): the overrides and the released keys may name them.
+    say why): the overrides and the released keys may name them. `unread_sections` are the
+    sections such files name, as (file, line, section id).
     """
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
@@ -31,10 +32,11 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
         field = "arxiv" if "arXiv" in duplicate.reason else "doi" if "DOI" in duplicate.reason else "title"
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
     section_ids = [spec.id for spec in overrides.sections]
-    for paper in papers:
-        if paper.section and paper.section not in section_ids:
+    pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]
+    for where, line, section in [*pinned, *unread_sections]:
+        if section not in section_ids:
             known = ", ".join(section_ids) if section_ids else "none: define sections in the overrides file"
-            problems.append(Problem(paper.path, paper.line_of("section"), "section", f"unknown section '{paper.section}' (known sections: {known})"))
+            problems.append(Problem(where, line, "section", f"unknown section '{section}' (known sections: {known})"))
     keys = {paper.key for paper in papers} | set(unread)
     for key in overrides.exclude:
         if key not in keys:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,16 @@ def test_a_published_or_excluded_paper_whose_file_has_an_error_gets_only_that_er
     assert "content/papers/zhang2025lori.yaml:" in err and "content/papers/hu2021lora.yaml:" in err
     assert "has no paper file" not in err, err
     assert "there is no paper file" not in err, err
+
+
+def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at_once(survey, capsys):
+    paper = survey / "content" / "papers" / "zhang2025lori.yaml"
+    text = paper.read_text(encoding="utf-8")
+    assert "section:" not in text
+    text = re.sub(r"(?m)^year: .*$", "year: 3024", text) + "section: nowhere\n"
+    paper.write_text(text, encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    section_line = text.splitlines().index("section: nowhere") + 1
+    assert f"content/papers/zhang2025lori.yaml:{section_line}: field 'section': unknown section 'nowhere'" in err
+    assert "field 'year'" in err
