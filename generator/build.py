@@ -55,11 +55,10 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
 def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     """Load and validate all content; return the papers, overrides and every problem."""
     papers, problems = load_papers(project.content, project.root)
-    # A paper file with an error is still there: the overrides and released keys may name it.
+    # A paper file with an error is still there: the overrides and released keys may name it,
+    # and its `section:` is checked with the others.
     unread = unread_papers(problems, project.content, project.root)
-    # Their `section:` is checked now too, unless it is itself what is wrong with them.
-    wrong_section = {p.path for p in problems if p.field == "section"}
-    sections = [pin for pin in unread_sections(unread, project.content, project.root) if pin[0] not in wrong_section]
+    sections = unread_sections(unread, problems, project.content, project.root)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
     problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections)

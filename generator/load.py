@@ -288,18 +288,20 @@ def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set
     }
 
 
-def unread_sections(keys: Collection[str], content: Path, root: Path) -> list[tuple[str, int, str]]:
+def unread_sections(keys: Collection[str], problems: Sequence[Problem], content: Path, root: Path) -> list[tuple[str, int, str]]:
     """Return the `section:` that paper files which could not be read still name: (file, line, id).
 
     A file with a wrong year still says which section it wants; checking that now reports every
-    mistake of the file at once. Files that are links or not YAML are left out.
+    mistake of the file at once. Files that are links or not YAML are left out, and so are files
+    whose `section:` is itself among their `problems`.
     """
     folder = content / PAPERS_DIR
     shown_folder = _shown(folder, root)
+    wrong_section = {problem.path for problem in problems if problem.field == "section"}
     found = []
     for key in sorted(keys):
         path, shown = folder / f"{key}.yaml", f"{shown_folder}/{key}.yaml"
-        if path.is_symlink():
+        if path.is_symlink() or shown in wrong_section:
             continue
         data, problems = _read_bytes(path, shown)
         node, problems = parse_yaml(data, shown) if data is not None else (None, problems)
