@@ -17,7 +17,7 @@ from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
 from .validate import validate
-from .write import WriteReport, replace_folder, write_docs
+from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
 # From this many papers, rendering is shared between the machine's cores (see workers.py);
 # below, forking costs more than it saves.
@@ -109,14 +109,14 @@ def _import_stages() -> None:
     from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
 
 
-def _render(project: Project, survey: Survey, overrides: Overrides) -> dict[str, str | bytes]:
-    """Return every file of the docs folder: the rendered pages and the packaged assets."""
+def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path) -> dict[str, FileData]:
+    """Return every file of the docs folder: the rendered pages, made in `staging`, and the packaged assets."""
     from . import workers
     from .pages import page_files
     from .render import asset_files, environment
 
     processes = workers.available() if len(survey.papers) >= PARALLEL_FROM else 1
-    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes))
+    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes, into=staging))
     return {**pages, **asset_files(project.root)}
 
 
@@ -152,10 +152,11 @@ def _generate(project: Project, progress: Progress) -> Generated:
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
     survey = analyse(papers, overrides, progress)
-    with progress.stage("render"):
-        files = _render(project, survey, overrides)
-    with progress.stage("write"):
-        report = write_docs(project.docs, files)
+    with staging(project.docs) as folder:
+        with progress.stage("render"):
+            files = _render(project, survey, overrides, folder)
+        with progress.stage("write"):
+            report = write_docs(project.docs, files)
     return Generated(survey, tuple(problems), report)
 
 

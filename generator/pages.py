@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -27,6 +28,7 @@ from .paging import (
 )
 from .render import Record, SiteSettings, render
 from .workers import Job
+from .write import Staged
 
 BIB_DIR = "bib"
 NEWEST = 6
@@ -207,17 +209,18 @@ def _description(text: str) -> str:
 
 def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None) -> dict[str, str]:
     """Return every generated text file of the docs folder, by path."""
-    return {path: data.decode("utf-8") for path, data in page_files(env, survey, overrides, settings)}
+    # Without a staging folder every file comes back as bytes.
+    return {path: data.decode("utf-8") for path, data in page_files(env, survey, overrides, settings) if isinstance(data, bytes)}
 
 
-def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None, processes: int = 1) -> Iterator[tuple[str, bytes]]:
+def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None, processes: int = 1, into: Path | None = None) -> Iterator[tuple[str, bytes | Staged]]:
     """Yield every generated text file of the docs folder as (path, UTF-8 bytes).
 
-    The pages are rendered by `processes` processes (see workers.py), and each is kept as
-    UTF-8 as it comes: a large survey's pages are gigabytes of text, and a Python string
-    holding one character beyond Latin-1 (an en dash, an author's "ł") takes twice the bytes.
+    The pages are rendered by `processes` processes (see workers.py). With `into`, each file
+    is staged in that folder as it is made and only its place comes back: a large survey's
+    pages are gigabytes of text.
     """
-    return workers.run(_jobs(env, survey, overrides, settings, processes), processes)
+    return workers.run(_jobs(env, survey, overrides, settings, processes), processes, into)
 
 
 def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1) -> list[Job]:

@@ -18,6 +18,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from . import cache
 from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 
 # Characters that mean something to Markdown, HTML or the enabled extensions anywhere
@@ -184,6 +185,11 @@ def template_loader(root: Path) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()])
 
 
+# An environment compiles each template once; `survey serve` keeps it between builds, and Jinja2
+# compiles a template again when its file changes.
+_ENVIRONMENTS: cache.Memo[tuple[Path, SiteSettings, tuple[str, ...]], jinja2.Environment] = cache.memo(limit=4)
+
+
 def environment(root: Path, settings: SiteSettings | None = None) -> jinja2.Environment:
     """Return the Jinja2 environment: autoescaping on, undefined names an error.
 
@@ -191,6 +197,13 @@ def environment(root: Path, settings: SiteSettings | None = None) -> jinja2.Envi
     `settings`; links between pages follow its `use_directory_urls`.
     """
     settings = settings if settings is not None else read_settings(root)
+    own = root / "site_templates"
+    # A template added to the survey's own folder hides a packaged one: that is a new environment.
+    names = tuple(sorted(p.relative_to(own).as_posix() for p in own.rglob("*"))) if own.is_dir() else ()
+    return _ENVIRONMENTS.get((root, settings, names), _environment, root, settings)
+
+
+def _environment(root: Path, settings: SiteSettings) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=template_loader(root),
         autoescape=True,

@@ -18,7 +18,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
+
+from .write import Staged, stage
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,9 +40,13 @@ class Job:
     make: Callable[..., Iterable[tuple[str, str | bytes]]]
     args: tuple[Any, ...] = ()
 
-    def files(self) -> list[tuple[str, bytes]]:
-        """Make the job's files, as UTF-8."""
-        return [(path, text if isinstance(text, bytes) else text.encode("utf-8")) for path, text in self.make(*self.args)]
+    def files(self, into: Path | None = None) -> list[tuple[str, bytes | Staged]]:
+        """Make the job's files, as UTF-8; with `into`, each is staged there as it is made (see write.stage)."""
+        made: list[tuple[str, bytes | Staged]] = []
+        for path, text in self.make(*self.args):
+            data = text if isinstance(text, bytes) else text.encode("utf-8")
+            made.append((path, data if into is None else stage(into, path, data)))
+        return made
 
 
 def available() -> int:
@@ -125,13 +132,17 @@ def _parallel(count: int, processes: int) -> bool:
     return processes > 1 and count > 1 and sys.platform.startswith("linux")
 
 
-def run(jobs: Sequence[Job], processes: int = 1) -> Iterator[tuple[str, bytes]]:
-    """Yield every job's files; with more than one process, forked copies make a share of them."""
+def run(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) -> Iterator[tuple[str, bytes | Staged]]:
+    """Yield every job's files; with more than one process, forked copies make a share of them.
+
+    With `into`, files are staged in that folder as they are made, and only where they are
+    comes back: neither this process nor a copy holds the pages.
+    """
     if not _parallel(len(jobs), processes):
         for job in jobs:
-            yield from job.files()
+            yield from job.files(into)
         return
-    for _, files in _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(), processes):
+    for _, files in _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(into), processes):
         yield from files
 
 

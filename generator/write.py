@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import posixpath
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from .models import Problem
 from .project import ProjectError
@@ -30,6 +33,44 @@ class WriteReport:
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A generated file already on disk, in the staging folder: where it is and its size."""
+
+    path: Path
+    size: int
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def stage(folder: Path, relative: str, data: bytes) -> Staged:
+    """Put a generated file into the staging folder, to be moved into the docs folder by `write_docs`."""
+    path = folder / quote(relative, safe="")
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    return Staged(path, len(data))
+
+
+@contextlib.contextmanager
+def staging(docs: Path) -> Iterator[Path]:
+    """Give a fresh folder beside the docs folder for files being made; remove it afterwards.
+
+    Pages go to disk as they are rendered instead of being held until writing (at 100,000
+    papers they are gigabytes), and a changed file is then moved into place, not copied.
+    """
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=docs.parent, prefix=f".{docs.name}.staging-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+FileData = str | bytes | Staged
 
 
 def _shown(folder: Path, relative: str) -> str:
@@ -101,7 +142,7 @@ class _Checks:
             self._folders[parent] = (outside, in_the_way)
         return self._folders[parent]
 
-    def refusal(self, relative: str, data: str | bytes) -> Problem | None:
+    def refusal(self, relative: str, data: FileData) -> Problem | None:
         """Say why a generated file cannot be written: a link out, a folder in the way, a file not ours."""
         shown = _shown(self.folder, relative)
         if not _clean_relative(relative):
@@ -125,24 +166,43 @@ class _Checks:
         self.status[relative] = status
         if status is not None and stat.S_ISDIR(status.st_mode):
             return Problem(shown, 0, "", "is a folder where survey writes a file: move it away")
-        if status is not None and relative not in self.ours and not self.same(relative, _encoded(data)):
+        if status is not None and relative not in self.ours and not self.same(relative, data):
             return Problem(shown, 0, "", f"exists but was not written by survey (it is not listed in {self.folder.name}/{MANIFEST}): move it away, or delete it if it is an old generated file")
         return None
 
-    def same(self, relative: str, payload: bytes) -> bool:
+    def same(self, relative: str, data: FileData) -> bool:
         """Tell whether the file already holds exactly these bytes."""
         status = self.status.get(relative)
-        if status is None or not stat.S_ISREG(status.st_mode) or status.st_size != len(payload):
+        size = data.size if isinstance(data, Staged) else len(_encoded(data))
+        if status is None or not stat.S_ISREG(status.st_mode) or status.st_size != size:
             return False
-        return (self.folder / relative).read_bytes() == payload
+        return (self.folder / relative).read_bytes() == _encoded(data)
 
 
-def _encoded(data: str | bytes) -> bytes:
+def _encoded(data: FileData) -> bytes:
+    if isinstance(data, Staged):
+        return data.read()
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
+def _move(staged: Staged, path: Path) -> None:
+    """Move a staged file into place in one step; copy it where the docs folder is on another disk."""
+    try:
+        try:
+            os.replace(staged.path, path)
+        except FileNotFoundError:  # the first file of a new folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged.path, path)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        write_atomic(path, staged.read())
+
+
+def write_docs(folder: Path, files: Mapping[str, FileData]) -> WriteReport:
     """Write generated files whose bytes changed; remove files only we wrote before.
+
+    A file is given as text, bytes, or a file already made in the staging folder (see `stage`).
 
     A file that is in the way and was not written by survey is never overwritten: the whole
     write is refused before any file changes.
@@ -161,12 +221,16 @@ def write_docs(folder: Path, files: Mapping[str, str | bytes]) -> WriteReport:
         raise ProjectError(problems)
     def update(relative: str) -> bool:
         """Write one file unless it holds these bytes already; tell whether it was written."""
-        payload = _encoded(files[relative])
-        if checks.same(relative, payload):
+        data = files[relative]
+        if checks.same(relative, data):
             return False
         path = folder / relative
         # A link inside the folder is written through; the checks refused any other.
-        write_atomic(path.resolve() if relative in checks.links else path, payload)
+        target = path.resolve() if relative in checks.links else path
+        if isinstance(data, Staged):
+            _move(data, target)
+        else:
+            write_atomic(target, _encoded(data))
         return True
 
     # The file system does most of the work, outside Python's lock: threads overlap it.

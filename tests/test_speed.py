@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, copy_survey, run
-from generator import build, cache, figures, related, workers
+from generator import build, cache, figures, pages, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
 from generator.models import Overrides, Paper, Section
 from generator.project import open_project
+from generator.write import Staged, stage, write_docs
 
 COMPARED = (".md", ".bib", ".json", ".xml")
 
@@ -265,3 +266,51 @@ def test_json_encoded_a_block_at_a_time_is_the_text_json_dumps_writes():
 
     value = {"papers": [{"id": f"k{n}", "title": f"Ünïcode – “quoted” {n}", "authors": ["Łukasz", "José"], "year": n} for n in range(3 * pages.JSON_BLOCK)]}
     assert pages._dump(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def test_staged_files_come_back_as_places_holding_the_bytes_a_job_makes(tmp_path):
+    jobs = [workers.Job(cost, lambda n=n: [(f"sections/{n}.md", f"page {n} ł " * n), (f"bib/{n}.bib", b"@misc{x,}")]) for n, cost in enumerate([5, 80, 1, 30])]
+    staged = dict(workers.run(jobs, 2, into=tmp_path))
+    assert {path: data.read() for path, data in staged.items()} == dict(workers.run(jobs, 1))
+    assert all(isinstance(data, Staged) and data.path.parent == tmp_path and data.size == len(data.read()) for data in staged.values())
+
+
+def test_a_regenerate_moves_only_changed_pages_into_place_and_leaves_no_staging_folder(survey):
+    project = open_project(survey)
+    generate(project)
+    docs = survey / "docs"
+    before = {p: p.stat().st_ino for p in docs.rglob("*.md")}
+    edit_abstract(survey, "Staged edit.")
+    written = set(generate(project).report.written)
+    assert written and all(not name.startswith(".") for name in written)
+    for page, inode in before.items():
+        changed = page.relative_to(docs).as_posix() in written
+        assert (page.stat().st_ino != inode) == changed, page
+    assert sorted(p.name for p in survey.iterdir() if p.name.startswith(".docs")) == []
+
+
+def test_a_render_that_fails_leaves_the_docs_folder_as_it_was_and_no_staging_folder(survey, monkeypatch):
+    project = open_project(survey)
+    generate(project)
+    before = docs_files(survey / "docs")
+    edit_abstract(survey, "Never written.")
+
+    def broken(*args):
+        yield "index.md", "half a page"
+        raise RuntimeError("template failed")
+
+    monkeypatch.setattr(pages, "_one", broken)
+    with pytest.raises(RuntimeError, match="template failed"):
+        generate(project)
+    assert docs_files(survey / "docs") == before
+    assert sorted(p.name for p in survey.iterdir() if p.name.startswith(".docs")) == []
+
+
+def test_staged_files_in_many_new_folders_are_all_moved_into_place_by_the_writer_threads(tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    names = [f"part-{n % 40}/{n}.md" for n in range(600)]
+    report = write_docs(tmp_path / "docs", {name: stage(staging, name, f"page {name}".encode()) for name in names})
+    assert sorted(report.written) == sorted(names)
+    assert all((tmp_path / "docs" / name).read_text(encoding="utf-8") == f"page {name}" for name in names)
+    assert list(staging.iterdir()) == []
