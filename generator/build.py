@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache
+from . import cache, workers
 from .load import load_overrides, load_papers, load_published, unread_papers, unread_sections
 from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
@@ -79,7 +79,7 @@ def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | 
 def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Survey:
     # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
     from .features import featurize
-    from .figures import layout
+    from .figures import drawing
     from .keywords import paper_keywords
     from .related import related_papers
     from .sections import assign_sections
@@ -88,12 +88,15 @@ def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progre
         features = featurize(included, overrides.stop_words)
     with progress.stage("sections"):
         sections, placements = assign_sections(included, features, overrides)
-    with progress.stage("keywords"):
-        keywords = paper_keywords(features)
-    with progress.stage("related"):
-        related = related_papers(features)
-    with progress.stage("layout"):
-        coordinates = layout(features, sections)
+    # A large survey's map is drawn by a forked copy while keywords and related papers are found
+    # here; "layout" is then the time left to wait for it.
+    with drawing(features, sections, processes(len(included))) as drawn:
+        with progress.stage("keywords"):
+            keywords = paper_keywords(features)
+        with progress.stage("related"):
+            related = related_papers(features)
+        with progress.stage("layout"):
+            coordinates = drawn()
     return Survey(
         papers=included,
         sections=tuple(sections),
@@ -104,6 +107,11 @@ def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progre
     )
 
 
+def processes(papers: int) -> int:
+    """Return how many processes share the work on a survey of this many papers."""
+    return workers.available() if papers >= PARALLEL_FROM else 1
+
+
 def _import_stages() -> None:
     """Import the analysis and page modules (scikit-learn, SciPy, Jinja2), so their start-up is timed apart."""
     from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
@@ -111,12 +119,10 @@ def _import_stages() -> None:
 
 def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path) -> dict[str, FileData]:
     """Return every file of the docs folder: the rendered pages, made in `staging`, and the packaged assets."""
-    from . import workers
     from .pages import page_files
     from .render import asset_files, environment
 
-    processes = workers.available() if len(survey.papers) >= PARALLEL_FROM else 1
-    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes, into=staging))
+    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging))
     return {**pages, **asset_files(project.root)}
 
 

@@ -6,14 +6,19 @@ Python places and measures; the SVG markup lives in `site_templates/_map.svg.j2`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.manifold import TSNE
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
-from . import cache
+from . import cache, workers
 from .models import Section, Survey
 
 if TYPE_CHECKING:
@@ -69,8 +74,6 @@ def _joint_vectors(features: Features, sections: Sequence[Section], rows: Sequen
 
     The LSA is fitted on the sampled rows only, which keeps its cost bounded at any size.
     """
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.preprocessing import normalize
 
     matrix = features.matrix
     components = min(LSA_COMPONENTS, len(rows) - 1, matrix.shape[1] - 1)
@@ -103,8 +106,6 @@ def _unit(points: np.ndarray) -> np.ndarray:
 
 def _embed(vectors: np.ndarray) -> np.ndarray:
     """Return 2-D positions of a few hundred vectors: t-SNE, or PCA when too few."""
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
 
     if len(vectors) < TSNE_MIN:
         return PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
@@ -157,17 +158,33 @@ _LAYOUTS: cache.Memo[str, dict[str, tuple[float, float]]] = cache.memo(limit=4)
 
 def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
     """Place every paper on a plane, in [0, 1]²: t-SNE (or PCA) of its text and its closeness to the sections."""
+    with drawing(features, sections) as drawn:
+        return drawn()
+
+
+@contextlib.contextmanager
+def drawing(features: Features, sections: Sequence[Section], processes: int = 1) -> Iterator[Callable[[], dict[str, tuple[float, float]]]]:
+    """Place the papers as `layout` does, in a forked copy while the caller goes on (see workers.aside).
+
+    Yields what returns the positions, waiting for the copy if need be.
+    """
     keys = features.keys
     count = len(keys)
     if count < 4 or not features.terms:
         # Too few papers to project: a circle, in key order.
         angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
-        return {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
-    return _LAYOUTS.get(_matrix_digest(features, sections), _project, features, sections)
+        circle = {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
+        yield lambda: circle
+        return
+    digest = _matrix_digest(features, sections)
+    if digest in _LAYOUTS:
+        yield lambda: _LAYOUTS.get(digest, _project, features, sections)
+        return
+    with workers.aside(_project, features, sections, processes=processes) as drawn:
+        yield lambda: _LAYOUTS.get(digest, drawn)
 
 
 def _project(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
-    from threadpoolctl import threadpool_limits
 
     keys = features.keys
     rows = sample_rows(keys, sections)

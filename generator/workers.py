@@ -8,6 +8,8 @@ SURVEY_PROCESSES=1, every job runs here, one after another.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -60,6 +62,8 @@ def available() -> int:
 
 # The work of the current run, set before the copies are forked: they inherit it.
 _WORK: Callable[[int], Any] | None = None
+# The computation a copy makes aside (see `aside`), set before it is forked.
+_ASIDE: Callable[[], Any] | None = None
 # Whether this process has forked copies to share work (for `survey -v`'s memory line).
 _FORKED = False
 
@@ -144,6 +148,40 @@ def run(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) -> It
         return
     for _, files in _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(into), processes):
         yield from files
+
+
+def _run_aside(spool: str) -> str:
+    assert _ASIDE is not None
+    path = os.path.join(spool, "aside.pickle")
+    with open(path, "wb") as out:
+        pickle.dump(_ASIDE(), out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+@contextlib.contextmanager
+def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Callable[[], R]]:
+    """Compute `function(*args)` in a forked copy while this process goes on.
+
+    Yields what returns the result, waiting for the copy if need be. With one process the
+    result is computed here, when asked for.
+    """
+    if not _parallel(2, processes):
+        yield functools.partial(function, *args)
+        return
+    global _ASIDE, _FORKED
+    _ASIDE, _FORKED = functools.partial(function, *args), True
+    spool = _spool_folder()
+    gc.freeze()
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = pool.submit(_run_aside, spool)  # the copy is forked here
+        gc.unfreeze()
+        yield lambda: _collect(future.result())
+    finally:
+        gc.unfreeze()
+        pool.shutdown(wait=True, cancel_futures=True)
+        _ASIDE = None
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1) -> list[R]:

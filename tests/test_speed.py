@@ -191,6 +191,25 @@ def test_the_sampled_map_places_every_paper_inside_the_square_the_same_way_twice
     assert analyse(papers, curated_overrides()).coordinates == first.coordinates
 
 
+def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
+    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    papers, _ = topical_papers()
+    here = analyse(papers, curated_overrides())
+    cache.clear()
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    aside = analyse(papers, curated_overrides())
+    assert aside.coordinates == here.coordinates
+    assert aside == here
+
+
+def test_work_done_aside_by_a_copy_gives_its_result_or_its_own_error():
+    with workers.aside(sorted, [3, 1, 2], processes=2) as result:
+        assert result() == [1, 2, 3]
+    with workers.aside(int, "seven", processes=2) as result, pytest.raises(ValueError, match="seven"):
+        result()
+
+
 def test_the_sample_draws_from_every_section():
     keys = [f"p{i:03d}" for i in range(300)]
     sections = [Section("big", "Big", "", (), tuple(keys[:290])), Section("small", "Small", "", (), tuple(keys[290:]))]
