@@ -587,11 +587,21 @@ def _entry_texts(paper: Paper) -> tuple[str, str]:
 _ENTRIES: Memo[Paper, tuple[str, str]] = memo()
 
 
-def prepare_entries(papers: Sequence[Paper], processes: int) -> None:
+def new_entries(papers: Sequence[Paper], processes: int = 1) -> list[tuple[Paper, tuple[str, str]]]:
     """Write the entries of papers not written before, shared between `processes` processes."""
     new = [paper for paper in papers if paper not in _ENTRIES]
-    for paper, texts in zip(new, workers.map_items(_entry_texts, new, processes), strict=True):
+    return list(zip(new, workers.map_items(_entry_texts, new, processes), strict=True))
+
+
+def remember_entries(entries: Sequence[tuple[Paper, tuple[str, str]]]) -> None:
+    """Keep entries written by `new_entries` (perhaps in another process) for `write_bibtex`."""
+    for paper, texts in entries:
         _ENTRIES.put(paper, texts)
+
+
+def prepare_entries(papers: Sequence[Paper], processes: int) -> None:
+    """Write and keep the entries of papers not written before."""
+    remember_entries(new_entries(papers, processes))
 
 
 def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:

@@ -72,8 +72,13 @@ _ANALYSED: cache.Memo[tuple[tuple[Paper, ...], Overrides], Survey] = cache.memo(
 
 def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None) -> Survey:
     """Featurize, group into sections, and find keywords, related papers and map positions."""
-    included = tuple(p for p in papers if p.key not in overrides.exclude)
-    return _ANALYSED.get((included, overrides), _analyse, included, overrides, progress or Progress())
+    shown = included(papers, overrides)
+    return _ANALYSED.get((shown, overrides), _analyse, shown, overrides, progress or Progress())
+
+
+def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]:
+    """Return the papers the survey shows: all but those the curator excluded."""
+    return tuple(p for p in papers if p.key not in overrides.exclude)
 
 
 def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Survey:
@@ -157,9 +162,15 @@ def _generate(project: Project, progress: Progress) -> Generated:
         raise InputError(errors(problems))
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
-    survey = analyse(papers, overrides, progress)
-    with staging(project.docs) as folder:
+    from .pages import prepare, remember
+
+    # What the pages show of each paper alone (its BibTeX, the author index) is made by a forked
+    # copy while this process analyses the survey.
+    shown = included(papers, overrides)
+    with workers.aside(prepare, shown, processes=processes(len(shown))) as prepared, staging(project.docs) as folder:
+        survey = analyse(papers, overrides, progress)
         with progress.stage("render"):
+            remember(survey.papers, prepared())
             files = _render(project, survey, overrides, folder)
         with progress.stage("write"):
             report = write_docs(project.docs, files)

@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .cache import Memo, memo
 from .keys import ascii_fold, split_name
 from .models import Paper, Survey
 
@@ -37,6 +38,7 @@ class Keyword:
     papers: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def display_name(name: str) -> str:
     """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"."""
     given, family, suffix = split_name(name)
@@ -114,8 +116,28 @@ def _family_first(name: str) -> str:
     return f"{_fold_words(family)} {_fold_words(given)}"
 
 
-def author_index(papers: Sequence[Paper]) -> tuple[list[Author], dict[str, str]]:
+AuthorIndex = tuple[list[Author], dict[str, str]]
+# The index of an unchanged list of authors is made once per process (`survey serve` rebuilds
+# after each edit; most edits leave the authors alone). See also `pages.prepare`.
+_AUTHOR_INDEXES: Memo[tuple[tuple[str, str, int | None, tuple[str, ...]], ...], AuthorIndex] = memo(limit=4)
+
+
+def _authorship(papers: Sequence[Paper]) -> tuple[tuple[str, str, int | None, tuple[str, ...]], ...]:
+    """Return everything of the papers that the author index depends on."""
+    return tuple((p.key, p.title, p.year, p.authors) for p in papers)
+
+
+def author_index(papers: Sequence[Paper]) -> AuthorIndex:
     """Return the authors A to Z, and the anchor of every written name."""
+    return _AUTHOR_INDEXES.get(_authorship(papers), _author_index, papers)
+
+
+def remember_author_index(papers: Sequence[Paper], index: AuthorIndex) -> None:
+    """Keep an author index made for these papers (perhaps in another process)."""
+    _AUTHOR_INDEXES.put(_authorship(papers), index)
+
+
+def _author_index(papers: Sequence[Paper]) -> AuthorIndex:
     written = [(paper, name) for paper in papers for name in paper.authors if name_tokens(name)]
     target = _merge_targets(name_tokens(name) for _, name in written)
     groups: dict[Tokens, Counter[str]] = defaultdict(Counter)

@@ -32,6 +32,7 @@ def ascii_fold(text: str) -> str:
     return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def split_name(name: str) -> tuple[str, str, str]:
     """Split an author into (given, family, suffix); "Family, Given" is taken as written."""
     parts = [p.strip() for p in name.split(",")]

@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ import jinja2
 
 from . import bibtex, csl, figures, workers
 from .feed import feed_context
-from .indexes import Author, Keyword, author_index, display_name, keyword_index
+from .indexes import (
+    Author,
+    AuthorIndex,
+    Keyword,
+    author_index,
+    display_name,
+    keyword_index,
+    remember_author_index,
+)
 from .models import Overrides, Paper, Survey
 from .paging import (
     initial,
@@ -200,6 +209,29 @@ def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]],
     ]
     # Letters A to Z, then words that start with a digit or a symbol.
     return sorted(entries, key=lambda e: e["letter"] == "#")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What the pages show of the papers alone: their new BibTeX entries and the author index."""
+
+    entries: list[tuple[Paper, tuple[str, str]]]
+    authors: AuthorIndex
+
+
+def prepare(papers: Sequence[Paper]) -> Prepared:
+    """Make what the pages show of the papers alone, before the survey is analysed.
+
+    `generate` has a forked copy make it while this process analyses the survey (see
+    workers.aside), then `remember`s it.
+    """
+    return Prepared(bibtex.new_entries(papers), author_index(papers))
+
+
+def remember(papers: Sequence[Paper], prepared: Prepared) -> None:
+    """Keep what `prepare` made, so that rendering these papers uses it."""
+    bibtex.remember_entries(prepared.entries)
+    remember_author_index(papers, prepared.authors)
 
 
 def _description(text: str) -> str:

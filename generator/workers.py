@@ -162,8 +162,8 @@ def _run_aside(spool: str) -> str:
 def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Callable[[], R]]:
     """Compute `function(*args)` in a forked copy while this process goes on.
 
-    Yields what returns the result, waiting for the copy if need be. With one process the
-    result is computed here, when asked for.
+    Yields what returns the result, waiting for the copy if need be; the copy ends once the
+    result is taken. With one process the result is computed here, when asked for.
     """
     if not _parallel(2, processes):
         yield functools.partial(function, *args)
@@ -176,7 +176,14 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
     try:
         future = pool.submit(_run_aside, spool)  # the copy is forked here
         gc.unfreeze()
-        yield lambda: _collect(future.result())
+
+        @functools.cache
+        def result() -> R:
+            value: R = _collect(future.result())
+            pool.shutdown(wait=True)  # the copy and its memory go now, not at the end of the block
+            return value
+
+        yield result
     finally:
         gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)

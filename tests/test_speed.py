@@ -52,6 +52,28 @@ def test_a_warm_regenerate_after_an_edit_writes_what_a_cold_generate_writes(surv
     assert docs_files(cold_survey / "docs") == warm_files
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey, tmp_path, monkeypatch, processes):
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", processes)
+    project = open_project(survey)
+    generate(project)
+    path = survey / "content" / "papers" / "ilharco2022editing.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Marco Tulio Ribeiro", "Quentin Quokka"), encoding="utf-8")
+    generate(project)
+    warm_files = docs_files(survey / "docs")
+    assert b"Quentin Quokka" in warm_files["authors.md"] and b"Marco Tulio Ribeiro" not in warm_files["authors.md"]
+    cache.clear()
+    cold_survey = copy_survey(survey, tmp_path / "cold")
+    generate(open_project(cold_survey))
+    assert docs_files(cold_survey / "docs") == warm_files
+
+    cache.clear()
+    cold_survey = copy_survey(survey, tmp_path / "cold")
+    generate(open_project(cold_survey))
+    assert docs_files(cold_survey / "docs") == warm_files
+
+
 def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(shipped, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
     monkeypatch.setenv("SURVEY_PROCESSES", "3")
