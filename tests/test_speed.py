@@ -68,11 +68,6 @@ def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey,
     generate(open_project(cold_survey))
     assert docs_files(cold_survey / "docs") == warm_files
 
-    cache.clear()
-    cold_survey = copy_survey(survey, tmp_path / "cold")
-    generate(open_project(cold_survey))
-    assert docs_files(cold_survey / "docs") == warm_files
-
 
 def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(shipped, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
