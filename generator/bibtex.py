@@ -587,21 +587,23 @@ def _entry_texts(paper: Paper) -> tuple[str, str]:
 _ENTRIES: Memo[Paper, tuple[str, str]] = memo()
 
 
-def new_entries(papers: Sequence[Paper], processes: int = 1) -> list[tuple[Paper, tuple[str, str]]]:
-    """Write the entries of papers not written before, shared between `processes` processes."""
-    new = [paper for paper in papers if paper not in _ENTRIES]
-    return list(zip(new, workers.map_items(_entry_texts, new, processes), strict=True))
+def new_entries(papers: Sequence[Paper], processes: int = 1) -> list[tuple[str, str]]:
+    """Write the entries of the papers not written before, shared between `processes` processes."""
+    return workers.map_items(_entry_texts, [paper for paper in papers if paper not in _ENTRIES], processes)
 
 
-def remember_entries(entries: Sequence[tuple[Paper, tuple[str, str]]]) -> None:
-    """Keep entries written by `new_entries` (perhaps in another process) for `write_bibtex`."""
-    for paper, texts in entries:
+def remember_entries(papers: Sequence[Paper], entries: Sequence[tuple[str, str]]) -> None:
+    """Keep what `new_entries(papers)` wrote (perhaps in a copy of this process) for `write_bibtex`.
+
+    Only the texts come back from a copy: the papers are this process's own, not copies of them.
+    """
+    for paper, texts in zip([paper for paper in papers if paper not in _ENTRIES], entries, strict=True):
         _ENTRIES.put(paper, texts)
 
 
 def prepare_entries(papers: Sequence[Paper], processes: int) -> None:
     """Write and keep the entries of papers not written before."""
-    remember_entries(new_entries(papers, processes))
+    remember_entries(papers, new_entries(papers, processes))
 
 
 def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:

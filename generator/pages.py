@@ -215,7 +215,7 @@ def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]],
 class Prepared:
     """What the pages show of the papers alone: their new BibTeX entries and the author index."""
 
-    entries: list[tuple[Paper, tuple[str, str]]]
+    entries: list[tuple[str, str]]
     authors: AuthorIndex
 
 
@@ -230,7 +230,7 @@ def prepare(papers: Sequence[Paper]) -> Prepared:
 
 def remember(papers: Sequence[Paper], prepared: Prepared) -> None:
     """Keep what `prepare` made, so that rendering these papers uses it."""
-    bibtex.remember_entries(prepared.entries)
+    bibtex.remember_entries(papers, prepared.entries)
     remember_author_index(papers, prepared.authors)
 
 
