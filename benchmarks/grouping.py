@@ -172,7 +172,7 @@ def reproducible_groups(corpus: Corpus) -> list[float]:
     totals = np.zeros(len(groups))
     for _ in range(BOOTSTRAPS):
         kept = np.sort(rng.choice(len(labels), int(0.8 * len(labels)), replace=False))
-        part = dataclasses.replace(features, keys=tuple(features.keys[i] for i in kept), matrix=features.matrix[kept], counts=features.counts[kept])
+        part = dataclasses.replace(features, keys=tuple(features.keys[i] for i in kept), matrix=features.matrix[kept], counts=features.counts[kept], title_counts=features.title_counts[kept])
         sub = find_groups(part, *args)
         found = [set(kept[sub == g].tolist()) for g in range(sub.max() + 1)]
         for n, members in enumerate(groups):

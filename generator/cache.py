@@ -38,6 +38,12 @@ class Memo(Generic[K, V]):
         """Remember a result computed elsewhere (by another process)."""
         self.get(key, lambda: value)
 
+    def recall(self, key: K) -> V | None:
+        """Return the result remembered for a key, or None; what is recalled is kept for the next build."""
+        if key in self._before and key not in self._now:
+            self.put(key, self._before.pop(key))
+        return self._now.get(key)
+
     def __contains__(self, key: object) -> bool:
         return key in self._now or key in self._before
 
@@ -54,12 +60,25 @@ class Memo(Generic[K, V]):
 
 
 _MEMOS: list[Memo] = []
+# Memos kept across builds that do not ask for them (see `lasting`).
+_LASTING: list[Memo] = []
 
 
 def memo(limit: int = 1_000_000) -> Memo:
     """Return a new memo that `next_build` and `clear` reach."""
     found: Memo = Memo(limit)
     _MEMOS.append(found)
+    return found
+
+
+def lasting(limit: int) -> Memo:
+    """Return a new memo that only its limit and `clear` empty, not `next_build`.
+
+    For small results of a stage that an unchanged survey skips: a build that changes nothing
+    does not ask for them, and the build after it, which changes one paper, still finds them.
+    """
+    found: Memo = Memo(limit)
+    _LASTING.append(found)
     return found
 
 
@@ -71,7 +90,7 @@ def next_build() -> None:
 
 def clear() -> None:
     """Forget every remembered result (for tests that want a cold build)."""
-    for found in _MEMOS:
+    for found in _MEMOS + _LASTING:
         found.clear()
 
 

@@ -47,13 +47,14 @@ IRREGULAR = {"matrices": "matrix", "vertices": "vertex", "indices": "index", "an
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Features:
-    """Each paper's TF-IDF row (L2-normalised), raw term counts, the terms and how they are written."""
+    """Each paper's TF-IDF row (L2-normalised), raw term counts (all, and in titles), the terms and how they are written."""
 
     keys: tuple[str, ...]
     matrix: sp.csr_matrix
     counts: sp.csr_matrix
     terms: tuple[str, ...]
     transform: Callable[[Sequence[tuple[str, str]]], sp.csr_matrix]
+    title_counts: sp.csr_matrix  # the part of `counts` in titles
     surface: dict[str, str] = field(default_factory=dict)
 
     def shown(self, term: str) -> str:
@@ -195,8 +196,27 @@ def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: M
     return " ".join("-".join(_as_written(part, lowercase) for part in word.split("-")) for word in best.split())
 
 
+def smoothed_idf(papers: int, df: np.ndarray) -> np.ndarray:
+    """Return scikit-learn's inverse document frequency of terms in `df` of `papers` papers."""
+    return np.log((1 + papers) / (1 + df)) + 1 if SMOOTH_IDF else np.log(papers / df) + 1
+
+
+def weigh(counted: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Return term counts as TF-IDF rows of unit length."""
+    counted = counted.astype(np.float64, copy=True)
+    if SUBLINEAR_TF:
+        counted.data = 1 + np.log(counted.data)
+    return normalize((counted @ sp.diags(idf)).tocsr())
+
+
+def combine(title_counts: sp.csr_matrix, abstract_counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Return the papers' features: title and abstract weighed apart, then added with their weights."""
+    return normalize(TITLE_WEIGHT * weigh(title_counts, idf) + ABSTRACT_WEIGHT * weigh(abstract_counts, idf)).tocsr()
+
+
 def _empty(keys: tuple[str, ...]) -> Features:
-    return Features(keys, sp.csr_matrix((len(keys), 0)), sp.csr_matrix((len(keys), 0)), (), lambda docs: sp.csr_matrix((len(list(docs)), 0)))
+    empty = sp.csr_matrix((len(keys), 0))
+    return Features(keys, empty, empty, (), lambda docs: sp.csr_matrix((len(list(docs)), 0)), empty)
 
 
 def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[int]:
@@ -281,17 +301,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     abstract_counts = raw[size:][:, keep_array].astype(np.float64).tocsr()
     del raw
     # scikit-learn's smoothed idf, written out so that title and abstract share it.
-    df = frequency[keep_array]
-    idf = np.log((1 + size) / (1 + df)) + 1 if SMOOTH_IDF else np.log(size / df) + 1
-
-    def weigh(counted: sp.csr_matrix) -> sp.csr_matrix:
-        counted = counted.astype(np.float64, copy=True)
-        if SUBLINEAR_TF:
-            counted.data = 1 + np.log(counted.data)
-        return normalize((counted @ sp.diags(idf)).tocsr())
-
-    def combine(title_raw: sp.csr_matrix, abstract_raw: sp.csr_matrix) -> sp.csr_matrix:
-        return normalize(TITLE_WEIGHT * weigh(title_raw) + ABSTRACT_WEIGHT * weigh(abstract_raw)).tocsr()
+    idf = smoothed_idf(size, frequency[keep_array])
 
     vocabulary = {term: column for column, term in enumerate(terms)}
 
@@ -302,7 +312,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
 
     def transform(docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
         docs = list(docs)
-        return combine(count([t for t, _ in docs]), count([a for _, a in docs]))
+        return combine(count([t for t, _ in docs]), count([a for _, a in docs]), idf)
 
     # How each term is written: its column among the terms, and the words as they stood.
     position = np.full(width, -1, dtype=np.int32)
@@ -326,7 +336,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     in_abstracts = np.flatnonzero(np.bincount(word_ids[single[text_of[single] >= size]], minlength=len(words)))
     lowercase = {part for w in in_abstracts.tolist() for part in words[w].split("-") if part.islower()}
     surface = {t: _surface(t, forms.get((j, True)), forms.get((j, False)), lowercase) for j, t in enumerate(terms)}
-    return Features(keys, combine(title_counts, abstract_counts), (title_counts + abstract_counts).tocsr(), terms, transform, surface)
+    return Features(keys, combine(title_counts, abstract_counts, idf), (title_counts + abstract_counts).tocsr(), terms, transform, title_counts, surface)
 
 def centroid(matrix: sp.csr_matrix) -> np.ndarray:
     """Return the L2-normalised mean of some rows."""

@@ -10,15 +10,18 @@ import contextlib
 import hashlib
 import math
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.manifold import TSNE
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from . import cache, workers
+from .features import combine, smoothed_idf
 from .models import Section, Survey
 
 if TYPE_CHECKING:
@@ -69,32 +72,73 @@ def sample_rows(keys: Sequence[str], sections: Sequence[Section], size: int | No
     return sorted(chosen)
 
 
-def _joint_vectors(features: Features, sections: Sequence[Section], rows: Sequence[int]) -> np.ndarray:
-    """Return each paper's LSA vector joined with its TF-IDF cosine closeness to every section.
+@dataclass(frozen=True, slots=True, eq=False)
+class _Space:
+    """The map's space, learned from the sampled papers alone, so that editing another paper leaves it as it is."""
 
-    The LSA is fitted on the sampled rows only, which keeps its cost bounded at any size.
+    rows: tuple[int, ...]
+    weigh: Callable[[Any], sp.csr_matrix]  # the TF-IDF rows of some papers in this space
+    svd: TruncatedSVD | None
+    centres: np.ndarray | None  # the centre of each section's sampled papers, one per row
+    sampled: np.ndarray  # the sampled papers' vectors: what t-SNE places
+
+
+def _weights(features: Features, rows: Sequence[int]) -> Callable[[Any], sp.csr_matrix]:
+    """Return what weighs papers' terms by the sampled papers alone: the terms they use, their idf.
+
+    With every paper sampled, these are the survey's own features.
     """
+    if len(rows) == len(features.keys):
+        return lambda which: features.matrix[which]
+    used = np.bincount(features.counts[list(rows)].indices, minlength=features.counts.shape[1])
+    columns = np.flatnonzero(used)
+    idf = smoothed_idf(len(rows), used[columns])
 
-    matrix = features.matrix
-    components = min(LSA_COMPONENTS, len(rows) - 1, matrix.shape[1] - 1)
+    def weigh(which: Any) -> sp.csr_matrix:
+        titles = features.title_counts[which][:, columns]
+        abstracts = (features.counts[which][:, columns] - titles).tocsr()
+        abstracts.eliminate_zeros()
+        return combine(titles, abstracts, idf)
+
+    return weigh
+
+
+def _join(lsa: np.ndarray, matrix: sp.csr_matrix, centres: np.ndarray | None) -> np.ndarray:
+    """Return papers' LSA vectors joined with their TF-IDF cosine closeness to every section."""
+    if centres is None:
+        return normalize(lsa)
+    return normalize(np.hstack([lsa, SECTION_WEIGHT * np.asarray(matrix @ centres.T)]))
+
+
+def _space(features: Features, sections: Sequence[Section], rows: Sequence[int]) -> _Space:
+    """Fit the map's space to the sampled papers: their TF-IDF, its LSA, and the sections' centres.
+
+    Its cost is bounded at any size: it looks at the sampled papers only.
+    """
+    weigh = _weights(features, rows)
+    sample = weigh(list(rows))
+    components = min(LSA_COMPONENTS, len(rows) - 1, sample.shape[1] - 1)
+    svd = None
     if components >= 2:
         svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
-        if len(rows) == matrix.shape[0]:
-            lsa = normalize(svd.fit_transform(matrix))
-        else:
-            svd.fit(matrix[list(rows)])
-            lsa = normalize(np.asarray(matrix @ svd.components_.T))
+        lsa = normalize(svd.fit_transform(sample))
     else:
-        lsa = normalize(matrix.toarray())
-    position = {key: row for row, key in enumerate(features.keys)}
-    closeness = []
+        lsa = normalize(sample.toarray())
+    position = {features.keys[row]: index for index, row in enumerate(rows)}
+    centres = []
     for section in sections:
         members = [position[k] for k in section.papers if k in position]
         if members:
-            centre = normalize(np.asarray(matrix[members].mean(axis=0)))
-            closeness.append(np.asarray(matrix @ centre.T).reshape(-1, 1))
-    joined = np.hstack([lsa, SECTION_WEIGHT * np.hstack(closeness)]) if closeness else lsa
-    return normalize(joined)
+            centres.append(normalize(np.asarray(sample[members].mean(axis=0))))
+    stacked = np.vstack(centres) if centres else None
+    return _Space(tuple(rows), weigh, svd, stacked, _join(lsa, sample, stacked))
+
+
+def _vectors(space: _Space, rows: np.ndarray) -> np.ndarray:
+    """Return the vectors of papers that were not sampled, in the sampled papers' space."""
+    matrix = space.weigh(rows)
+    lsa = np.asarray(matrix @ space.svd.components_.T) if space.svd is not None else matrix.toarray()
+    return _join(normalize(lsa), matrix, space.centres)
 
 
 def _unit(points: np.ndarray) -> np.ndarray:
@@ -152,8 +196,10 @@ def _matrix_digest(features: Features, sections: Sequence[Section]) -> str:
     return cache.digest(outline, str(matrix.shape), matrix.indptr.tobytes(), matrix.indices.tobytes(), matrix.data.tobytes())
 
 
-# The map of an unchanged survey is drawn once per process (`survey serve` rebuilds often).
+# The map of an unchanged survey is drawn once per process (`survey serve` rebuilds often), and
+# t-SNE runs again only when the sampled papers' vectors changed (most edits touch other papers).
 _LAYOUTS: cache.Memo[str, dict[str, tuple[float, float]]] = cache.memo(limit=4)
+_EMBEDDINGS: cache.Memo[str, np.ndarray] = cache.lasting(limit=4)
 
 
 def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
@@ -177,24 +223,44 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
         yield lambda: circle
         return
     digest = _matrix_digest(features, sections)
-    if digest in _LAYOUTS:
-        yield lambda: _LAYOUTS.get(digest, _project, features, sections)
+    known = _LAYOUTS.recall(digest)
+    if known is not None:
+        yield lambda: known
         return
-    with workers.aside(_project, features, sections, processes=processes) as drawn:
-        yield lambda: _LAYOUTS.get(digest, drawn)
-
-
-def _project(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
-
-    keys = features.keys
-    rows = sample_rows(keys, sections)
-    # One thread: Barnes-Hut sums in a fixed order, so two builds place papers identically.
+    # One thread: sums in a fixed order, so that two builds place papers identically.
     with threadpool_limits(limits=1):
-        vectors = _joint_vectors(features, sections, rows)
-        placed = np.asarray(_embed(vectors[rows]), dtype=float)
-        points = placed if len(rows) == len(keys) else _interpolate(vectors, rows, placed, keys)
+        space = _space(features, sections, sample_rows(keys, sections))
+    sampled = cache.digest(str(space.sampled.shape), space.sampled.tobytes())
+    placed = _EMBEDDINGS.recall(sampled)
+    # t-SNE, the costly part, is left out when the sampled papers' vectors are those of a map drawn before.
+    with workers.aside(_place, features, space, placed, processes=processes if placed is None else 1) as drawn:
+
+        def result() -> dict[str, tuple[float, float]]:
+            embedded, coordinates = drawn()
+            _EMBEDDINGS.put(sampled, embedded)
+            return coordinates
+
+        yield lambda: _LAYOUTS.get(digest, result)
+
+
+def _place(features: Features, space: _Space, placed: np.ndarray | None) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """Place every paper: the sampled ones by t-SNE (unless already `placed`), the others among them.
+
+    Returns the sampled papers' places and every paper's position in [0, 1]².
+    """
+    keys, rows = features.keys, list(space.rows)
+    with threadpool_limits(limits=1):
+        if placed is None:
+            placed = np.asarray(_embed(space.sampled), dtype=float)
+        points = placed
+        if len(rows) < len(keys):
+            others = np.setdiff1d(np.arange(len(keys)), rows)
+            vectors = np.zeros((len(keys), space.sampled.shape[1]))
+            vectors[rows] = space.sampled
+            vectors[others] = _vectors(space, others)
+            points = _interpolate(vectors, rows, placed, keys)
     unit = _unit(points)
-    return {key: (round(float(x), DIGITS), round(float(y), DIGITS)) for key, (x, y) in zip(keys, unit, strict=True)}
+    return placed, {key: (round(float(x), DIGITS), round(float(y), DIGITS)) for key, (x, y) in zip(keys, unit, strict=True)}
 
 
 def colour(index: int) -> str:

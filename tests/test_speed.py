@@ -7,6 +7,7 @@ for large surveys, and the lazy start-up keep the output correct and determinist
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import subprocess
@@ -218,6 +219,26 @@ def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
     aside = analyse(papers, curated_overrides())
     assert aside.coordinates == here.coordinates
     assert aside == here
+
+
+def test_editing_a_paper_the_map_did_not_sample_reuses_its_t_sne_and_draws_the_cold_map(monkeypatch):
+    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    papers, _ = topical_papers()
+    first = analyse(papers, curated_overrides())
+    sampled = {papers[row].key for row in figures.sample_rows([p.key for p in first.papers], first.sections)}
+    edited = next(i for i, p in enumerate(papers) if p.key not in sampled)
+    papers[edited] = dataclasses.replace(papers[edited], abstract=f"{papers[edited].abstract} {papers[edited].title}")  # its own words, more often
+    runs: list[int] = []
+    embed = figures._embed
+    monkeypatch.setattr(figures, "_embed", lambda vectors: runs.append(len(vectors)) or embed(vectors))
+    cache.next_build()  # an unchanged build, which draws nothing, keeps the t-SNE for the next one
+    cache.next_build()
+    warm = analyse(papers, curated_overrides())
+    assert runs == []
+    assert warm.coordinates != first.coordinates, "the edited paper's own features moved it"
+    cache.clear()
+    assert analyse(papers, curated_overrides()).coordinates == warm.coordinates
+    assert runs == [len(sampled)]
 
 
 def test_work_done_aside_by_a_copy_gives_its_result_or_its_own_error():
