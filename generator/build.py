@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import cache, workers
 from .load import load_overrides, load_papers, load_published, unread_papers, unread_sections
@@ -18,6 +19,9 @@ from .progress import Progress
 from .project import Project
 from .validate import validate
 from .write import FileData, WriteReport, replace_folder, staging, write_docs
+
+if TYPE_CHECKING:
+    from .pages import Prepared
 
 # From this many papers, rendering is shared between the machine's cores (see workers.py);
 # below, forking costs more than it saves.
@@ -122,12 +126,12 @@ def _import_stages() -> None:
     from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
 
 
-def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path) -> dict[str, FileData]:
+def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path, prepared: Prepared) -> dict[str, FileData]:
     """Return every file of the docs folder: the rendered pages, made in `staging`, and the packaged assets."""
     from .pages import page_files
     from .render import asset_files, environment
 
-    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging))
+    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared))
     return {**pages, **asset_files(project.root)}
 
 
@@ -162,16 +166,16 @@ def _generate(project: Project, progress: Progress) -> Generated:
         raise InputError(errors(problems))
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
-    from .pages import prepare, remember
+    from .pages import prepare
 
-    # What the pages show of each paper alone (its BibTeX, the author index) is made by a forked
-    # copy while this process analyses the survey.
     shown = included(papers, overrides)
-    with workers.aside(prepare, shown, processes=processes(len(shown))) as prepared, staging(project.docs) as folder:
-        survey = analyse(papers, overrides, progress)
-        with progress.stage("render"):
-            remember(survey.papers, prepared())
-            files = _render(project, survey, overrides, folder)
+    with staging(project.docs) as folder:
+        # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
+        # bibliography) is made by a forked copy while this process analyses the survey.
+        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared:
+            survey = analyse(papers, overrides, progress)
+            with progress.stage("render"):
+                files = _render(project, survey, overrides, folder, prepared())
         with progress.stage("write"):
             report = write_docs(project.docs, files)
     return Generated(survey, tuple(problems), report)

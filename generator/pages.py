@@ -37,7 +37,7 @@ from .paging import (
 )
 from .render import Record, SiteSettings, render
 from .workers import Job
-from .write import Staged
+from .write import Staged, stage
 
 BIB_DIR = "bib"
 NEWEST = 6
@@ -49,6 +49,7 @@ PAPERS_PAGE = "papers.md"
 TABLE_ROWS = 2000
 PAPERS_JSON = "papers.json"
 FEED_FILE = "feed.xml"
+CSL_FILE = "bibliography.json"
 # Search covers abstracts up to this many papers (`extra.survey.search: auto`); beyond, the
 # index would pass ~10 MB, which every reader's browser downloads and indexes on first search.
 SEARCH_ABSTRACTS_UP_TO = 3000
@@ -213,22 +214,26 @@ def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]],
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """What the pages show of the papers alone: their new BibTeX entries and the author index."""
+    """What the pages show of the papers alone: their new BibTeX entries, the author index, and
+    the files made of nothing else (the CSL-JSON bibliography)."""
 
     entries: list[tuple[str, str]]
     authors: AuthorIndex
+    files: tuple[tuple[str, bytes | Staged], ...]
 
 
-def prepare(papers: Sequence[Paper]) -> Prepared:
+def prepare(papers: Sequence[Paper], into: Path | None = None) -> Prepared:
     """Make what the pages show of the papers alone, before the survey is analysed.
 
     `generate` has a forked copy make it while this process analyses the survey (see
-    workers.aside), then `remember`s it.
+    workers.aside), then hands it to `page_files`. With `into`, files are staged there.
     """
-    return Prepared(bibtex.new_entries(papers), author_index(papers))
+    bibliography = _csl_json(papers)
+    files = ((CSL_FILE, bibliography if into is None else stage(into, CSL_FILE, bibliography)),)
+    return Prepared(bibtex.new_entries(papers), author_index(papers), files)
 
 
-def remember(papers: Sequence[Paper], prepared: Prepared) -> None:
+def _remember(papers: Sequence[Paper], prepared: Prepared) -> None:
     """Keep what `prepare` made, so that rendering these papers uses it."""
     bibtex.remember_entries(papers, prepared.entries)
     remember_author_index(papers, prepared.authors)
@@ -245,18 +250,30 @@ def render_pages(env: jinja2.Environment, survey: Survey, overrides: Overrides, 
     return {path: data.decode("utf-8") for path, data in page_files(env, survey, overrides, settings) if isinstance(data, bytes)}
 
 
-def page_files(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None = None, processes: int = 1, into: Path | None = None) -> Iterator[tuple[str, bytes | Staged]]:
+def page_files(
+    env: jinja2.Environment,
+    survey: Survey,
+    overrides: Overrides,
+    settings: SiteSettings | None = None,
+    processes: int = 1,
+    into: Path | None = None,
+    prepared: Prepared | None = None,
+) -> Iterator[tuple[str, bytes | Staged]]:
     """Yield every generated text file of the docs folder as (path, UTF-8 bytes).
 
     The pages are rendered by `processes` processes (see workers.py). With `into`, each file
     is staged in that folder as it is made and only its place comes back: a large survey's
-    pages are gigabytes of text.
+    pages are gigabytes of text. What `prepare` made of these papers is used, not made again.
     """
-    return workers.run(_jobs(env, survey, overrides, settings, processes), processes, into)
+    if prepared is not None:
+        _remember(survey.papers, prepared)
+        yield from prepared.files
+    yield from workers.run(_jobs(env, survey, overrides, settings, processes, prepared is None), processes, into)
 
 
-def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1) -> list[Job]:
-    """Build what the templates show, then return the rendering of every file as a job."""
+def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1, bibliography: bool = True) -> list[Job]:
+    """Build what the templates show, then return the rendering of every file as a job (the
+    CSL-JSON bibliography too, unless `bibliography` is false: `prepare` made it)."""
     bibtex.prepare_entries(survey.papers, processes)
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
@@ -315,7 +332,7 @@ def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, setting
         Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered)),
         *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers])) for s in survey.sections),
         Job(COST_SURVEY_JSON * count, _text, ("survey.json", survey_json, survey)),
-        Job(COST_CSL * count, _text, ("bibliography.json", _csl_json, survey.papers)),
+        *([Job(COST_CSL * count, _text, (CSL_FILE, _csl_json, survey.papers))] if bibliography else []),
     ]
 
 
