@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
+from . import cache
 from .models import Paper
 
 # A word starts with a letter and may join hyphenated parts: "multi-task", "LoRA", "GPT-4".
@@ -148,6 +149,22 @@ class _Reader:
         return pieces[positions], text_of
 
 
+# The words and chunks read so far, kept between the builds of one process (`survey serve`):
+# after an edit only new chunks are read. The ids it gives words decide nothing written (terms
+# are ordered by name), and a reader that knows many more words than the survey uses is dropped.
+_READERS: cache.Memo[str, _Reader] = cache.lasting(limit=1)
+READER_SPARE = 2  # a kept reader may know this many times the words the survey uses
+
+
+def _kept_reader() -> _Reader:
+    return _READERS.get("words", _Reader)
+
+
+def _keep_reader(reader: _Reader, used_words: int) -> None:
+    if len(reader.words) > READER_SPARE * max(used_words, 1):
+        _READERS.clear()
+
+
 def _term(word: str, stop_words: frozenset[str]) -> str | None:
     """Return the term a word is counted under, or None for a stop word (or a clause break, "")."""
     term = fold(word)
@@ -258,9 +275,10 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     keys = tuple(p.key for p in papers)
     size = len(papers)
     # Titles are texts 0 … n-1, abstracts n … 2n-1; every word is read once, then counted with numpy.
-    reader = _Reader()
+    reader = _kept_reader()
     title_ids, title_of = reader.read([p.title for p in papers])
     abstract_ids, abstract_of = reader.read([p.abstract for p in papers], links=True)
+    _keep_reader(reader, np.count_nonzero(np.bincount(np.concatenate([title_ids, abstract_ids]), minlength=len(reader.words))))
     word_ids, text_of = np.concatenate([title_ids, abstract_ids]), np.concatenate([title_of, abstract_of + np.int32(size)])
     del title_ids, title_of, abstract_ids, abstract_of
     words = list(reader.words)

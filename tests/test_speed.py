@@ -20,6 +20,7 @@ from conftest import FIXTURE, copy_survey, run
 from generator import build, cache, figures, pages, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
+from generator.features import featurize
 from generator.models import Overrides, Paper, Section
 from generator.project import open_project
 from generator.write import Staged, stage, write_docs
@@ -239,6 +240,17 @@ def test_editing_a_paper_the_map_did_not_sample_reuses_its_t_sne_and_draws_the_c
     cache.clear()
     assert analyse(papers, curated_overrides()).coordinates == warm.coordinates
     assert runs == [len(sampled)]
+
+
+def test_features_do_not_depend_on_the_words_read_by_earlier_builds():
+    papers, _ = topical_papers()
+    cache.clear()
+    cold = featurize(papers[5:])
+    featurize(list(reversed(papers)))  # the kept reader now knows every word, met in another order
+    warm = featurize(papers[5:])
+    assert cold.terms == warm.terms and cold.surface == warm.surface
+    assert (cold.matrix != warm.matrix).nnz == 0 and (cold.counts != warm.counts).nnz == 0
+    assert (cold.title_counts != warm.title_counts).nnz == 0
 
 
 def test_work_done_aside_by_a_copy_gives_its_result_or_its_own_error():
