@@ -10,10 +10,18 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import cache, workers
-from .load import load_overrides, load_papers, load_published, unread_papers, unread_sections
+from .load import (
+    keep_parsed,
+    load_overrides,
+    load_papers,
+    load_published,
+    parsed,
+    unread_papers,
+    unread_sections,
+)
 from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
@@ -36,6 +44,9 @@ class InputError(Exception):
     def __init__(self, problems: Sequence[Problem]):
         super().__init__(f"{len(problems)} problem(s) in the content")
         self.problems = list(problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a forked copy, it reaches this process whole
+        return (type(self), (self.problems,))
 
 
 class SiteError(Exception):
@@ -68,6 +79,11 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections)
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems
+
+
+def _read(project: Project) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any]]:
+    """Return what `check` returns, and the paper files parsed, for this process to keep."""
+    return check(project), parsed()
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -121,9 +137,16 @@ def processes(papers: int) -> int:
     return workers.available() if papers >= PARALLEL_FROM else 1
 
 
+# Whether this process has imported the analysis and page modules (a build before this one did).
+_IMPORTED = False
+
+
 def _import_stages() -> None:
     """Import the analysis and page modules (scikit-learn, SciPy, Jinja2), so their start-up is timed apart."""
+    global _IMPORTED
     from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
+
+    _IMPORTED = True
 
 
 def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path, prepared: Prepared) -> dict[str, FileData]:
@@ -158,10 +181,14 @@ def generate(project: Project, progress: Progress | None = None) -> Generated:
 
 def _generate(project: Project, progress: Progress) -> Generated:
     cache.next_build()
-    with progress.stage("imports"):
-        _import_stages()
-    with progress.stage("load"):
-        papers, overrides, problems = check(project)
+    # A process's first build imports the analysis libraries (seconds) while a forked copy reads
+    # the content; later builds (`survey serve`) find the libraries imported.
+    with workers.aside(_read, project, processes=1 if _IMPORTED else workers.available()) as read:
+        with progress.stage("imports"):
+            _import_stages()
+        with progress.stage("load"):
+            (papers, overrides, problems), files = read()
+            keep_parsed(files)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:

@@ -47,6 +47,10 @@ class Memo(Generic[K, V]):
     def __contains__(self, key: object) -> bool:
         return key in self._now or key in self._before
 
+    def used(self) -> list[tuple[K, V]]:
+        """Return what this build asked for, to `put` in another process's memo."""
+        return list(self._now.items())
+
     def next_build(self) -> None:
         """Forget what the build before last used."""
         self._before, self._now = self._now, {}

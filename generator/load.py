@@ -278,6 +278,17 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     return papers, problems + published_problems(content, root)
 
 
+def parsed() -> list[tuple[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]]]:
+    """Return the paper files this build parsed or found parsed, for `keep_parsed` in another process."""
+    return _PAPERS.used()
+
+
+def keep_parsed(results: Sequence[tuple[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]]]) -> None:
+    """Keep paper files parsed by a copy of this process, so that the next build does not parse them again."""
+    for key, result in results:
+        _PAPERS.put(key, result)
+
+
 def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set[str]:
     """Return the keys of paper files that `load_papers` found but could not read."""
     folder = _shown(content / PAPERS_DIR, root)

@@ -44,6 +44,9 @@ class ProjectError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a forked copy, it reaches this process whole
+        return (type(self), (self.problems,))
+
 
 def _inside(root: Path, value: Any, name: str, default: str) -> Path:
     text = value if isinstance(value, str) and value.strip() else default

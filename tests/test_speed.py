@@ -84,6 +84,34 @@ def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(s
     assert len(shared) > 20
 
 
+def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and_errors(survey, tmp_path, monkeypatch, capsys):
+    from generator import load
+
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "_IMPORTED", False)  # a first build: the copy reads the content
+    generate(open_project(survey))
+    shared = docs_files(survey / "docs")
+    parses: list[str] = []
+    paper = load._paper
+    monkeypatch.setattr(load, "_paper", lambda data, shown, stem: parses.append(stem) or paper(data, shown, stem))
+    assert build._IMPORTED
+    generate(open_project(survey))
+    assert parses == [], "the files the copy parsed are kept by this process"
+    cache.clear()
+    alone = copy_survey(survey, tmp_path / "alone")
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    generate(open_project(alone))
+    assert docs_files(alone / "docs") == shared
+
+    path = sorted((survey / "content" / "papers").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "year: soon\n", encoding="utf-8")
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "_IMPORTED", False)
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 1
+    assert f"content/papers/{path.name}:" in err and "field 'year'" in err
+
+
 def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_one_process_gives(shipped, monkeypatch):
     from generator import load
 
