@@ -1,7 +1,5 @@
 """Run `python -m generator` as the `survey` command."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

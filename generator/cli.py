@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime
 import io
+import os
 import subprocess
 import sys
 import tarfile
@@ -379,5 +380,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def entry() -> None:
+    """Run the `survey` command and end the process without tearing its memory down.
+
+    Freeing a large survey's millions of objects one by one at exit took 7 s at 100,000 papers;
+    the operating system takes the memory back at once. Every file is written and closed, and
+    every copy of the process has ended, before `main` returns.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

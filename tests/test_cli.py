@@ -37,6 +37,18 @@ def test_installed_console_script_runs():
     assert result.stdout.startswith("survey ")
 
 
+def test_the_command_ends_with_its_exit_code_and_every_line_it_printed(survey):
+    command = [sys.executable, "-m", "generator", "-C", str(survey)]
+    done = subprocess.run([*command, "generate"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "files written" in done.stdout
+    path = survey / "content" / "papers" / "hu2021lora.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "year: soon\n", encoding="utf-8")
+    failed = subprocess.run([*command, "check"], capture_output=True, text=True, check=False)
+    assert failed.returncode == 1
+    assert "content/papers/hu2021lora.yaml:" in failed.stderr and "problem(s)" in failed.stderr
+
+
 def test_outside_a_survey_folder_says_where_to_run(tmp_path, capsys):
     code, _, err = run(capsys, "-C", str(tmp_path), "build")
     assert code == 1
