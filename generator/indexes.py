@@ -168,8 +168,8 @@ def _author_index(papers: Sequence[Paper]) -> AuthorIndex:
 
 
 def _mention_pattern(word: str) -> re.Pattern[str]:
-    """Return a pattern finding a keyword as whole words, any spacing or hyphens between them."""
-    return re.compile(r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word))) + r"\b", re.IGNORECASE)
+    """Return a pattern finding a keyword, in lowercase text, as whole words, any spacing or hyphens between them."""
+    return re.compile(r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word.lower()))) + r"\b")
 
 
 def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[Keyword]:
@@ -189,14 +189,17 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
         for word in section.keywords:
             of_sections[word].append(section.id)
             pattern, first = _mention_pattern(word), re.split(r"[\s\-]+", word.lower())[0]
-            # A cheap substring test first: most papers do not contain the word at all.
-            carriers[word] |= {k for k in section.papers if first in text[k] and pattern.search(text[k])}
+            # A cheap substring test first (most papers do not contain the word at all), and the
+            # pattern is tried from the word's first occurrence on.
+            carriers[word] |= {k for k in section.papers if (at := text[k].find(first)) >= 0 and pattern.search(text[k], at)}
     words = sorted((w for w in carriers if of_sections.get(w) or len(carriers[w]) >= min_papers), key=lambda w: (w.casefold(), w))
+    # Each keyword lists its papers newest first, then by title: one order for all, worked out once.
+    rank = {p.key: n for n, p in enumerate(sorted(by_key.values(), key=lambda p: (-(p.year or 0), p.title.casefold(), p.key)))}
     taken: set[str] = set()
     index = []
     for word in words:
-        chosen = sorted((by_key[k] for k in carriers[word] if k in by_key), key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
-        index.append(Keyword(word, _unique("kw-" + slug(word), taken), tuple(of_sections.get(word, ())), tuple(p.key for p in chosen)))
+        chosen = sorted((k for k in carriers[word] if k in rank), key=rank.__getitem__)
+        index.append(Keyword(word, _unique("kw-" + slug(word), taken), tuple(of_sections.get(word, ())), tuple(chosen)))
     return index
 
 
