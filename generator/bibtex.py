@@ -606,6 +606,11 @@ def prepare_entries(papers: Sequence[Paper], processes: int) -> None:
     remember_entries(papers, new_entries(papers, processes))
 
 
+def entry(paper: Paper) -> str:
+    """Return one paper's entry, without its abstract, as `write_bibtex([paper])` writes it but for the final newline."""
+    return _ENTRIES.get(paper, _entry_texts, paper)[0].rstrip("\n")
+
+
 def write_bibtex(papers: Iterable[Paper], *, abstract: bool = False) -> str:
     """Return the BibTeX of papers, in the order given."""
     papers = list(papers)

@@ -139,7 +139,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "section_title": section.title,
             "section_order": order[section.id],
             "added": paper.added.isoformat() if paper.added else None,
-            "bibtex": bibtex.write_bibtex([paper]).strip(),
+            "bibtex": bibtex.entry(paper),
             "edit_url": edit_url(paper, settings, overrides),
             "related": [
                 Record({"key": other, "title": by_key[other].title, "page": page_of[other]})
