@@ -403,6 +403,26 @@ def test_a_render_that_fails_leaves_the_docs_folder_as_it_was_and_no_staging_fol
     assert sorted(p.name for p in survey.iterdir() if p.name.startswith(".docs")) == []
 
 
+def test_staged_files_are_copied_when_the_docs_folder_is_on_another_disk(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    replace = os.replace
+
+    def across_disks(source, target):
+        if str(source).startswith(str(staging)):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", across_disks)
+    files = {"index.md": stage(staging, "index.md", b"home"), "sections/a.md": stage(staging, "sections/a.md", b"a")}
+    report = write_docs(tmp_path / "docs", files)
+    assert sorted(report.written) == ["index.md", "sections/a.md"]
+    assert (tmp_path / "docs" / "sections" / "a.md").read_bytes() == b"a"
+
+
 def test_staged_files_in_many_new_folders_are_all_moved_into_place_by_the_writer_threads(tmp_path):
     staging = tmp_path / "staging"
     staging.mkdir()
