@@ -71,6 +71,24 @@ def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey,
     assert docs_files(cold_survey / "docs") == warm_files
 
 
+def test_a_template_added_or_edited_between_warm_builds_is_used(survey):
+    from generator.render import packaged_folder
+
+    project = open_project(survey)
+    generate(project)
+    own = survey / "site_templates" / "section.md.j2"
+    own.parent.mkdir()
+    packaged = (packaged_folder() / "section.md.j2").read_text(encoding="utf-8")
+    own.write_text(packaged + "\nFirst marker.\n", encoding="utf-8")
+    generate(project)
+    pages = [p.read_text(encoding="utf-8") for p in (survey / "docs" / "sections").rglob("*.md")]
+    assert pages and all("First marker." in page for page in pages)
+    own.write_text(packaged + "\nSecond marker.\n", encoding="utf-8")
+    generate(project)
+    pages = [p.read_text(encoding="utf-8") for p in (survey / "docs" / "sections").rglob("*.md")]
+    assert all("Second marker." in page and "First marker." not in page for page in pages)
+
+
 def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(shipped, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
     monkeypatch.setenv("SURVEY_PROCESSES", "3")
