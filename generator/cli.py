@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 # Only light modules load here, so that `survey check` and `--help` start at once;
 # commands import BibTeX, Jinja2, scikit-learn and MkDocs when they need them.
@@ -293,8 +295,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     progress = _progress(args)
     generate(project, progress)
     progress.finish()
+    show_mkdocs_messages()
     serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
     return EXIT_OK
+
+
+def show_mkdocs_messages(stream: TextIO | None = None) -> logging.Handler:
+    """Print what MkDocs and the survey plugin log while serving, as the `mkdocs` command does.
+
+    Without it the address served on and, after an edit, the mistake in a paper file were never
+    shown: only MkDocs' "Aborted with 1 errors".
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return handler
 
 
 def _date(value: str) -> datetime.date:

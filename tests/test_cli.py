@@ -49,6 +49,26 @@ def test_the_command_ends_with_its_exit_code_and_every_line_it_printed(survey):
     assert "content/papers/hu2021lora.yaml:" in failed.stderr and "problem(s)" in failed.stderr
 
 
+def test_serve_shows_what_mkdocs_and_the_plugin_log_such_as_a_broken_paper_file():
+    import io
+    import logging
+
+    from generator.cli import show_mkdocs_messages
+
+    stream = io.StringIO()
+    level = logging.getLogger("mkdocs").level
+    handler = show_mkdocs_messages(stream)
+    try:
+        logging.getLogger("mkdocs.plugins.survey").error("content/papers/x.yaml:3: field 'year': expected a whole number")
+        logging.getLogger("mkdocs.livereload").info("Serving on http://127.0.0.1:8000/")
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+        logging.getLogger("mkdocs").setLevel(level)
+    shown = stream.getvalue()
+    assert "ERROR   -  content/papers/x.yaml:3: field 'year'" in shown
+    assert "Serving on http://127.0.0.1:8000/" in shown
+
+
 def test_outside_a_survey_folder_says_where_to_run(tmp_path, capsys):
     code, _, err = run(capsys, "-C", str(tmp_path), "build")
     assert code == 1
