@@ -18,6 +18,7 @@ from .load import (
     load_overrides,
     load_papers,
     load_published,
+    paper_file_count,
     parsed,
     unread_papers,
     unread_sections,
@@ -182,8 +183,9 @@ def generate(project: Project, progress: Progress | None = None) -> Generated:
 def _generate(project: Project, progress: Progress) -> Generated:
     cache.next_build()
     # A process's first build imports the analysis libraries (seconds) while a forked copy reads
-    # the content; later builds (`survey serve`) find the libraries imported.
-    with workers.aside(_read, project, processes=1 if _IMPORTED else workers.available()) as read:
+    # a large survey's content; later builds (`survey serve`) find the libraries imported.
+    readers = 1 if _IMPORTED else processes(paper_file_count(project.content))
+    with workers.aside(_read, project, processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
         with progress.stage("load"):

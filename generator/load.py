@@ -278,6 +278,15 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     return papers, problems + published_problems(content, root)
 
 
+def paper_file_count(content: Path) -> int:
+    """Return how many entries the folder of paper files holds (0 without one): a survey's size before reading it."""
+    try:
+        with os.scandir(content / PAPERS_DIR) as listing:
+            return sum(1 for _ in listing)
+    except OSError:
+        return 0
+
+
 def parsed() -> list[tuple[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]]]:
     """Return the paper files this build parsed or found parsed, for `keep_parsed` in another process."""
     return _PAPERS.used()

@@ -106,6 +106,7 @@ def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and
     from generator import load
 
     monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
     monkeypatch.setattr(build, "_IMPORTED", False)  # a first build: the copy reads the content
     generate(open_project(survey))
     shared = docs_files(survey / "docs")
