@@ -47,14 +47,25 @@ def related_papers(features: Features, limit: int = RELATED) -> dict[str, tuple[
 
 
 def _largest_per_row(matrix: sp.csr_matrix, count: int) -> sp.csr_matrix:
-    """Keep the `count` largest entries of each row; among equal values, the first columns."""
+    """Keep the `count` largest entries of each row; among equal values, the first columns.
+
+    Only rows longer than `count` are looked at, each by partial selection: sorting every weight
+    of a large survey (10 million at 100,000 papers) took seconds.
+    """
     matrix = matrix.tocsr()
     matrix.sort_indices()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((-matrix.data, rows))  # stable: equal values keep their column order
-    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
-    kept = order[rank < count]
-    return sp.csr_matrix((matrix.data[kept], (rows[kept], matrix.indices[kept])), shape=matrix.shape)
+    indptr, data = matrix.indptr, matrix.data
+    lengths = np.diff(indptr)
+    keep = np.ones(matrix.nnz, dtype=bool)
+    for row in np.flatnonzero(lengths > count).tolist():
+        low, high = indptr[row], indptr[row + 1]
+        values = data[low:high]
+        threshold = np.partition(values, high - low - count)[high - low - count]  # the count-th largest
+        chosen = values > threshold
+        chosen[np.flatnonzero(values == threshold)[: count - np.count_nonzero(chosen)]] = True
+        keep[low:high] = chosen
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    return sp.csr_matrix((data[keep], (rows[keep], matrix.indices[keep])), shape=matrix.shape)
 
 
 def _from_champions(features: Features, limit: int) -> dict[str, tuple[str, ...]]:
