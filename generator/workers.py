@@ -4,6 +4,9 @@ A job renders some files of the docs folder; its files are the same bytes whiche
 makes them. Copies are forked (Linux): they start with everything this process has built,
 nothing is sent to them but job numbers. Elsewhere, with one core, or with
 SURVEY_PROCESSES=1, every job runs here, one after another.
+
+`aside` has one copy compute something (read the content, draw the map) while this process
+goes on with other work, where a core would otherwise stay idle.
 """
 
 from __future__ import annotations
