@@ -405,8 +405,11 @@ def entry() -> None:
     every copy of the process has ended, before `main` returns.
     """
     code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`survey check | head -1`)
+            pass
     os._exit(code)
 
 
