@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import io
@@ -406,10 +407,8 @@ def entry() -> None:
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a reader that went away (`survey check | head -1`)
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away (`survey check | head -1`)
-            pass
     os._exit(code)
 
 
