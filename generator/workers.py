@@ -65,8 +65,6 @@ def available() -> int:
 
 # The work of the current run, set before the copies are forked: they inherit it.
 _WORK: Callable[[int], Any] | None = None
-# The computation a copy makes aside (see `aside`), set before it is forked.
-_ASIDE: Callable[[], Any] | None = None
 # Whether this process has forked copies to share work (for `survey -v`'s memory line).
 _FORKED = False
 
@@ -102,22 +100,37 @@ def _spool_folder() -> str:
     return tempfile.mkdtemp(prefix="survey-", dir=memory if os.access(memory, os.W_OK) else None)
 
 
+@contextlib.contextmanager
+def _copies(work: Callable[[int], Any], count: int) -> Iterator[tuple[ProcessPoolExecutor, str]]:
+    """Fork `count` copies that make pieces of `work` (see `_run_one`); yield their pool and spool folder.
+
+    The copies never run the cycle collector over what they inherited (`gc.freeze`): that
+    would copy memory they otherwise share with this process. Afterwards, and after a failure,
+    the copies start nothing more and their folder goes.
+    """
+    global _WORK, _FORKED
+    _WORK, _FORKED = work, True
+    spool = _spool_folder()
+    gc.freeze()
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool, spool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+        _WORK = None
+        shutil.rmtree(spool, ignore_errors=True)
+
+
 def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[tuple[int, Any]]:
     """Yield (n, `work(n)`) for n in 0..count-1, each computed once, here or in a copy.
 
     The copies take the pieces largest first, one at a time, as they come free; meanwhile this
     process takes them smallest first, each one that no copy has started yet. They meet in the
     middle, so every process finishes at about the same time however wrong the costs are.
-    The copies never run the cycle collector over what they inherited (`gc.freeze`): that
-    would copy memory they otherwise share with this process.
     """
-    global _WORK, _FORKED
     order = sorted(range(count), key=lambda number: (-costs[number], number))
-    _WORK, _FORKED = work, True
-    spool = _spool_folder()
-    gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork"))
-    try:
+    with _copies(work, processes - 1) as (pool, spool):
         elsewhere = {number: pool.submit(_run_one, number, spool) for number in order}
         for number in reversed(order):
             if not elsewhere[number].cancel():
@@ -127,12 +140,6 @@ def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], proces
         for number in order:
             if number in elsewhere:
                 yield number, _collect(elsewhere[number].result())
-    finally:
-        # After a failure the copies start nothing more.
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
-        _WORK = None
-        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _parallel(count: int, processes: int) -> bool:
@@ -153,14 +160,6 @@ def run(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) -> It
         yield from files
 
 
-def _run_aside(spool: str) -> str:
-    assert _ASIDE is not None
-    path = os.path.join(spool, "aside.pickle")
-    with open(path, "wb") as out:
-        pickle.dump(_ASIDE(), out, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
-
-
 @contextlib.contextmanager
 def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Callable[[], R]]:
     """Compute `function(*args)` in a forked copy while this process goes on.
@@ -171,13 +170,8 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
     if not _parallel(2, processes):
         yield functools.partial(function, *args)
         return
-    global _ASIDE, _FORKED
-    _ASIDE, _FORKED = functools.partial(function, *args), True
-    spool = _spool_folder()
-    gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        future = pool.submit(_run_aside, spool)  # the copy is forked here
+    with _copies(lambda _number: function(*args), 1) as (pool, spool):
+        future = pool.submit(_run_one, 0, spool)  # the copy is forked here
         gc.unfreeze()
 
         @functools.cache
@@ -187,11 +181,6 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
             return value
 
         yield result
-    finally:
-        gc.unfreeze()
-        pool.shutdown(wait=True, cancel_futures=True)
-        _ASIDE = None
-        shutil.rmtree(spool, ignore_errors=True)
 
 
 def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1) -> list[R]:
