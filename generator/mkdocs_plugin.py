@@ -6,6 +6,7 @@ import html
 import json
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +93,20 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
     def __init__(self) -> None:
         self.serving = False
         self.late: dict[str, list[str]] = {}
+        # While serving: the watcher of content/ and site_templates/, the mkdocs.yml the pages
+        # were last made from, and one regeneration at a time.
+        self.watcher: Any = None
+        self.config_stamp: tuple[int, int] | None = None
+        self.regenerating = threading.Lock()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
     def on_config(self, config: Any) -> Any:
         root = Path(config.config_file_path).parent
-        if self.serving:
+        # The watcher regenerates after content edits; the build regenerates on the first build
+        # and after an edit to mkdocs.yml, whose settings the pages follow.
+        if self.serving and self._config_changed(Path(config.config_file_path)):
             self._regenerate(root)
         if config.nav is None:
             config.nav = survey_nav(Path(config.docs_dir))
@@ -128,18 +136,41 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         return context
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        from .watch import ContentWatcher
+
         root = Path(config.config_file_path).parent
-        for folder in (root / "content", root / "site_templates"):
-            if folder.is_dir():
-                server.watch(str(folder))
+        folders = [folder for folder in (root / "content", root / "site_templates") if folder.is_dir()]
+        if folders and self.watcher is None:
+            self.watcher = ContentWatcher(folders, lambda: self._regenerate(root, say=True))
+            self.watcher.start()
+            log.info("Regenerating the pages when %s change", ", ".join(f"'{folder.name}'" for folder in folders))
         return server
 
-    def _regenerate(self, root: Path) -> None:
+    def on_shutdown(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+
+    def _config_changed(self, path: Path) -> bool:
+        try:
+            status = path.stat()
+        except OSError:
+            return True
+        stamp = (status.st_mtime_ns, status.st_size)
+        changed, self.config_stamp = stamp != self.config_stamp, stamp
+        return changed
+
+    def _regenerate(self, root: Path, *, say: bool = False) -> None:
         from .build import InputError, generate
         from .project import ProjectError, open_project
 
-        try:
-            generate(open_project(root))
-        except (InputError, ProjectError) as error:
-            for problem in error.problems:
-                log.error(str(problem))
+        with self.regenerating:
+            try:
+                report = generate(open_project(root)).report
+            except (InputError, ProjectError) as error:
+                for problem in error.problems:
+                    log.error(str(problem))
+                return
+        if say:
+            changed = len(report.written) + len(report.removed)
+            log.info("Regenerated the pages: %s", f"{changed} file(s) changed" if changed else "no file changed")

@@ -1,0 +1,73 @@
+"""Regenerate the pages while serving, as soon as the content changes (the serve edge).
+
+MkDocs watches the docs folder. When the pages were regenerated inside MkDocs' build, the
+pages written there started a second build after every edit; regenerated here, beside the
+build, the pages written start the only one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers.polling import PollingObserver
+
+log = logging.getLogger("mkdocs.plugins.survey")
+
+# As MkDocs' own watcher: look every half second (polling works on every file system), and
+# act once no file has changed for a tenth of a second, so that an editor's burst counts once.
+INTERVAL = 0.5
+SETTLE = 0.1
+
+
+class ContentWatcher:
+    """Call `regenerate` in a thread of its own once a burst of changes under `folders` is over."""
+
+    def __init__(self, folders: Sequence[Path], regenerate: Callable[[], None], *, interval: float = INTERVAL, settle: float = SETTLE) -> None:
+        self._regenerate = regenerate
+        self._settle = settle
+        self._changed = threading.Condition()
+        self._pending = False
+        self._stopped = False
+        self._observer = PollingObserver(timeout=interval)
+        handler = FileSystemEventHandler()
+        handler.on_any_event = self._notice  # type: ignore[method-assign]
+        for folder in folders:
+            self._observer.schedule(handler, str(folder), recursive=True)
+        self._thread = threading.Thread(target=self._loop, name="survey-regenerate", daemon=True)
+
+    def start(self) -> None:
+        self._observer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        self._observer.stop()
+        self._observer.join()
+        self._thread.join()
+
+    def _notice(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        with self._changed:
+            self._pending = True
+            self._changed.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending or self._stopped)
+                while not self._stopped and self._changed.wait(timeout=self._settle):
+                    pass
+                if self._stopped:
+                    return
+                self._pending = False
+            try:
+                self._regenerate()
+            except Exception:  # a bug must not stop the watching: say it, and wait for the next edit
+                log.exception("regenerating the pages failed")

@@ -1,0 +1,135 @@
+"""`survey serve`: an edit to the content regenerates the pages and rebuilds the site once."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.watch import ContentWatcher
+
+WAIT = 60.0
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.1)
+
+
+def test_a_burst_of_edits_regenerates_once_and_stopping_ends_the_watching(tmp_path):
+    calls = []
+    watcher = ContentWatcher([tmp_path], lambda: calls.append(time.monotonic()), interval=0.1, settle=0.3)
+    watcher.start()
+    try:
+        for number in range(5):  # an editor saving several files at once
+            (tmp_path / f"paper{number}.yaml").write_text(f"title: Paper {number}\n", encoding="utf-8")
+            time.sleep(0.05)
+        wait_until(lambda: len(calls) == 1, "one regeneration")
+        time.sleep(1.0)
+        assert len(calls) == 1
+        (tmp_path / "paper0.yaml").write_text("title: Changed\n", encoding="utf-8")
+        wait_until(lambda: len(calls) == 2, "a regeneration for a later edit")
+    finally:
+        watcher.stop()
+    (tmp_path / "paper1.yaml").write_text("title: After stop\n", encoding="utf-8")
+    time.sleep(0.5)
+    assert len(calls) == 2
+
+
+def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, caplog):
+    calls = []
+
+    def regenerate() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+
+    watcher = ContentWatcher([tmp_path], regenerate, interval=0.1, settle=0.1)
+    watcher.start()
+    try:
+        (tmp_path / "a.yaml").write_text("a\n", encoding="utf-8")
+        wait_until(lambda: len(calls) == 1, "the first regeneration")
+        time.sleep(0.3)
+        (tmp_path / "a.yaml").write_text("b\n", encoding="utf-8")
+        wait_until(lambda: len(calls) == 2, "the next regeneration")
+    finally:
+        watcher.stop()
+    assert "regenerating the pages failed" in caplog.text and "a bug" in caplog.text
+
+
+class Served:
+    """A running `survey serve`, with everything it printed so far."""
+
+    def __init__(self, folder: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "generator", "-C", str(folder), "serve", "--dev-addr", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def page(self, path: str) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/{path}", timeout=10) as response:
+            return response.read().decode("utf-8")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.reader.join(timeout=5)
+
+
+@pytest.fixture
+def served(survey: Path) -> Iterator[Served]:
+    running = Served(survey)
+    try:
+        wait_until(lambda: running.count("Serving on") == 1, "the server to start")
+        yield running
+    finally:
+        running.stop()
+
+
+def test_an_edited_paper_reaches_the_page_after_one_build_and_a_broken_one_is_named(served, survey):
+    assert served.count("Building documentation") == 1
+    path = survey / "content" / "papers" / "hu2021lora.yaml"
+    text = path.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(title, "title: Low-Rank Adaptation, edited while serving"), encoding="utf-8")
+    wait_until(lambda: served.count("Reloading browsers") == 1, "the rebuilt site")
+    assert "edited while serving" in served.page("papers/")
+    time.sleep(3)  # a second build, started by the pages the edit rewrote, would show by now
+    assert served.count("Building documentation") == 2, "\n".join(served.lines)
+    assert served.count("Regenerated the pages: ") == 1
+
+    path.write_text(text + "year: soon\n", encoding="utf-8")
+    wait_until(lambda: served.count("content/papers/hu2021lora.yaml:") == 1, "the broken file to be named")
+    time.sleep(2)
+    assert served.count("Building documentation") == 2  # the last good site stays
+    assert "edited while serving" in served.page("papers/")
