@@ -30,6 +30,7 @@ from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
 from .models import Overrides, Paper, Problem
 from .progress import Progress
 from .project import Project, ProjectError, open_project
+from .validate import unknown_section
 from .write import write_atomic
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
@@ -209,7 +210,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     section = fields.get("section")
     known = [spec.id for spec in overrides.sections]
     if section and section not in known:
-        raise InputError([Problem("survey add", 0, "section", f"unknown section '{section}' (known sections: {', '.join(known) or 'none'})")])
+        raise InputError([Problem("survey add", 0, "section", unknown_section(section, known))])
     plan = plan_import([Candidate("survey add", fields, 0, key)], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)

@@ -96,6 +96,17 @@ def test_unknown_exclusion_and_duplicate_section_ids_are_errors(survey, capsys):
     assert code == 1
     assert "content/overrides.yaml:17: field 'exclude': excludes 'nosuchpaper2020'" in err
     assert "section id 'merging' is defined twice (first on line 4)" in err
+    assert "did you mean" not in err  # no paper is named anything like it
+
+
+def test_a_mistyped_section_or_excluded_key_names_the_closest_one(survey, capsys):
+    overrides = survey / "content" / "overrides.yaml"
+    overrides.write_text(overrides.read_text().replace("stop_words: [fixture]", "stop_words: [fixture]\nexclude: [hu2012lora]"))
+    add(survey, "broken2024section", "title: Lost\nsection: adapter\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "excludes 'hu2012lora', but there is no paper file 'hu2012lora.yaml' — did you mean 'hu2021lora'?" in err
+    assert "broken2024section.yaml:2: field 'section': unknown section 'adapter' — did you mean 'adapters'? (known sections: merging, adapters, benchmarks)" in err
 
 
 def test_a_published_key_that_disappears_fails_the_check(survey, capsys):
