@@ -38,6 +38,9 @@ TSNE_MIN = 30
 # t-SNE costs about a millisecond per paper per hundred steps, so it places at most this many
 # papers (drawn from every section); each other paper sits among its nearest placed papers.
 TSNE_SAMPLE = 200
+# The map shows at most this many papers, a share of each section by the same fixed order: more
+# dots only blot the map out, and each one weighs on the home page (2.8 MB at 10,000 papers).
+MAP_POINTS = 1000
 NEIGHBOURS = 5
 # How far apart papers with the same neighbours are spread, as a share of the map.
 SPREAD = 0.02
@@ -203,7 +206,10 @@ _EMBEDDINGS: cache.Memo[str, np.ndarray] = cache.lasting(limit=4)
 
 
 def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[float, float]]:
-    """Place every paper on a plane, in [0, 1]²: t-SNE (or PCA) of its text and its closeness to the sections."""
+    """Place the papers of the map on a plane, in [0, 1]²: t-SNE (or PCA) of their text and their closeness to the sections.
+
+    That is every paper up to `MAP_POINTS` of them, else a share of each section (see `sample_rows`).
+    """
     with drawing(features, sections) as drawn:
         return drawn()
 
@@ -233,7 +239,8 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
     sampled = cache.digest(str(space.sampled.shape), space.sampled.tobytes())
     placed = _EMBEDDINGS.recall(sampled)
     # t-SNE, the costly part, is left out when the sampled papers' vectors are those of a map drawn before.
-    with workers.aside(_place, features, space, placed, processes=processes if placed is None else 1) as drawn:
+    shown = sample_rows(keys, sections, MAP_POINTS)
+    with workers.aside(_place, features, space, placed, shown, processes=processes if placed is None else 1) as drawn:
 
         def result() -> dict[str, tuple[float, float]]:
             embedded, coordinates = drawn()
@@ -243,22 +250,27 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
         yield lambda: _LAYOUTS.get(digest, result)
 
 
-def _place(features: Features, space: _Space, placed: np.ndarray | None) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
-    """Place every paper: the sampled ones by t-SNE (unless already `placed`), the others among them.
+def _place(features: Features, space: _Space, placed: np.ndarray | None, shown: Sequence[int]) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """Place the papers of rows `shown`: the sampled ones by t-SNE (unless already `placed`), the others among them.
 
-    Returns the sampled papers' places and every paper's position in [0, 1]².
+    Returns the sampled papers' places and the shown papers' positions in [0, 1]². The rows
+    t-SNE places are among those shown (both samples take each section's first papers in one order).
     """
-    keys, rows = features.keys, list(space.rows)
+    rows = list(space.rows)
+    drawn = sorted(set(shown) | set(rows))
+    keys = [features.keys[row] for row in drawn]
     with threadpool_limits(limits=1):
         if placed is None:
             placed = np.asarray(_embed(space.sampled), dtype=float)
         points = placed
-        if len(rows) < len(keys):
-            others = np.setdiff1d(np.arange(len(keys)), rows)
-            vectors = np.zeros((len(keys), space.sampled.shape[1]))
-            vectors[rows] = space.sampled
-            vectors[others] = _vectors(space, others)
-            points = _interpolate(vectors, rows, placed, keys)
+        if len(rows) < len(drawn):
+            at = {row: index for index, row in enumerate(drawn)}
+            sampled = set(rows)
+            others = np.array([row for row in drawn if row not in sampled], dtype=np.int64)
+            vectors = np.zeros((len(drawn), space.sampled.shape[1]))
+            vectors[[at[row] for row in rows]] = space.sampled
+            vectors[[at[row] for row in others.tolist()]] = _vectors(space, others)
+            points = _interpolate(vectors, [at[row] for row in rows], placed, keys)
     unit = _unit(points)
     return placed, {key: (round(float(x), DIGITS), round(float(y), DIGITS)) for key, (x, y) in zip(keys, unit, strict=True)}
 
@@ -277,7 +289,8 @@ def legend(survey: Survey, pages: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def survey_map(survey: Survey, pages: dict[str, str]) -> dict[str, Any] | None:
-    """Return the map's points in SVG units, drawn section by section; None without coordinates."""
+    """Return the map's points in SVG units, drawn section by section, and how many papers the
+    sections hold (the map may show a share of them); None without coordinates."""
     if not survey.coordinates:
         return None
     by_key = {p.key: p for p in survey.papers}
@@ -301,7 +314,8 @@ def survey_map(survey: Survey, pages: dict[str, str]) -> dict[str, Any] | None:
                     "y": round(pad + (1 - y) * (MAP_HEIGHT - 2 * pad), 1),
                 }
             )
-    return {"width": MAP_WIDTH, "height": MAP_HEIGHT, "radius": MAP_RADIUS, "points": points}
+    total = sum(len(section.papers) for section in survey.sections)
+    return {"width": MAP_WIDTH, "height": MAP_HEIGHT, "radius": MAP_RADIUS, "points": points, "papers": total}
 
 
 def _tick_step(largest: int) -> int:

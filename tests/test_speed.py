@@ -257,8 +257,28 @@ def test_the_sampled_map_places_every_paper_inside_the_square_the_same_way_twice
     assert analyse(papers, curated_overrides()).coordinates == first.coordinates
 
 
+def test_a_large_survey_maps_a_share_of_each_section_and_says_so_on_the_home_page(monkeypatch):
+    from generator.render import SiteSettings, environment
+
+    monkeypatch.setattr(figures, "TSNE_SAMPLE", 12)
+    monkeypatch.setattr(figures, "MAP_POINTS", 24)
+    papers, topic_of = topical_papers()
+    survey = analyse(papers, curated_overrides())
+    shown = set(survey.coordinates)
+    sampled = {papers[row].key for row in figures.sample_rows([p.key for p in survey.papers], survey.sections)}
+    assert sampled <= shown and 20 <= len(shown) <= 28 < len(papers)
+    assert {topic_of[key] for key in shown} == set(TOPICS), "every section has dots"
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in survey.coordinates.values())
+    cache.clear()
+    assert analyse(papers, curated_overrides()).coordinates == survey.coordinates
+    home = pages.render_pages(environment(FIXTURE, SiteSettings(site_name="Test")), survey, Overrides(title="Test"))["index.md"]
+    assert home.count('class="survey-point ') == len(shown)
+    assert f"The map shows {len(shown)} of the {len(papers)} papers, a share of each section." in home
+
+
 def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
     monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    monkeypatch.setattr(figures, "MAP_POINTS", 48)
     papers, _ = topical_papers()
     here = analyse(papers, curated_overrides())
     cache.clear()
