@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import json
 import os
 import posixpath
@@ -46,10 +47,15 @@ class Staged:
         return self.path.read_bytes()
 
 
+# Files are made readable as any new file is (the user's umask applies, as with open()): a paper
+# file from `survey add` or a page in docs/ is not private to its writer.
+FILE_MODE = 0o666
+
+
 def stage(folder: Path, relative: str, data: bytes) -> Staged:
     """Put a generated file into the staging folder, to be moved into the docs folder by `write_docs`."""
     path = folder / quote(relative, safe="")
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
     return Staged(path, len(data))
@@ -89,13 +95,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        handle = os.open(temporary, flags, 0o600)
+        handle = os.open(temporary, flags, FILE_MODE)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(temporary, flags, 0o600)
-    except FileExistsError:  # left by a process that stopped mid-write
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        temporary = Path(name)
+        handle = os.open(temporary, flags, FILE_MODE)
+    except FileExistsError:  # left by a process that stopped mid-write: take the next free name
+        for number in itertools.count(2):
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.{number}.tmp")
+            with contextlib.suppress(FileExistsError):
+                handle = os.open(temporary, flags, FILE_MODE)
+                break
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

@@ -31,6 +31,26 @@ def test_add_writes_a_file_that_passes_check_and_builds(survey, capsys):
     assert 'id="lovelace2025benchmark"' in (survey / "site" / "sections" / "benchmarks" / "index.html").read_text(encoding="utf-8")
 
 
+def test_new_paper_files_and_pages_are_as_readable_as_any_new_file(survey, capsys):
+    import os
+
+    from generator.write import write_atomic
+
+    before = os.umask(0o022)
+    try:
+        assert run(capsys, "-C", str(survey), "add", *NEW)[0] == 0
+        assert run(capsys, "-C", str(survey), "generate")[0] == 0
+        # a temporary file left by a stopped run does not stop the next write
+        published = survey / "content" / "published-keys.txt"
+        (survey / "content" / f".published-keys.txt.{os.getpid()}.tmp").write_text("left over", encoding="utf-8")
+        write_atomic(published, b"# keys\n")
+    finally:
+        os.umask(before)
+    for path in (survey / "content" / "papers" / "lovelace2025benchmark.yaml", survey / "docs" / "index.md", survey / "docs" / "bibliography.bib", published):
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    assert published.read_bytes() == b"# keys\n"
+
+
 def test_add_refuses_a_paper_already_in_the_survey(survey, capsys):
     code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Editing models with task arithmetic")
     assert code == 1
