@@ -166,6 +166,19 @@ def test_bibtex_downloads(page: Page, base: str, tmp_path: Path) -> None:
     assert bib_keys(page, section.evaluate("a => a.href")) == keys
 
 
+def test_a_paper_title_is_followed_by_its_authors_without_an_empty_line(page: Page, base: str) -> None:
+    """Every title's box ends with its text: the hidden permalink never takes a line of its own."""
+    page.goto(base + "sections/model-merging/")
+    gaps = page.evaluate("""() => [...document.querySelectorAll('h2.paper-title')].map(h => {
+        const range = document.createRange();
+        range.selectNodeContents(h.firstChild);
+        const text = [...range.getClientRects()].pop();
+        return {id: h.id, gap: h.getBoundingClientRect().bottom - text.bottom};
+    })""")
+    assert len(gaps) == 8
+    assert all(entry["gap"] < 8 for entry in gaps), gaps
+
+
 def test_related_paper_link_lands_on_anchor(page: Page, base: str) -> None:
     """The first related paper under LoRI links to an anchor that exists where it lands."""
     page.goto(base + SECTION)
