@@ -8,6 +8,7 @@ build, the pages written start the only one.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,15 @@ log = logging.getLogger("mkdocs.plugins.survey")
 # act once no file has changed for a tenth of a second, so that an editor's burst counts once.
 INTERVAL = 0.5
 SETTLE = 0.1
+# An editor's swap, backup and lock files change while one types; the generator reads none of
+# them (a paper file whose name starts with "." is skipped), so they start no regeneration.
+EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak")
+
+
+def ignored(path: str | bytes) -> bool:
+    """Tell whether a changed file is an editor's or a hidden one, not content."""
+    name = os.path.basename(os.fsdecode(path))
+    return name.startswith((".", "#")) or name.endswith(EDITOR_SUFFIXES)
 
 
 class ContentWatcher:
@@ -53,6 +63,9 @@ class ContentWatcher:
 
     def _notice(self, event: FileSystemEvent) -> None:
         if event.is_directory:
+            return
+        paths = [event.src_path, *([event.dest_path] if getattr(event, "dest_path", "") else [])]
+        if all(ignored(path) for path in paths):
             return
         with self._changed:
             self._pending = True

@@ -46,6 +46,22 @@ def test_a_burst_of_edits_regenerates_once_and_stopping_ends_the_watching(tmp_pa
     assert len(calls) == 2
 
 
+def test_editor_swap_backup_and_hidden_files_start_no_regeneration(tmp_path):
+    calls = []
+    watcher = ContentWatcher([tmp_path], lambda: calls.append(1), interval=0.1, settle=0.1)
+    watcher.start()
+    try:
+        for name in (".hu2021lora.yaml.swp", "hu2021lora.yaml~", "#hu2021lora.yaml#", ".overrides.yaml.1234.tmp"):
+            (tmp_path / name).write_text("typing\n", encoding="utf-8")
+        time.sleep(1.0)
+        assert calls == []
+        (tmp_path / ".hu2021lora.yaml.1234.tmp").write_text("title: Saved\n", encoding="utf-8")
+        (tmp_path / ".hu2021lora.yaml.1234.tmp").rename(tmp_path / "hu2021lora.yaml")  # an atomic save
+        wait_until(lambda: len(calls) == 1, "a regeneration for the saved file")
+    finally:
+        watcher.stop()
+
+
 def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, caplog):
     calls = []
 
