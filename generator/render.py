@@ -57,6 +57,11 @@ def data_url(value: Any, media_type: str) -> str:
     return f"data:{media_type};charset=utf-8,{encoded}"
 
 
+def count(value: int) -> str:
+    """Write a count for readers, with thousands separated: 12,500."""
+    return f"{value:,}"
+
+
 def fence(value: Any) -> str:
     """Return a backtick fence longer than any run of backticks in the text."""
     longest = max((len(run) for run in re.findall(r"`+", str(value))), default=0)
@@ -227,6 +232,7 @@ def _environment(root: Path, settings: SiteSettings) -> jinja2.Environment:
         md=md,
         md_paragraphs=md_paragraphs,
         fence=fence,
+        count=count,
         data_url=data_url,
         pre=pre,
         rel=relative,
