@@ -228,11 +228,9 @@ def write_docs(folder: Path, files: Mapping[str, FileData]) -> WriteReport:
     problems = [found for relative in names if (found := checks.refusal(relative, files[relative]))]
     if problems:
         raise ProjectError(problems)
-    def update(relative: str) -> bool:
-        """Write one file unless it holds these bytes already; tell whether it was written."""
+    def update(relative: str) -> None:
+        """Put one file's new bytes in place."""
         data = files[relative]
-        if checks.same(relative, data):
-            return False
         path = folder / relative
         # A link inside the folder is written through; the checks refused any other.
         target = path.resolve() if relative in checks.links else path
@@ -240,13 +238,15 @@ def write_docs(folder: Path, files: Mapping[str, FileData]) -> WriteReport:
             _move(data, target)
         else:
             write_atomic(target, _encoded(data))
-        return True
 
-    # The file system does most of the work, outside Python's lock: threads overlap it.
+    # The file system does most of the work, outside Python's lock: threads overlap it. All files
+    # are compared first, then the changed ones written in one burst, so that a watcher
+    # (`mkdocs serve` looks at docs/ every half second) sees the changes land together.
     threads = WRITE_THREADS if len(names) >= THREADS_FROM else 1
     with ThreadPoolExecutor(threads) as pool:
-        changed = list(pool.map(update, names))
-    written = [relative for relative, was_written in zip(names, changed, strict=True) if was_written]
+        same = list(pool.map(lambda relative: checks.same(relative, files[relative]), names))
+        written = [relative for relative, unchanged_ in zip(names, same, strict=True) if not unchanged_]
+        list(pool.map(update, written))
     unchanged = len(names) - len(written)
     removed = []
     for relative in sorted(previous - set(files)):
