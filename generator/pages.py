@@ -65,8 +65,8 @@ COST_INDEX_LINE = 3
 COST_TABLE_ROW = 3
 COST_SURVEY_JSON = 4
 COST_CSL = 12
-# JSON pieces encoded together (see `_dump`).
-JSON_BLOCK = 4096
+# JSON items encoded together (see `_dump`).
+JSON_BLOCK = 1024
 
 
 def search_abstracts(settings: SiteSettings, paper_count: int) -> bool:
@@ -398,20 +398,40 @@ def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: l
 
 
 def _dump(value: Any) -> bytes:
-    """Return a value as indented JSON in UTF-8, encoded a block of pieces at a time.
+    """Return a list, or a mapping of lists, as JSON in UTF-8 with one item a line.
 
-    `json.dumps` joins every piece into one string first: at 100,000 papers the pieces and the
-    string of `bibliography.json` took over a gigabyte, for 200 MB of JSON.
+    Each item (a paper, a section) is encoded on its own line by the json module's C encoder;
+    indenting every level went through its pure-Python encoder, 0.8 s for the CSL-JSON of 10,000
+    papers, and spread each paper over dozens of lines. Items are encoded a block at a time, so
+    that no string of the whole file is made (200 MB at 100,000 papers).
     """
     out = io.BytesIO()
-    pieces: list[str] = []
-    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
-        pieces.append(piece)
-        if len(pieces) >= JSON_BLOCK:
-            out.write("".join(pieces).encode("utf-8"))
-            pieces.clear()
-    out.write(("".join(pieces) + "\n").encode("utf-8"))
+
+    def items(values: list[Any], indent: str) -> None:
+        out.write(b"[")
+        for start in range(0, len(values), JSON_BLOCK):
+            block = values[start : start + JSON_BLOCK]
+            lead = ",\n" if start else "\n"
+            out.write((lead + ",\n".join(indent + "  " + _line(item) for item in block)).encode("utf-8"))
+        out.write(f"\n{indent}]".encode() if values else b"]")
+
+    if isinstance(value, dict):
+        out.write(b"{")
+        for number, (key, inner) in enumerate(value.items()):
+            out.write(f"{',' if number else ''}\n  {_line(key)}: ".encode())
+            if isinstance(inner, list):
+                items(inner, "  ")
+            else:
+                out.write(_line(inner).encode("utf-8"))
+        out.write(b"\n}\n" if value else b"}\n")
+    else:
+        items(value, "")
+        out.write(b"\n")
     return out.getvalue()
+
+
+def _line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def survey_json(survey: Survey) -> bytes:

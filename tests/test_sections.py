@@ -84,3 +84,16 @@ def test_keywords_prefer_bigrams_and_skip_stop_words(survey, capsys):
             if " " in term:
                 for part in term.split():
                     assert part not in words, f"{part!r} repeats the bigram {term!r}"
+
+
+def test_the_json_exports_give_each_paper_and_section_a_line_of_its_own(survey, capsys):
+    """`survey.json` and the CSL-JSON bibliography: valid JSON, one record a line, so a diff or grep shows whole papers."""
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    data = survey_json(survey)
+    lines = (survey / "docs" / "survey.json").read_text(encoding="utf-8").splitlines()
+    for record in [*data["sections"], *data["papers"]]:
+        assert sum(line.strip().rstrip(",") == json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) for line in lines) == 1
+    csl = (survey / "docs" / "bibliography.json").read_text(encoding="utf-8")
+    items = json.loads(csl)
+    assert len(csl.splitlines()) == len(items) + 2 == len(data["papers"]) + 2
+    assert all(json.loads(line.rstrip(",")) in items for line in csl.splitlines()[1:-1])
