@@ -397,11 +397,17 @@ def test_a_link_inside_the_docs_folder_to_another_place_inside_it_is_written_thr
         assert any("Edited through a link." in page.read_text(encoding="utf-8") for page in moved.rglob("*.md"))
 
 
-def test_json_encoded_a_block_at_a_time_is_the_text_json_dumps_writes():
+def test_json_encoded_a_block_at_a_time_has_every_item_on_a_line_across_the_blocks():
     from generator import pages
 
-    value = {"papers": [{"id": f"k{n}", "title": f"Ünïcode – “quoted” {n}", "authors": ["Łukasz", "José"], "year": n} for n in range(3 * pages.JSON_BLOCK)]}
-    assert pages._dump(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    papers = [{"id": f"k{n}", "title": f"Ünïcode – “quoted” {n}", "authors": ["Łukasz", "José"], "year": n} for n in range(3 * pages.JSON_BLOCK + 7)]
+    value = {"title": "A survey", "papers": papers}
+    text = pages._dump(value).decode("utf-8")
+    assert json.loads(text) == value
+    lines = text.splitlines()
+    assert lines[:3] == ["{", '  "title": "A survey",', '  "papers": [']
+    assert lines[3:-2] == [f"    {json.dumps(paper, ensure_ascii=False, separators=(', ', ': '))}," for paper in papers[:-1]] + [f"    {json.dumps(papers[-1], ensure_ascii=False, separators=(', ', ': '))}"]
+    assert lines[-2:] == ["  ]", "}"] and text.endswith("}\n")
 
 
 def test_staged_files_come_back_as_places_holding_the_bytes_a_job_makes(tmp_path):
