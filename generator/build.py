@@ -26,6 +26,7 @@ from .load import (
 from .models import Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
+from .reuse import Reuse
 from .validate import validate
 from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
@@ -150,12 +151,12 @@ def _import_stages() -> None:
     _IMPORTED = True
 
 
-def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path, prepared: Prepared) -> dict[str, FileData]:
+def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path, prepared: Prepared, reuse: Reuse) -> dict[str, FileData]:
     """Return every file of the docs folder: the rendered pages, made in `staging`, and the packaged assets."""
     from .pages import page_files
     from .render import asset_files, environment
 
-    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared))
+    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse))
     return {**pages, **asset_files(project.root)}
 
 
@@ -184,7 +185,8 @@ def _generate(project: Project, progress: Progress) -> Generated:
     cache.next_build()
     # A process's first build imports the analysis libraries (seconds) while a forked copy reads
     # a large survey's content; later builds (`survey serve`) find the libraries imported.
-    readers = 1 if _IMPORTED else processes(paper_file_count(project.content))
+    again = _IMPORTED
+    readers = 1 if again else processes(paper_file_count(project.content))
     with workers.aside(_read, project, processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
@@ -196,17 +198,22 @@ def _generate(project: Project, progress: Progress) -> Generated:
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
     from .pages import prepare
+    from .render import templates_stamp
 
     shown = included(papers, overrides)
+    # A process that built before (`survey serve`) keeps the pages whose inputs did not change;
+    # a single build remembers nothing, so its memory is free for MkDocs.
+    reuse = Reuse(project.docs, templates_stamp(project.root), remember=again)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
         # bibliography) is made by a forked copy while this process analyses the survey.
         with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared:
             survey = analyse(papers, overrides, progress)
             with progress.stage("render"):
-                files = _render(project, survey, overrides, folder, prepared())
+                files = _render(project, survey, overrides, folder, prepared(), reuse)
         with progress.stage("write"):
             report = write_docs(project.docs, files)
+    reuse.commit()
     return Generated(survey, tuple(problems), report)
 
 

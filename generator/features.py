@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +56,7 @@ class Features:
     terms: tuple[str, ...]
     transform: Callable[[Sequence[tuple[str, str]]], sp.csr_matrix]
     title_counts: sp.csr_matrix  # the part of `counts` in titles
-    surface: dict[str, str] = field(default_factory=dict)
+    surface: Mapping[str, str] = field(default_factory=dict)
 
     def shown(self, term: str) -> str:
         """Return a term as the papers most often write it: "LoRA", "multi-task learning"."""
@@ -213,6 +213,38 @@ def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: M
     return " ".join("-".join(_as_written(part, lowercase) for part in word.split("-")) for word in best.split())
 
 
+class Surfaces(Mapping[str, str]):
+    """How each term is written (see `_surface`), worked out when a term is first shown.
+
+    A survey shows a few of its terms, as keywords; working out every term's form took a third
+    of featurizing.
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int], forms: Mapping[tuple[int, bool], Mapping[str, int]], lowercase: set[str]):
+        self._vocabulary = vocabulary
+        self._forms = forms
+        self._lowercase = lowercase
+        self._known: dict[str, str] = {}
+
+    def __getitem__(self, term: str) -> str:
+        if term not in self._known:
+            column = self._vocabulary[term]
+            self._known[term] = _surface(term, self._forms.get((column, True)), self._forms.get((column, False)), self._lowercase)
+        return self._known[term]
+
+    def get(self, term: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        known = self._known.get(term)
+        if known is not None:
+            return known
+        return self[term] if term in self._vocabulary else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vocabulary)
+
+    def __len__(self) -> int:
+        return len(self._vocabulary)
+
+
 def smoothed_idf(papers: int, df: np.ndarray) -> np.ndarray:
     """Return scikit-learn's inverse document frequency of terms in `df` of `papers` papers."""
     return np.log((1 + papers) / (1 + df)) + 1 if SMOOTH_IDF else np.log(papers / df) + 1
@@ -353,7 +385,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     del pairs, codes, bigram_columns
     in_abstracts = np.flatnonzero(np.bincount(word_ids[single[text_of[single] >= size]], minlength=len(words)))
     lowercase = {part for w in in_abstracts.tolist() for part in words[w].split("-") if part.islower()}
-    surface = {t: _surface(t, forms.get((j, True)), forms.get((j, False)), lowercase) for j, t in enumerate(terms)}
+    surface = Surfaces(vocabulary, forms, lowercase)
     return Features(keys, combine(title_counts, abstract_counts, idf), (title_counts + abstract_counts).tocsr(), terms, transform, title_counts, surface)
 
 def centroid(matrix: sp.csr_matrix) -> np.ndarray:

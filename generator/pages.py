@@ -36,8 +36,9 @@ from .paging import (
     split_pages,
 )
 from .render import Record, SiteSettings, render
+from .reuse import Reuse
 from .workers import Job
-from .write import Staged, stage
+from .write import Kept, Staged, stage
 
 BIB_DIR = "bib"
 NEWEST = 6
@@ -187,10 +188,13 @@ def _index_jobs(env: jinja2.Environment, template: str, index_page: str, entries
     def cost(groups: list[dict[str, Any]]) -> int:
         return sum(len(entry["papers"]) for group in groups for entry in group["entries"])
 
-    jobs = [Job(COST_INDEX_LINE * cost([] if split else letters), _one, (index_page, env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None}))]
+    jobs = [Job(COST_INDEX_LINE * cost([] if split else letters), _one, (index_page, env, template, {**context, "page": index_page, "letters": letters, "shown": [] if split else letters, "letter": None}), index_page)]
     if split:
+        # A letter's page links to the other letters without their entries: it is then made of
+        # its own letter alone, and stays as it is (see reuse.py) when only another letter changed.
+        links = [Record({"letter": group["letter"], "anchor": group["anchor"], "page": group["page"]}) for group in letters]
         jobs += [
-            Job(COST_INDEX_LINE * cost([group]), _one, (group["page"], env, template, {**context, "page": group["page"], "letters": letters, "shown": [group], "letter": group["letter"]}))
+            Job(COST_INDEX_LINE * cost([group]), _one, (group["page"], env, template, {**context, "page": group["page"], "letters": links, "shown": [group], "letter": group["letter"]}), group["page"])
             for group in letters
         ]
     return jobs
@@ -258,20 +262,32 @@ def page_files(
     processes: int = 1,
     into: Path | None = None,
     prepared: Prepared | None = None,
-) -> Iterator[tuple[str, bytes | Staged]]:
+    reuse: Reuse | None = None,
+) -> Iterator[tuple[str, bytes | Staged | Kept]]:
     """Yield every generated text file of the docs folder as (path, UTF-8 bytes).
 
     The pages are rendered by `processes` processes (see workers.py). With `into`, each file
     is staged in that folder as it is made and only its place comes back: a large survey's
     pages are gigabytes of text. What `prepare` made of these papers is used, not made again.
+    With `reuse`, a page made of what it was made of in the last build keeps its file.
     """
     if prepared is not None:
         _remember(survey.papers, prepared)
         yield from prepared.files
-    yield from workers.run(_jobs(env, survey, overrides, settings, processes, prepared is None), processes, into)
+    jobs = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
+    if reuse is None:
+        yield from workers.run(jobs, processes, into)
+        return
+    kept, jobs = reuse.split(jobs)
+    yield from kept
+    for number, files in workers.run_each(jobs, processes, into):
+        reuse.made(jobs[number], [path for path, _ in files])
+        yield from files
 
 
-def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1, bibliography: bool = True) -> list[Job]:
+def _jobs(
+    env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1, bibliography: bool = True, reuse: Reuse | None = None
+) -> list[Job]:
     """Build what the templates show, then return the rendering of every file as a job (the
     CSL-JSON bibliography too, unless `bibliography` is false: `prepare` made it)."""
     bibtex.prepare_entries(survey.papers, processes)
@@ -283,6 +299,8 @@ def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, setting
     author_at = {name: (author_pages[anchor], anchor) for name, anchor in author_anchors.items()}
     keyword_at = {k.word: (letter_page(KEYWORDS_PAGE, initial(k.word)) if split_keywords else KEYWORDS_PAGE, k.anchor) for k in keywords}
     papers = _papers_context(survey, overrides, settings, author_at, keyword_at)
+    if reuse is not None:
+        papers = reuse.records(papers)
     by_key = {p.key: p for p in survey.papers}
     section_pages = {s.id: section_page(s.id) for s in survey.sections}
     sections = [
@@ -322,17 +340,17 @@ def _jobs(env: jinja2.Environment, survey: Survey, overrides: Overrides, setting
     by_section = {s["id"]: s for s in sections}
     ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
     return [
-        Job(COST_HOME * count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure})),
-        *(Job(COST_SECTION * len(section["papers"]), _section_files, (env, site, section)) for section in sections),
+        Job(COST_HOME * count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure}), "index.md"),
+        *(Job(COST_SECTION * len(section["papers"]), _section_files, (env, site, section), f"section {section['id']}") for section in sections),
         *_table_jobs(env, site, papers, sections),
         *_index_jobs(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}),
         *_index_jobs(env, "keywords.md.j2", KEYWORDS_PAGE, _keyword_entries(keywords, papers, by_section), split_keywords, {"site": site}),
-        Job(COST_SECTION * NEWEST, _one, (FEED_FILE, env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings))),
-        Job(count, _text, ("bibliography.bib", bibtex.write_bibtex, ordered)),
-        Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered)),
-        *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers])) for s in survey.sections),
-        Job(COST_SURVEY_JSON * count, _text, ("survey.json", survey_json, survey)),
-        *([Job(COST_CSL * count, _text, (CSL_FILE, _csl_json, survey.papers))] if bibliography else []),
+        Job(COST_SECTION * NEWEST, _one, (FEED_FILE, env, "feed.xml.j2", feed_context(survey, papers, overrides.title, overrides.description, settings)), FEED_FILE),
+        Job(count, _text, ("bibliography.bib", bibtex.write_bibtex, ordered), "bibliography.bib"),
+        Job(count, _text, ("bibliography-full.bib", _full_bibtex, ordered), "bibliography-full.bib"),
+        *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers]), f"{BIB_DIR}/{s.id}.bib") for s in survey.sections),
+        Job(COST_SURVEY_JSON * count, _text, ("survey.json", survey_json, survey), "survey.json"),
+        *([Job(COST_CSL * count, _text, (CSL_FILE, _csl_json, survey.papers), CSL_FILE)] if bibliography else []),
     ]
 
 
@@ -376,9 +394,9 @@ def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: dict[str,
     rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
     inline = len(rows) <= TABLE_ROWS
     context = {"page": PAPERS_PAGE, "site": site, "papers": rows if inline else [], "sections": sections, "source": None if inline else PAPERS_JSON}
-    jobs = [Job(COST_TABLE_ROW * len(rows) if inline else 1, _one, (PAPERS_PAGE, env, "papers.md.j2", context))]
+    jobs = [Job(COST_TABLE_ROW * len(rows) if inline else 1, _one, (PAPERS_PAGE, env, "papers.md.j2", context), PAPERS_PAGE)]
     if not inline:
-        jobs.append(Job(COST_TABLE_ROW * len(rows), _text, (PAPERS_JSON, _table_json, env, rows, sections)))
+        jobs.append(Job(COST_TABLE_ROW * len(rows), _text, (PAPERS_JSON, _table_json, env, rows, sections), PAPERS_JSON))
     return jobs
 
 

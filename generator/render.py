@@ -190,6 +190,17 @@ def template_loader(root: Path) -> jinja2.BaseLoader:
     return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()])
 
 
+def templates_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Return every template file with its size and modification time: a changed template changes it."""
+    found = []
+    for folder in (root / "site_templates", packaged_folder()):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                status = path.stat()
+                found.append((str(path), status.st_size, status.st_mtime_ns))
+    return tuple(found)
+
+
 # An environment compiles each template once; `survey serve` keeps it between builds, and Jinja2
 # compiles a template again when its file changes.
 _ENVIRONMENTS: cache.Memo[tuple[Path, SiteSettings, tuple[str, ...]], jinja2.Environment] = cache.memo(limit=4)

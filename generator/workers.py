@@ -39,11 +39,15 @@ RUN = 256
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """Files to make: `make(*args)` yields (path, text or bytes); `cost` is a rough size of the work."""
+    """Files to make: `make(*args)` yields (path, text or bytes); `cost` is a rough size of the work.
+
+    `name` tells the job from the others of a build, and the same job in the next build (see reuse.py).
+    """
 
     cost: int
     make: Callable[..., Iterable[tuple[str, str | bytes]]]
     args: tuple[Any, ...] = ()
+    name: str = ""
 
     def files(self, into: Path | None = None) -> list[tuple[str, bytes | Staged]]:
         """Make the job's files, as UTF-8; with `into`, each is staged there as it is made (see write.stage)."""
@@ -152,12 +156,17 @@ def run(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) -> It
     With `into`, files are staged in that folder as they are made, and only where they are
     comes back: neither this process nor a copy holds the pages.
     """
-    if not _parallel(len(jobs), processes):
-        for job in jobs:
-            yield from job.files(into)
-        return
-    for _, files in _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(into), processes):
+    for _, files in run_each(jobs, processes, into):
         yield from files
+
+
+def run_each(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) -> Iterator[tuple[int, list[tuple[str, bytes | Staged]]]]:
+    """Yield (n, the files of job n) for every job, in no set order (see `run`)."""
+    if not _parallel(len(jobs), processes):
+        for number, job in enumerate(jobs):
+            yield number, job.files(into)
+        return
+    yield from _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(into), processes)
 
 
 @contextlib.contextmanager

@@ -47,6 +47,13 @@ class Staged:
         return self.path.read_bytes()
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A file of the docs folder to leave as it is: the last build wrote these bytes, and they are still there (see reuse.py)."""
+
+    size: int
+
+
 # Files are made readable as any new file is (the user's umask applies, as with open()): a paper
 # file from `survey add` or a page in docs/ is not private to its writer.
 FILE_MODE = 0o666
@@ -76,7 +83,7 @@ def staging(docs: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-FileData = str | bytes | Staged
+FileData = str | bytes | Staged | Kept
 
 
 def _shown(folder: Path, relative: str) -> str:
@@ -181,6 +188,8 @@ class _Checks:
 
     def same(self, relative: str, data: FileData) -> bool:
         """Tell whether the file already holds exactly these bytes."""
+        if isinstance(data, Kept):
+            return True
         status = self.status.get(relative)
         size = data.size if isinstance(data, Staged) else len(_encoded(data))
         if status is None or not stat.S_ISREG(status.st_mode) or status.st_size != size:
@@ -191,6 +200,8 @@ class _Checks:
 def _encoded(data: FileData) -> bytes:
     if isinstance(data, Staged):
         return data.read()
+    if isinstance(data, Kept):  # never asked for: a kept file is the same by definition
+        raise ValueError("a kept file's bytes are the docs folder's")
     return data.encode("utf-8") if isinstance(data, str) else data
 
 

@@ -71,11 +71,79 @@ def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey,
     assert docs_files(cold_survey / "docs") == warm_files
 
 
+def rendered_jobs(monkeypatch) -> list[str]:
+    """Collect the name of every job rendered from now on (in this process)."""
+    names: list[str] = []
+    files = workers.Job.files
+
+    def counted(job, into=None):
+        names.append(job.name)
+        return files(job, into)
+
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    monkeypatch.setattr(workers.Job, "files", counted)
+    return names
+
+
+def set_field(path: Path, field: str, value: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = [f"{field}: {value}" if line.startswith(f"{field}:") else line for line in text.splitlines()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_warm_regenerate_renders_only_the_pages_an_edit_changes_and_they_are_what_a_cold_build_writes(shipped, tmp_path, monkeypatch):
+    project = open_project(shipped)
+    generate(project)
+    generate(project)  # `survey serve` has built twice before the first edit
+    papers = shipped / "content" / "papers"
+    # (what changes, the edit, whether only some sections show it: a new or removed paper
+    # changes the survey's counts, which every page shows)
+    edits = [
+        ("a title, shown among other papers' related papers", lambda: set_field(papers / "ilharco2022editing.yaml", "title", "Editing models with task arithmetic and quokkas"), True),
+        ("an abstract", lambda: edit_abstract(shipped, "Quokkas annotate seventeen benchmarks."), True),
+        ("a new paper", lambda: (papers / "quokka2026tasks.yaml").write_text((papers / "ilharco2022editing.yaml").read_text(encoding="utf-8").replace("arxiv: ", "# arxiv: ").replace("Editing models", "Quokka tasks"), encoding="utf-8"), False),
+        ("a removed paper", lambda: (papers / "quokka2026tasks.yaml").unlink(), False),
+        ("nothing", lambda: None, True),
+    ]
+    for number, (what, edit, some) in enumerate(edits):
+        edit()
+        names = rendered_jobs(monkeypatch)
+        generate(project)
+        monkeypatch.undo()
+        warm = docs_files(shipped / "docs")
+        cache.clear()
+        cold = copy_survey(shipped, tmp_path / f"cold-{number}")
+        generate(open_project(cold))
+        assert docs_files(cold / "docs") == warm, what
+        # The cold build forgot the warm one: build the warm survey twice again, as serve had.
+        generate(project)
+        generate(project)
+        sections = [name for name in names if name.startswith("section ")]
+        if what == "nothing":
+            assert names == [], "an unchanged survey renders nothing again"
+        elif some:
+            assert 0 < len(sections) < 12, f"{what}: only the sections showing the edited paper are rendered again, not {sections}"
+
+
+def test_a_page_changed_by_hand_in_the_docs_folder_is_made_again_by_the_next_warm_build(survey, monkeypatch):
+    project = open_project(survey)
+    generate(project)
+    generate(project)
+    page = next((survey / "docs" / "sections").glob("*.md"))
+    made = page.read_bytes()
+    page.write_bytes(made + b"A reader's note.\n")
+    names = rendered_jobs(monkeypatch)
+    generate(project)
+    assert page.read_bytes() == made
+    assert names == [f"section {page.stem}"], "only the page that changed on disk is made again"
+
+
 def test_a_template_added_or_edited_between_warm_builds_is_used(survey):
     from generator.render import packaged_folder
 
     project = open_project(survey)
     generate(project)
+    generate(project)  # as `survey serve` has: pages whose inputs are unchanged are kept (reuse.py)
     own = survey / "site_templates" / "section.md.j2"
     own.parent.mkdir()
     packaged = (packaged_folder() / "section.md.j2").read_text(encoding="utf-8")
