@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,6 +101,16 @@ class _Reader:
         self.chunks: dict[bool, dict[str, int]] = {False: {}, True: {}}
         self.pieces: list[int] = []  # the word ids of every distinct chunk, one after another
         self.starts: list[int] = []
+        self._stop_words: frozenset[str] | None = None
+        self._terms: list[str | None] = []
+
+    def terms(self, stop_words: frozenset[str]) -> list[str | None]:
+        """Return the term each word is counted under (see `_term`), by word id."""
+        if stop_words != self._stop_words:
+            self._stop_words, self._terms = stop_words, []
+        if len(self._terms) < len(self.words):
+            self._terms += [_term(word, stop_words) for word in itertools.islice(self.words, len(self._terms), None)]
+        return self._terms
 
     def _chunk(self, chunk: str, links: bool) -> int:
         number = self.chunks[links][chunk] = len(self.starts)
@@ -268,8 +279,8 @@ def _empty(keys: tuple[str, ...]) -> Features:
     return Features(keys, empty, empty, (), lambda docs: sp.csr_matrix((len(list(docs)), 0)), empty)
 
 
-def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[int]:
-    """Return the columns that are terms: in enough papers, at most MAX_FEATURES, in no more than a third."""
+def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[tuple[str, int]]:
+    """Return the terms and their columns: in enough papers, at most MAX_FEATURES, in no more than a third."""
     large = size >= SMALL_CORPUS
     candidates = np.flatnonzero(frequency >= (MIN_DF if large else 1))
     if len(candidates) > MAX_FEATURES:  # the most used terms; ties at the cut by the term itself
@@ -280,7 +291,7 @@ def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], s
         candidates = np.concatenate([sure, np.asarray(tied[: MAX_FEATURES - len(sure)], dtype=np.int64)])
     if large:
         candidates = candidates[frequency[candidates] <= CORPUS_STOP_SHARE * size]
-    return sorted(candidates.tolist(), key=name)  # alphabetical, as scikit-learn orders terms
+    return sorted((name(column), column) for column in candidates.tolist())  # alphabetical, as scikit-learn orders terms
 
 
 def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Callable[[int], str]) -> dict[tuple[int, bool], dict[str, int]]:
@@ -315,7 +326,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     del title_ids, title_of, abstract_ids, abstract_of
     words = list(reader.words)
     names: dict[str, int] = {}
-    folded = [_term(w, stop_words) for w in words]
+    folded = reader.terms(stop_words)
     word_term = np.array([-1 if t is None else names.setdefault(t, len(names)) for t in folded], dtype=np.int32)
     unigrams = list(names)
     tokens = word_term[word_ids] if len(word_ids) else np.zeros(0, dtype=np.int32)
@@ -342,10 +353,11 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     frequency = np.bincount(both.indices, minlength=width)
     used = np.bincount(both.indices, weights=both.data, minlength=width)
     del both
-    keep = _vocabulary(frequency, used, name, size)
-    if not keep:
+    named = _vocabulary(frequency, used, name, size)
+    if not named:
         return _empty(keys)
-    terms = tuple(name(c) for c in keep)
+    terms = tuple(term for term, _ in named)
+    keep = [column for _, column in named]
     keep_array = np.asarray(keep, dtype=np.int64)
     title_counts = raw[:size][:, keep_array].astype(np.float64).tocsr()
     abstract_counts = raw[size:][:, keep_array].astype(np.float64).tocsr()

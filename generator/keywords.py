@@ -55,6 +55,13 @@ class _Stems:
         self.word, self.first, self.second = word, first, second
 
 
+@functools.lru_cache(maxsize=2)
+def _stems(terms: tuple[str, ...]) -> _Stems:
+    """Return the stems of a survey's terms, worked out once for its section and paper keywords
+    (and again only when an edit changed the terms)."""
+    return _Stems(terms)
+
+
 def _pick(terms: Sequence[str], order: Sequence[int], replacement: dict[int, int], limit: int) -> tuple[str, ...]:
     """Walk the terms best first, each word replaced by its bigram when it has one; skip near-duplicates."""
     chosen: list[str] = []
@@ -94,7 +101,7 @@ def section_keywords(features: Features, labels: Sequence[int], n_sections: int,
         return [() for _ in range(n_sections)]
     scores, papers_using = class_tfidf(features, labels, n_sections)
     sizes = np.bincount(np.asarray(labels, dtype=int), minlength=n_sections)
-    stems = _Stems(features.terms)
+    stems = _stems(tuple(features.terms))
     result = []
     for c in range(n_sections):
         needed = min(SECTION_KEYWORD_PAPERS, int(sizes[c]))
@@ -151,7 +158,7 @@ def paper_keywords(features: Features, limit: int = PAPER_KEYWORDS) -> dict[str,
     matrix = features.matrix.tocsr()
     if not matrix.has_sorted_indices:
         matrix = matrix.sorted_indices()
-    stems = _Stems(features.terms)
+    stems = _stems(tuple(features.terms))
     found: list[tuple[str, ...]] = []
     for start in range(0, matrix.shape[0], KEYWORD_BLOCK):
         found += _block_keywords(features.terms, stems, matrix[start : start + KEYWORD_BLOCK], limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -77,6 +78,7 @@ def search_abstracts(settings: SiteSettings, paper_count: int) -> bool:
     return paper_count <= SEARCH_ABSTRACTS_UP_TO
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def venue_series(venue: str | None) -> str:
     """Return a venue without its year and track, for filtering: "Findings of ACL 2025" -> "Findings of ACL"."""
     if not venue:
@@ -108,7 +110,12 @@ def edit_url(paper: Paper, settings: SiteSettings, overrides: Overrides) -> str 
 
 def paragraphs(text: str) -> list[str]:
     """Split text at blank lines into paragraphs, each on one line (raw HTML must not hold a blank line)."""
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return list(_paragraphs(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # an abstract is split once per process, not once per build
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
 def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]], keyword_at: dict[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:

@@ -6,13 +6,19 @@ import datetime
 import difflib
 from collections.abc import Collection, Sequence
 
-from .dedupe import Record, find_duplicates
+from . import cache
+from .dedupe import Duplicate, Record, find_duplicates
 from .models import Overrides, Paper, Problem
 
 
 def paper_record(paper: Paper) -> Record:
     """Return what identifies a paper, named by its file."""
     return Record(paper.path, paper.title, paper.arxiv, paper.doi)
+
+
+# The duplicates among the same papers (same keys, titles and ids) are looked for once per
+# process: `survey serve` validates again after every edit, most of which change neither.
+_DUPLICATES: cache.Memo[tuple[Record, ...], list[Duplicate]] = cache.memo(limit=2)
 
 
 def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread: Collection[str] = (), unread_sections: Sequence[tuple[str, int, str]] = ()) -> list[Problem]:
@@ -28,7 +34,8 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
     released_keys = {key for _, key in released}
     # The copy is the newcomer: a published key is the original, then the earlier addition.
     oldest_first = sorted(papers, key=lambda p: (p.key not in released_keys, p.added or datetime.date.max, p.key))
-    for duplicate in find_duplicates(paper_record(p) for p in oldest_first):
+    records = tuple(paper_record(p) for p in oldest_first)
+    for duplicate in _DUPLICATES.get(records, find_duplicates, records):
         paper = by_path[duplicate.new]
         field = "arxiv" if "arXiv" in duplicate.reason else "doi" if "DOI" in duplicate.reason else "title"
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
