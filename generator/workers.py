@@ -126,24 +126,52 @@ def _copies(work: Callable[[int], Any], count: int) -> Iterator[tuple[ProcessPoo
         shutil.rmtree(spool, ignore_errors=True)
 
 
+# The pieces of the current run, largest first, and how many of them are taken (shared with the copies).
+_QUEUE: tuple[list[int], Any] | None = None
+
+
+def _next() -> int | None:
+    """Take the next piece of the current run, in this process or a copy; None when all are taken."""
+    assert _QUEUE is not None
+    order, taken = _QUEUE
+    with taken.get_lock():
+        place = taken.value
+        taken.value = place + 1
+    return order[place] if place < len(order) else None
+
+
+def _serve(spool: str) -> list[tuple[int, str]]:
+    """In a copy: make pieces until none is left; return their numbers and result files."""
+    done = []
+    while (number := _next()) is not None:
+        done.append((number, _run_one(number, spool)))
+    return done
+
+
 def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], processes: int) -> Iterator[tuple[int, Any]]:
     """Yield (n, `work(n)`) for n in 0..count-1, each computed once, here or in a copy.
 
-    The copies take the pieces largest first, one at a time, as they come free; meanwhile this
-    process takes them smallest first, each one that no copy has started yet. They meet in the
-    middle, so every process finishes at about the same time however wrong the costs are.
+    Every process takes the largest piece nobody has taken yet, one at a time, as it comes free
+    (a counter shared with the copies), so all finish at about the same time however wrong the
+    costs are. A piece handed to a pool's copy waits in its queue where nobody else can take
+    it: with the pool's own queue this process stopped early while a copy still had pieces.
     """
+    global _QUEUE
     order = sorted(range(count), key=lambda number: (-costs[number], number))
+    taken = multiprocessing.get_context("fork").Value("q", 0)
     with _copies(work, processes - 1) as (pool, spool):
-        elsewhere = {number: pool.submit(_run_one, number, spool) for number in order}
-        for number in reversed(order):
-            if not elsewhere[number].cancel():
-                break  # a copy has it, and every larger piece
-            del elsewhere[number]
-            yield number, work(number)
-        for number in order:
-            if number in elsewhere:
-                yield number, _collect(elsewhere[number].result())
+        _QUEUE = (order, taken)
+        try:
+            copies = [pool.submit(_serve, spool) for _ in range(processes - 1)]
+            while (number := _next()) is not None:
+                yield number, work(number)
+            for copy in copies:
+                for number, path in copy.result():
+                    yield number, _collect(path)
+        finally:
+            with taken.get_lock():
+                taken.value = len(order)  # after a failure the copies take nothing more
+            _QUEUE = None
 
 
 def _parallel(count: int, processes: int) -> bool:
