@@ -86,13 +86,14 @@ class _Space:
     sampled: np.ndarray  # the sampled papers' vectors: what t-SNE places
 
 
-def _weights(features: Features, rows: Sequence[int]) -> Callable[[Any], sp.csr_matrix]:
-    """Return what weighs papers' terms by the sampled papers alone: the terms they use, their idf.
+def _weights(features: Features, rows: Sequence[int]) -> tuple[Callable[[Any], sp.csr_matrix], Sequence[str]]:
+    """Return what weighs papers' terms by the sampled papers alone (the terms they use, their
+    idf), and those terms, one per column.
 
     With every paper sampled, these are the survey's own features.
     """
     if len(rows) == len(features.keys):
-        return lambda which: features.matrix[which]
+        return (lambda which: features.matrix[which]), features.terms
     used = np.bincount(features.counts[list(rows)].indices, minlength=features.counts.shape[1])
     columns = np.flatnonzero(used)
     idf = smoothed_idf(len(rows), used[columns])
@@ -103,7 +104,7 @@ def _weights(features: Features, rows: Sequence[int]) -> Callable[[Any], sp.csr_
         abstracts.eliminate_zeros()
         return combine(titles, abstracts, idf)
 
-    return weigh
+    return weigh, [features.terms[column] for column in columns.tolist()]
 
 
 def _join(lsa: np.ndarray, matrix: sp.csr_matrix, centres: np.ndarray | None) -> np.ndarray:
@@ -118,13 +119,15 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
 
     Its cost is bounded at any size: it looks at the sampled papers only.
     """
-    weigh = _weights(features, rows)
+    weigh, terms = _weights(features, rows)
     sample = weigh(list(rows))
     components = min(LSA_COMPONENTS, len(rows) - 1, sample.shape[1] - 1)
     svd = None
     if components >= 2:
-        svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
-        lsa = normalize(svd.fit_transform(sample))
+        # The same sampled papers (most edits touch others) give the same LSA: fitted once.
+        fitted = cache.digest(str(sample.shape), sample.indptr.tobytes(), sample.indices.tobytes(), sample.data.tobytes(), "\n".join(terms))
+        svd, reduced = _LSA.get(fitted, _fit, sample, components)
+        lsa = normalize(reduced)
     else:
         lsa = normalize(sample.toarray())
     position = {features.keys[row]: index for index, row in enumerate(rows)}
@@ -135,6 +138,15 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
             centres.append(normalize(np.asarray(sample[members].mean(axis=0))))
     stacked = np.vstack(centres) if centres else None
     return _Space(tuple(rows), weigh, svd, stacked, _join(lsa, sample, stacked))
+
+
+def _fit(sample: sp.csr_matrix, components: int) -> tuple[TruncatedSVD, np.ndarray]:
+    svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
+    return svd, svd.fit_transform(sample)
+
+
+# The map's LSA of the sampled papers, by their TF-IDF rows and terms (see `_space`).
+_LSA: cache.Memo[str, tuple[TruncatedSVD, np.ndarray]] = cache.lasting(limit=2)
 
 
 def _vectors(space: _Space, rows: np.ndarray) -> np.ndarray:
