@@ -91,6 +91,8 @@ BREAK = 0  # the word id of a clause break, and of the gap between two texts
 GAP = "\x00"  # the chunk that stands between two texts while a block of them is cut
 # Texts read per block, so that no more than one block's chunks are Python strings at once.
 BLOCK_TEXTS = 4096
+# Up to this many papers, each text's word ids are kept for the next build (see `_Reader.read`).
+KEEP_TEXTS = 20_000
 
 
 class _Reader:
@@ -101,6 +103,7 @@ class _Reader:
         self.chunks: dict[bool, dict[str, int]] = {False: {}, True: {}}
         self.pieces: list[int] = []  # the word ids of every distinct chunk, one after another
         self.starts: list[int] = []
+        self.texts: dict[bool, dict[str, np.ndarray]] = {False: {}, True: {}}  # see `read`
         self._stop_words: frozenset[str] | None = None
         self._terms: list[str | None] = []
 
@@ -124,7 +127,25 @@ class _Reader:
         """Return the word ids of all texts end to end (each text ends with a break), and each word's text.
 
         With `links`, a chunk that is a web address is left out, as `paper_text` leaves it out.
+        A survey of up to KEEP_TEXTS papers keeps each text's ids, so that the next build (`survey
+        serve`, after an edit) reads only the texts that changed.
         """
+        if len(texts) > KEEP_TEXTS:
+            self.texts[links] = {}
+            return self._read(texts, links)
+        known = self.texts[links]
+        new = [text for text in dict.fromkeys(texts) if text not in known]
+        if new:
+            ids, text_of = self._read(new, links)
+            ends = np.searchsorted(text_of, np.arange(len(new) + 1)).tolist()
+            known.update((text, ids[ends[n] : ends[n + 1]]) for n, text in enumerate(new))
+        read = [known[text] for text in texts]
+        self.texts[links] = dict(zip(texts, read, strict=True))  # texts no longer in the survey go
+        lengths = np.fromiter(map(len, read), dtype=np.int64, count=len(read))
+        ids = np.concatenate(read) if read else np.zeros(0, dtype=np.int32)
+        return ids, np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
+
+    def _read(self, texts: Sequence[str], links: bool) -> tuple[np.ndarray, np.ndarray]:
         blocks = []
         known = self.chunks[links]
         known[GAP] = -1
@@ -303,11 +324,12 @@ def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Ca
     key = (found.astype(np.int64) * 2 + source) * len(distinct) + how
     unique, times = np.unique(key, return_counts=True)
     group, form = np.divmod(unique, len(distinct))
-    for g, f, t in zip(group.tolist(), form.tolist(), times.tolist(), strict=True):
+    written_as = distinct[form].tolist()
+    for g, code, t in zip(group.tolist(), written_as, times.tolist(), strict=True):
         where = (g >> 1, bool(g & 1))
         if where not in result:
             result[where] = {}
-        result[where][shown(int(distinct[f]))] = t
+        result[where][shown(code)] = t
     return result
 
 
@@ -385,10 +407,11 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     for in_abstract in (False, True):
         chosen = single[(text_of[single] >= size) == in_abstract]
         times = np.bincount(word_ids[chosen], minlength=len(words))
-        for word in np.flatnonzero((times > 0) & (word_term >= 0)).tolist():
-            column = int(position[word_term[word]])
-            if column >= 0:
-                forms.setdefault((column, in_abstract), {})[words[word]] = int(times[word])
+        found = np.flatnonzero((times > 0) & (word_term >= 0))
+        columns = position[word_term[found]]
+        found, columns = found[columns >= 0], columns[columns >= 0]
+        for word, column, seen in zip(found.tolist(), columns.tolist(), times[found].tolist(), strict=True):
+            forms.setdefault((column, in_abstract), {})[words[word]] = seen
     bigram_columns = position[bigram_of]
     pairs = pair[bigram_columns >= 0]
     width_ = len(words)
