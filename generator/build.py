@@ -175,18 +175,24 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def generate(project: Project, progress: Progress | None = None) -> Generated:
-    """Write the Markdown pages, BibTeX and JSON into the docs folder."""
+def generate(project: Project, progress: Progress | None = None, *, serving: bool = False) -> Generated:
+    """Write the Markdown pages, BibTeX and JSON into the docs folder.
+
+    `serving` says that more builds follow in this process (`survey serve`): the pages made are
+    remembered, so that the next build keeps those whose inputs did not change (see reuse.py).
+    A process's later builds always remember.
+    """
     with fewer_collections():
-        return _generate(project, progress or Progress())
+        return _generate(project, progress or Progress(), serving)
 
 
-def _generate(project: Project, progress: Progress) -> Generated:
+def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     cache.next_build()
     # A process's first build imports the analysis libraries (seconds) while a forked copy reads
     # a large survey's content; later builds (`survey serve`) find the libraries imported.
     again = _IMPORTED
     readers = 1 if again else processes(paper_file_count(project.content))
+    remember = again or serving
     with workers.aside(_read, project, processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
@@ -201,9 +207,9 @@ def _generate(project: Project, progress: Progress) -> Generated:
     from .render import templates_stamp
 
     shown = included(papers, overrides)
-    # A process that built before (`survey serve`) keeps the pages whose inputs did not change;
+    # A process that builds again (`survey serve`) keeps the pages whose inputs did not change;
     # a single build remembers nothing, so its memory is free for MkDocs.
-    reuse = Reuse(project.docs, templates_stamp(project.root), remember=again)
+    reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
         # bibliography) is made by a forked copy while this process analyses the survey.

@@ -295,7 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     project = open_project(args.root)
     progress = _progress(args)
-    generate(project, progress)
+    generate(project, progress, serving=True)
     progress.finish()
     show_mkdocs_messages()
     serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)

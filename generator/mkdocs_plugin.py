@@ -166,7 +166,7 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
 
         with self.regenerating:
             try:
-                report = generate(open_project(root)).report
+                report = generate(open_project(root), serving=True).report
             except (InputError, ProjectError) as error:
                 for problem in error.problems:
                     log.error(str(problem))

@@ -125,6 +125,19 @@ def test_a_warm_regenerate_renders_only_the_pages_an_edit_changes_and_they_are_w
             assert 0 < len(sections) < 12, f"{what}: only the sections showing the edited paper are rendered again, not {sections}"
 
 
+@pytest.mark.parametrize("serving", [True, False])
+def test_serve_s_first_build_remembers_its_pages_and_a_single_build_does_not(survey, monkeypatch, serving):
+    monkeypatch.setattr(build, "_IMPORTED", False)  # this process's first build
+    project = open_project(survey)
+    generate(project, serving=serving)
+    names = rendered_jobs(monkeypatch)
+    generate(project)
+    if serving:
+        assert names == [], "`survey serve` builds again at once: nothing changed, nothing is rendered"
+    else:
+        assert any(name.startswith("section ") for name in names), "a single build keeps nothing in memory for a next one"
+
+
 def test_a_page_changed_by_hand_in_the_docs_folder_is_made_again_by_the_next_warm_build(survey, monkeypatch):
     project = open_project(survey)
     generate(project)
