@@ -115,6 +115,8 @@ def paragraphs(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1 << 14)  # an abstract is split once per process, not once per build
 def _paragraphs(text: str) -> tuple[str, ...]:
+    if text.count("\n") < 2:  # no blank line: one paragraph (most abstracts)
+        return (" ".join(text.split()),) if text.strip() else ()
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
@@ -124,13 +126,34 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
     section_of = {key: section for section in survey.sections for key in section.papers}
     order = {section.id: index for index, section in enumerate(survey.sections)}
     page_of = paper_pages(survey)
+    # An author, a keyword or a related paper is the same small record wherever it is shown
+    # (templates only read them): made once, not once per paper that shows it.
+    people: dict[str, dict[str, Any]] = {}
+    words: dict[str, dict[str, Any]] = {}
+    others: dict[str, dict[str, Any]] = {}
+
+    def person(name: str) -> dict[str, Any]:
+        if name not in people:
+            people[name] = _entry(display_name(name), author_at.get(name), "name")
+        return people[name]
+
+    def word(text: str) -> dict[str, Any]:
+        if text not in words:
+            words[text] = _entry(text, keyword_at.get(text), "word")
+        return words[text]
+
+    def other(key: str) -> dict[str, Any]:
+        if key not in others:
+            others[key] = Record({"key": key, "title": by_key[key].title, "page": page_of[key]})
+        return others[key]
+
     contexts = {}
     for paper in survey.papers:
         section = section_of[paper.key]
         contexts[paper.key] = Record({
             "key": paper.key,
             "title": paper.title,
-            "authors": [_entry(display_name(a), author_at.get(a), "name") for a in paper.authors],
+            "authors": [person(a) for a in paper.authors],
             "et_al": paper.et_al,
             "year": paper.year,
             "venue": paper.venue,
@@ -139,7 +162,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "abstract": paper.abstract,
             "abstract_paragraphs": paragraphs(paper.abstract),
             "links": _links(paper),
-            "keywords": [_entry(w, keyword_at.get(w), "word") for w in survey.paper_keywords.get(paper.key, ())],
+            "keywords": [word(w) for w in survey.paper_keywords.get(paper.key, ())],
             "tags": list(paper.tags),
             "page": page_of[paper.key],
             "section": section.id,
@@ -149,10 +172,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "added": paper.added.isoformat() if paper.added else None,
             "bibtex": bibtex.entry(paper),
             "edit_url": edit_url(paper, settings, overrides),
-            "related": [
-                Record({"key": other, "title": by_key[other].title, "page": page_of[other]})
-                for other in survey.related.get(paper.key, ())
-            ],
+            "related": [other(key) for key in survey.related.get(paper.key, ())],
         })
     return contexts
 
