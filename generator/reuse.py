@@ -36,6 +36,8 @@ class _Rendered:
 
 @dataclass(frozen=True, slots=True)
 class _Memory:
+    """What the last successful build rendered into a docs folder, with which templates."""
+
     docs: Path
     templates: tuple[Any, ...]
     jobs: dict[str, _Rendered]
@@ -77,7 +79,6 @@ class Reuse:
         self._remember = remember
         self._now: dict[str, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
         self._records: dict[str, Any] = {}
-        self.kept = 0
 
     def records(self, made: dict[str, T]) -> dict[str, T]:
         """Return what the pages show of each paper, the last build's object where it is equal.
@@ -102,7 +103,6 @@ class Reuse:
             if before is not None and _equal(before.args, job.args) and all(_stamp(self._docs / path) == stamp for path, stamp in before.files):
                 kept += [(path, Kept(stamp[0])) for path, stamp in before.files]
                 self.made(job, [path for path, _ in before.files])
-                self.kept += 1
             else:
                 todo.append(job)
         return kept, todo
