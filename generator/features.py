@@ -155,13 +155,12 @@ class _Reader:
             block = [text.replace(GAP, " ") if GAP in text else text for text in texts[start : start + BLOCK_TEXTS]]
             chunks = f" {GAP} ".join(block).split()
             chunks.append(GAP)
-            found = list(map(known.get, chunks))
-            # Only new chunks are read here; the rest was looked up at C speed.
-            new = -1
-            for _ in range(found.count(None)):
-                new = found.index(None, new + 1)
-                found[new] = known[chunks[new]] if chunks[new] in known else self._chunk(chunks[new], links)
-            blocks.append(np.array(found, dtype=np.int32))
+            # Each new distinct chunk is read once, in the order it first stands; then every
+            # chunk is looked up at C speed.
+            for chunk in dict.fromkeys(chunks):
+                if chunk not in known:
+                    self._chunk(chunk, links)
+            blocks.append(np.fromiter(map(known.__getitem__, chunks), dtype=np.int32, count=len(chunks)))
         occurrences = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
         del blocks
         # Numbers stay 32-bit (a survey of millions of papers would need more), halving memory.
