@@ -302,13 +302,11 @@ def page_files(
         _remember(survey.papers, prepared)
         yield from prepared.files
     jobs = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
-    if reuse is None:
-        yield from workers.run(jobs, processes, into)
-        return
-    kept, jobs = reuse.split(jobs)
+    kept, jobs = reuse.split(jobs) if reuse is not None else ([], jobs)
     yield from kept
     for number, files in workers.run_each(jobs, processes, into):
-        reuse.made(jobs[number], [path for path, _ in files])
+        if reuse is not None:
+            reuse.made(jobs[number], [path for path, _ in files])
         yield from files
 
 
