@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import functools
 import gc
 import logging
 import os
@@ -94,8 +96,31 @@ _ANALYSED: cache.Memo[tuple[tuple[Paper, ...], Overrides], Survey] = cache.memo(
 
 def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None) -> Survey:
     """Featurize, group into sections, and find keywords, related papers and map positions."""
+    with analysing(papers, overrides, progress) as (_, whole):
+        return whole()
+
+
+@contextlib.contextmanager
+def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None) -> Iterator[tuple[Survey, workers.Pending[Survey]]]:
+    """Analyse the survey as `analyse` does, but yield it before its map is drawn.
+
+    Yields the survey without map positions, and the pending whole survey: a large survey's map
+    is drawn by a forked copy, and only the home page needs it (see pages.page_files).
+    """
+    progress = progress or Progress()
     shown = included(papers, overrides)
-    return _ANALYSED.get((shown, overrides), _analyse, shown, overrides, progress or Progress())
+    known = _ANALYSED.recall((shown, overrides))
+    if known is not None:
+        yield dataclasses.replace(known, coordinates={}), workers.Pending(lambda: known)
+        return
+    with _analysing(shown, overrides, progress) as (survey, drawn):
+
+        def whole() -> Survey:
+            with progress.stage("layout"):
+                coordinates = drawn()
+            return _ANALYSED.get((shown, overrides), functools.partial(dataclasses.replace, survey, coordinates=coordinates))
+
+        yield survey, workers.Pending(functools.cache(whole), drawn.done)
 
 
 def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]:
@@ -103,7 +128,8 @@ def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]
     return tuple(p for p in papers if p.key not in overrides.exclude)
 
 
-def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Survey:
+@contextlib.contextmanager
+def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
     # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
     from .features import featurize
     from .figures import drawing
@@ -115,23 +141,14 @@ def _analyse(included: tuple[Paper, ...], overrides: Overrides, progress: Progre
         features = featurize(included, overrides.stop_words)
     with progress.stage("sections"):
         sections, placements = assign_sections(included, features, overrides)
-    # A large survey's map is drawn by a forked copy while keywords and related papers are found
-    # here; "layout" is then the time left to wait for it.
+    # A large survey's map is drawn by a forked copy while keywords and related papers are
+    # found here, and pages rendered; "layout" is then the time left to wait for it.
     with drawing(features, sections, processes(len(included))) as drawn:
         with progress.stage("keywords"):
             keywords = paper_keywords(features)
         with progress.stage("related"):
             related = related_papers(features)
-        with progress.stage("layout"):
-            coordinates = drawn()
-    return Survey(
-        papers=included,
-        sections=tuple(sections),
-        paper_keywords=keywords,
-        related=related,
-        placements=tuple(placements),
-        coordinates=coordinates,
-    )
+        yield Survey(papers=included, sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements)), drawn
 
 
 def processes(papers: int) -> int:
@@ -151,13 +168,13 @@ def _import_stages() -> None:
     _IMPORTED = True
 
 
-def _render(project: Project, survey: Survey, overrides: Overrides, staging: Path, prepared: Prepared, reuse: Reuse) -> dict[str, FileData]:
+def _render(project: Project, survey: Survey, whole: workers.Pending[Survey], overrides: Overrides, staging: Path, prepared: Prepared, reuse: Reuse) -> dict[str, FileData]:
     """Return every file of the docs folder: the rendered pages, made in `staging`, and the packaged assets."""
     from .pages import page_files
     from .render import asset_files, environment
 
-    pages = dict(page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse))
-    return {**pages, **asset_files(project.root)}
+    made = page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse, whole=whole)
+    return {**dict(made), **asset_files(project.root)}
 
 
 @contextlib.contextmanager
@@ -213,10 +230,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
         # bibliography) is made by a forked copy while this process analyses the survey.
-        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared:
-            survey = analyse(papers, overrides, progress)
+        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared, analysing(papers, overrides, progress) as (survey, whole):
             with progress.stage("render"):
-                files = _render(project, survey, overrides, folder, prepared(), reuse)
+                files = _render(project, survey, whole, overrides, folder, prepared(), reuse)
+            survey = whole()
         with progress.stage("write"):
             report = write_docs(project.docs, files)
     reuse.commit()

@@ -227,10 +227,10 @@ def layout(features: Features, sections: Sequence[Section]) -> dict[str, tuple[f
 
 
 @contextlib.contextmanager
-def drawing(features: Features, sections: Sequence[Section], processes: int = 1) -> Iterator[Callable[[], dict[str, tuple[float, float]]]]:
+def drawing(features: Features, sections: Sequence[Section], processes: int = 1) -> Iterator[workers.Pending[dict[str, tuple[float, float]]]]:
     """Place the papers as `layout` does, in a forked copy while the caller goes on (see workers.aside).
 
-    Yields what returns the positions, waiting for the copy if need be.
+    Yields the pending positions.
     """
     keys = features.keys
     count = len(keys)
@@ -238,28 +238,51 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
         # Too few papers to project: a circle, in key order.
         angles = [2 * math.pi * i / max(count, 1) for i in range(count)]
         circle = {k: (round(0.5 + 0.5 * math.cos(a), DIGITS), round(0.5 + 0.5 * math.sin(a), DIGITS)) for k, a in zip(keys, angles, strict=True)}
-        yield lambda: circle
+        yield workers.Pending(lambda: circle)
         return
     digest = _matrix_digest(features, sections)
     known = _LAYOUTS.recall(digest)
     if known is not None:
-        yield lambda: known
+        yield workers.Pending(lambda: known)
         return
-    # One thread: sums in a fixed order, so that two builds place papers identically.
-    with threadpool_limits(limits=1):
-        space = _space(features, sections, sample_rows(keys, sections))
-    sampled = cache.digest(str(space.sampled.shape), space.sampled.tobytes())
-    placed = _EMBEDDINGS.recall(sampled)
-    # t-SNE, the costly part, is left out when the sampled papers' vectors are those of a map drawn before.
-    shown = sample_rows(keys, sections, MAP_POINTS)
-    with workers.aside(_place, features, space, placed, shown, processes=processes if placed is None else 1) as drawn:
+    rows, shown = sample_rows(keys, sections), sample_rows(keys, sections, MAP_POINTS)
+    space, placed = None, None
+    if _EMBEDDINGS:
+        # A map was drawn before in this process: t-SNE, the costly part, is left out when the
+        # sampled papers' vectors are those it placed. A process's first map is drawn, space
+        # and all, by the copy.
+        with threadpool_limits(limits=1):
+            space = _space(features, sections, rows)
+        placed = _EMBEDDINGS.recall(_sampled_digest(space))
+    with workers.aside(_draw, features, sections, rows, space, placed, shown, processes=processes if placed is None else 1) as drawn:
 
         def result() -> dict[str, tuple[float, float]]:
-            embedded, coordinates = drawn()
+            fitted, sampled, embedded, coordinates = drawn()
+            for key, value in fitted:
+                _LSA.put(key, value)
             _EMBEDDINGS.put(sampled, embedded)
             return coordinates
 
-        yield lambda: _LAYOUTS.get(digest, result)
+        yield workers.Pending(lambda: _LAYOUTS.get(digest, result), drawn.done)
+
+
+def _sampled_digest(space: _Space) -> str:
+    return cache.digest(str(space.sampled.shape), space.sampled.tobytes())
+
+
+def _draw(
+    features: Features, sections: Sequence[Section], rows: Sequence[int], space: _Space | None, placed: np.ndarray | None, shown: Sequence[int]
+) -> tuple[list[tuple[str, tuple[TruncatedSVD, np.ndarray]]], str, np.ndarray, dict[str, tuple[float, float]]]:
+    """Fit the map's space unless given, and place the papers (see `_place`).
+
+    Returns, with the positions, what the memos keep for the next build: the LSA fitted, and
+    the sampled papers' places by their vectors' digest.
+    """
+    if space is None:
+        with threadpool_limits(limits=1):
+            space = _space(features, sections, rows)
+    embedded, coordinates = _place(features, space, placed, shown)
+    return _LSA.used(), _sampled_digest(space), embedded, coordinates
 
 
 def _place(features: Features, space: _Space, placed: np.ndarray | None, shown: Sequence[int]) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:

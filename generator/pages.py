@@ -290,6 +290,7 @@ def page_files(
     into: Path | None = None,
     prepared: Prepared | None = None,
     reuse: Reuse | None = None,
+    whole: workers.Pending[Survey] | None = None,
 ) -> Iterator[tuple[str, bytes | Staged | Kept]]:
     """Yield every generated text file of the docs folder as (path, UTF-8 bytes).
 
@@ -297,11 +298,24 @@ def page_files(
     is staged in that folder as it is made and only its place comes back: a large survey's
     pages are gigabytes of text. What `prepare` made of these papers is used, not made again.
     With `reuse`, a page made of what it was made of in the last build keeps its file.
+    With `whole`, `survey` has no map yet: the home page, which shows it, is rendered once
+    `whole` gives the survey with its map, last if a copy is still drawing it.
     """
     if prepared is not None:
         _remember(survey.papers, prepared)
         yield from prepared.files
-    jobs = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
+    jobs, home = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
+    whole = whole or workers.Pending(lambda: survey)
+    later = not whole.done()
+    if not later:
+        jobs.insert(0, home(whole()))
+    yield from _run(jobs, processes, into, reuse)
+    if later:
+        yield from _run([home(whole())], processes, into, reuse)
+
+
+def _run(jobs: list[Job], processes: int, into: Path | None, reuse: Reuse | None) -> Iterator[tuple[str, bytes | Staged | Kept]]:
+    """Yield the files of the jobs: those kept from the last build, then those rendered."""
     kept, jobs = reuse.split(jobs) if reuse is not None else ([], jobs)
     yield from kept
     for number, files in workers.run_each(jobs, processes, into):
@@ -312,9 +326,10 @@ def page_files(
 
 def _jobs(
     env: jinja2.Environment, survey: Survey, overrides: Overrides, settings: SiteSettings | None, processes: int = 1, bibliography: bool = True, reuse: Reuse | None = None
-) -> list[Job]:
+) -> tuple[list[Job], Callable[[Survey], Job]]:
     """Build what the templates show, then return the rendering of every file as a job (the
-    CSL-JSON bibliography too, unless `bibliography` is false: `prepare` made it)."""
+    CSL-JSON bibliography too, unless `bibliography` is false: `prepare` made it), but the
+    home page's, returned as what makes its job from the survey with its map."""
     bibtex.prepare_entries(survey.papers, processes)
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
     authors, author_anchors = author_index(survey.papers)
@@ -356,16 +371,11 @@ def _jobs(
         "feed": FEED_FILE,
         "search_abstracts": search_abstracts(settings, len(survey.papers)),
     })
-    figure = {
-        "map": _map_to_pages(figures.survey_map(survey, section_pages), papers),
-        "years": figures.year_chart(survey),
-        "legend": figures.legend(survey, section_pages),
-    }
     count = len(survey.papers)
     by_section = {s["id"]: s for s in sections}
     ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
+    home = functools.partial(_home_job, env, site, sections, section_pages, papers)
     return [
-        Job(COST_HOME * count, _one, ("index.md", env, "index.md.j2", {"page": "index.md", "site": site, "sections": sections, "figure": figure}), "index.md"),
         *(Job(COST_SECTION * len(section["papers"]), _section_files, (env, site, section), f"section {section['id']}") for section in sections),
         *_table_jobs(env, site, papers, sections),
         *_index_jobs(env, "authors.md.j2", AUTHORS_PAGE, _author_entries(authors, papers), split_authors, {"site": site}),
@@ -376,7 +386,18 @@ def _jobs(
         *(Job(len(s.papers), _text, (f"{BIB_DIR}/{s.id}.bib", bibtex.write_bibtex, [by_key[k] for k in s.papers]), f"{BIB_DIR}/{s.id}.bib") for s in survey.sections),
         Job(COST_SURVEY_JSON * count, _text, ("survey.json", survey_json, survey), "survey.json"),
         *([Job(COST_CSL * count, _text, (CSL_FILE, _csl_json, survey.papers), CSL_FILE)] if bibliography else []),
-    ]
+    ], home
+
+
+def _home_job(env: jinja2.Environment, site: Record, sections: list[Record], section_pages: dict[str, str], papers: dict[str, Record], survey: Survey) -> Job:
+    """Return the rendering of the home page, with the survey's map and chart."""
+    figure = {
+        "map": _map_to_pages(figures.survey_map(survey, section_pages), papers),
+        "years": figures.year_chart(survey),
+        "legend": figures.legend(survey, section_pages),
+    }
+    context = {"page": "index.md", "site": site, "sections": sections, "figure": figure}
+    return Job(COST_HOME * len(survey.papers), _one, ("index.md", env, "index.md.j2", context), "index.md")
 
 
 def _one(path: str, env: jinja2.Environment, template: str, context: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .write import Staged, stage
 
@@ -197,15 +197,29 @@ def run_each(jobs: Sequence[Job], processes: int = 1, into: Path | None = None) 
     yield from _shared(len(jobs), [job.cost for job in jobs], lambda number: jobs[number].files(into), processes)
 
 
+@dataclass(frozen=True, slots=True)
+class Pending(Generic[R]):
+    """A result that may still be in the making: call it for the result, waiting if need be.
+
+    `done` tells whether calling it now would wait for another process.
+    """
+
+    result: Callable[[], R]
+    done: Callable[[], bool] = lambda: True
+
+    def __call__(self) -> R:
+        return self.result()
+
+
 @contextlib.contextmanager
-def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Callable[[], R]]:
+def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Pending[R]]:
     """Compute `function(*args)` in a forked copy while this process goes on.
 
-    Yields what returns the result, waiting for the copy if need be; the copy ends once the
-    result is taken. With one process the result is computed here, when asked for.
+    Yields the pending result; the copy ends once the result is taken. With one process the
+    result is computed here, when asked for.
     """
     if not _parallel(2, processes):
-        yield functools.partial(function, *args)
+        yield Pending(functools.partial(function, *args))
         return
     with _copies(lambda _number: function(*args), 1) as (pool, spool):
         future = pool.submit(_run_one, 0, spool)  # the copy is forked here
@@ -217,7 +231,7 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
             pool.shutdown(wait=True)  # the copy and its memory go now, not at the end of the block
             return value
 
-        yield result
+        yield Pending(result, future.done)
 
 
 def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1) -> list[R]:

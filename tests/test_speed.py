@@ -12,6 +12,7 @@ import itertools
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,43 @@ def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(s
     generate(open_project(alone))
     assert docs_files(alone / "docs") == shared
     assert len(shared) > 20
+
+
+def test_pages_do_not_wait_for_the_map_a_copy_draws_and_the_home_page_comes_last(shipped, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    log = tmp_path / "done.log"  # the copies inherit these patches and note their work here too
+
+    def note(name: str) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{time.time():.6f} {name}\n")
+
+    place, files = figures._place, workers.Job.files
+
+    def slow_place(*args):
+        time.sleep(2)
+        placed = place(*args)
+        note("map drawn")
+        return placed
+
+    def noted_files(job, into=None):
+        made = files(job, into)
+        note(job.name)
+        return made
+
+    monkeypatch.setattr(figures, "_place", slow_place)
+    monkeypatch.setattr(workers.Job, "files", noted_files)
+    generate(open_project(shipped))
+    events = [line.split(" ", 1)[1] for line in sorted(log.read_text(encoding="utf-8").splitlines())]
+    assert events[-2:] == ["map drawn", "index.md"], "the home page shows the map: it is rendered once the map is drawn"
+    assert len(events) > 20, "every other page was rendered while the copy drew the map"
+    shared = docs_files(shipped / "docs")
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    monkeypatch.setattr(figures, "_place", place)
+    cache.clear()
+    alone = copy_survey(shipped, tmp_path / "alone")
+    generate(open_project(alone))
+    assert docs_files(alone / "docs") == shared
 
 
 def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and_errors(survey, tmp_path, monkeypatch, capsys):
