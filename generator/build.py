@@ -148,6 +148,7 @@ def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Prog
             keywords = paper_keywords(features)
         with progress.stage("related"):
             related = related_papers(features)
+        del features  # pages are rendered meanwhile: the memory is theirs
         yield Survey(papers=included, sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements)), drawn
 
 

@@ -255,6 +255,7 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
             space = _space(features, sections, rows)
         placed = _EMBEDDINGS.recall(_sampled_digest(space))
     with workers.aside(_draw, features, sections, rows, space, placed, shown, processes=processes if placed is None else 1) as drawn:
+        del features, space  # the copy has them (see workers.aside)
 
         def result() -> dict[str, tuple[float, float]]:
             fitted, sampled, embedded, coordinates = drawn()

@@ -304,13 +304,15 @@ def page_files(
     if prepared is not None:
         _remember(survey.papers, prepared)
         yield from prepared.files
-    jobs, home = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
     whole = whole or workers.Pending(lambda: survey)
-    later = not whole.done()
-    if not later:
-        jobs.insert(0, home(whole()))
+    # A map already drawn is taken at once, so that the copy that drew it ends, and with it the
+    # memory it would come to hold as this process changes what they shared.
+    drawn = whole() if whole.done() else None
+    jobs, home = _jobs(env, survey, overrides, settings, processes, prepared is None, reuse)
+    if drawn is not None:
+        jobs.insert(0, home(drawn))
     yield from _run(jobs, processes, into, reuse)
-    if later:
+    if drawn is None:
         yield from _run([home(whole())], processes, into, reuse)
 
 

@@ -221,9 +221,14 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
     if not _parallel(2, processes):
         yield Pending(functools.partial(function, *args))
         return
-    with _copies(lambda _number: function(*args), 1) as (pool, spool):
+    work = [functools.partial(function, *args)]
+    with _copies(lambda _number: work[0](), 1) as (pool, spool):
         future = pool.submit(_run_one, 0, spool)  # the copy is forked here
         gc.unfreeze()
+        # The copy has its own image of the arguments: this process lets go of them (a survey's
+        # features, hundreds of megabytes at 100,000 papers), whatever it does meanwhile.
+        work.clear()
+        del args
 
         @functools.cache
         def result() -> R:
