@@ -118,8 +118,12 @@ def url_relative(target: str, page: str, directory_urls: bool = True) -> str:
     return _relpath(target, _folder_of(page, directory_urls) or ".")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def page_url(target: str, page: str, directory_urls: bool = True) -> str:
-    """Return a link to another page for raw HTML (and SVG): relative to the page's URL."""
+    """Return a link to another page for raw HTML (and SVG): relative to the page's URL.
+
+    Remembered: a large survey's pages link between the same few hundred pages hundreds of
+    thousands of times (every author, keyword and related paper of every entry)."""
     address = page_address(target, directory_urls)
     link = _relpath(address or ".", _folder_of(page, directory_urls) or ".")
     return f"{link}/" if (address.endswith("/") or not address) and not link.endswith("/") else link
