@@ -120,8 +120,11 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]], keyword_at: dict[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
-    """Return what the templates show of each paper; `*_at` give an index entry's page and anchor."""
+def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Return what the templates show of each paper, and its keywords' records, by keyword.
+
+    `author_at` gives an author's page and anchor in the index; a keyword's record learns its
+    own from `_index_keywords`, once the keyword index is made."""
     by_key = {p.key: p for p in survey.papers}
     section_of = {key: section for section in survey.sections for key in section.papers}
     order = {section.id: index for index, section in enumerate(survey.sections)}
@@ -139,7 +142,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
 
     def word(text: str) -> dict[str, Any]:
         if text not in words:
-            words[text] = _entry(text, keyword_at.get(text), "word")
+            words[text] = _entry(text, None, "word")
         return words[text]
 
     def other(key: str) -> dict[str, Any]:
@@ -174,7 +177,14 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "edit_url": edit_url(paper, settings, overrides),
             "related": [other(key) for key in survey.related.get(paper.key, ())],
         })
-    return contexts
+    return contexts, words
+
+
+def _index_keywords(words: dict[str, dict[str, Any]], keyword_at: dict[str, tuple[str, str]]) -> None:
+    """Give each keyword record shown with papers its page and anchor in the keyword index."""
+    for text, record in words.items():
+        if text in keyword_at:
+            record["page"], record["anchor"] = keyword_at[text]
 
 
 def _entry(text: str, at: tuple[str, str] | None, name: str) -> dict[str, str | None]:
@@ -334,13 +344,17 @@ def _jobs(
     home page's, returned as what makes its job from the survey with its map."""
     bibtex.prepare_entries(survey.papers, processes)
     settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
-    authors, author_anchors = author_index(survey.papers)
-    keywords = keyword_index(survey)
-    split_authors, split_keywords = is_large(authors), is_large(keywords)
-    author_pages = {a.anchor: letter_page(AUTHORS_PAGE, a.letter) if split_authors else AUTHORS_PAGE for a in authors}
-    author_at = {name: (author_pages[anchor], anchor) for name, anchor in author_anchors.items()}
+    # A large survey's keyword index is made by a forked copy while the papers' contexts are made here.
+    with workers.aside(keyword_index, survey, processes=processes) as indexed:
+        authors, author_anchors = author_index(survey.papers)
+        split_authors = is_large(authors)
+        author_pages = {a.anchor: letter_page(AUTHORS_PAGE, a.letter) if split_authors else AUTHORS_PAGE for a in authors}
+        author_at = {name: (author_pages[anchor], anchor) for name, anchor in author_anchors.items()}
+        papers, words = _papers_context(survey, overrides, settings, author_at)
+        keywords = indexed()
+    split_keywords = is_large(keywords)
     keyword_at = {k.word: (letter_page(KEYWORDS_PAGE, initial(k.word)) if split_keywords else KEYWORDS_PAGE, k.anchor) for k in keywords}
-    papers = _papers_context(survey, overrides, settings, author_at, keyword_at)
+    _index_keywords(words, keyword_at)
     if reuse is not None:
         papers = reuse.records(papers)
     by_key = {p.key: p for p in survey.papers}
