@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from . import bibtex, csl, figures, workers
+from .cache import Memo, memo
 from .feed import feed_context
 from .indexes import (
     Author,
@@ -108,12 +109,20 @@ def edit_url(paper: Paper, settings: SiteSettings, overrides: Overrides) -> str 
     return f"{repository.rstrip('/')}/edit/{settings.edit_branch}/{paper.path}"
 
 
+# An abstract is split once per process, not once per build (see cache.py).
+_PARAGRAPHS: Memo[str, tuple[str, ...]] = memo()
+
+
 def paragraphs(text: str) -> list[str]:
     """Split text at blank lines into paragraphs, each on one line (raw HTML must not hold a blank line)."""
-    return list(_paragraphs(text))
+    return list(_PARAGRAPHS.get(text, _paragraphs, text))
 
 
-@functools.lru_cache(maxsize=1 << 14)  # an abstract is split once per process, not once per build
+def _whole(text: str) -> tuple[str, ...]:
+    """Return a text as its only paragraph: what a checked abstract without blank lines splits into."""
+    return (text,) if text else ()
+
+
 def _paragraphs(text: str) -> tuple[str, ...]:
     if text.count("\n") < 2:  # no blank line: one paragraph (most abstracts)
         return (" ".join(text.split()),) if text.strip() else ()
@@ -261,6 +270,9 @@ class Prepared:
     entries: list[tuple[str, str]]
     authors: AuthorIndex
     files: tuple[tuple[str, bytes | Staged], ...]
+    # The abstracts that are not their own only paragraph, split, by paper (the others need not
+    # come back: they are the text itself).
+    paragraphs: dict[str, tuple[str, ...]]
 
 
 def prepare(papers: Sequence[Paper], into: Path | None = None) -> Prepared:
@@ -271,13 +283,16 @@ def prepare(papers: Sequence[Paper], into: Path | None = None) -> Prepared:
     """
     bibliography = _csl_json(papers)
     files = ((CSL_FILE, bibliography if into is None else stage(into, CSL_FILE, bibliography)),)
-    return Prepared(bibtex.new_entries(papers), author_index(papers), files)
+    split = {p.key: cut for p in papers if (cut := _paragraphs(p.abstract)) != _whole(p.abstract)}
+    return Prepared(bibtex.new_entries(papers), author_index(papers), files, split)
 
 
 def _remember(papers: Sequence[Paper], prepared: Prepared) -> None:
     """Keep what `prepare` made, so that rendering these papers uses it."""
     bibtex.remember_entries(papers, prepared.entries)
     remember_author_index(papers, prepared.authors)
+    for paper in papers:
+        _PARAGRAPHS.put(paper.abstract, prepared.paragraphs[paper.key] if paper.key in prepared.paragraphs else _whole(paper.abstract))
 
 
 def _description(text: str) -> str:
