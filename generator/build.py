@@ -233,10 +233,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         # bibliography) is made by a forked copy while this process analyses the survey.
         with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared, analysing(papers, overrides, progress) as (survey, whole):
             with progress.stage("render"):
-                files = _render(project, survey, whole, overrides, folder, prepared(), reuse)
+                made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()
         with progress.stage("write"):
-            report = write_docs(project.docs, files)
+            report = write_docs(project.docs, made)
     reuse.commit()
     return Generated(survey, tuple(problems), report)
 
