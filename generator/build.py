@@ -9,7 +9,7 @@ import functools
 import gc
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,9 +85,16 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     return papers, overrides, problems
 
 
-def _read(project: Project) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any]]:
-    """Return what `check` returns, and the paper files parsed, for this process to keep."""
-    return check(project), parsed()
+def _read(project: Project, wanted: Callable[[], bool] = lambda: False) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Any]:
+    """Return what `check` returns, the paper files parsed, for this process to keep, and, while
+    `wanted()`, the papers' texts read ahead for the features (see words.read_ahead), or None."""
+    checked = check(project)
+    papers, overrides, problems = checked
+    if errors(problems) or not wanted():
+        return checked, parsed(), None
+    from .words import read_ahead
+
+    return checked, parsed(), read_ahead(included(papers, overrides), wanted)
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -211,12 +218,20 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     again = _IMPORTED
     readers = 1 if again else processes(paper_file_count(project.content))
     remember = again or serving
-    with workers.aside(_read, project, processes=readers) as read:
+    # Once the content is read, the copy reads the papers' texts for the features while this
+    # process still imports.
+    importing = workers.shared_flag()
+    with workers.aside(_read, project, lambda: bool(importing.value), processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
+        importing.value = False
         with progress.stage("load"):
-            (papers, overrides, problems), files = read()
+            (papers, overrides, problems), files, texts = read()
             keep_parsed(files)
+            if texts is not None:
+                from .words import adopt
+
+                adopt(texts)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:

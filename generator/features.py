@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,12 +12,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
-from . import cache
 from .models import Paper
+from .words import WORD_OR_BREAK, keep_reader, kept_reader
 
-# A word starts with a letter and may join hyphenated parts: "multi-task", "LoRA", "GPT-4".
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:-[^\W_]+)*\b"
-TOKEN = re.compile(TOKEN_PATTERN)
 # The title and the abstract are vectorised apart, each scaled to unit length, then added with
 # these weights. A title has about 8 terms and an abstract about 100, so at half the abstract's
 # total weight each title term still weighs about three times as much as an abstract term.
@@ -34,10 +30,7 @@ CORPUS_STOP_SHARE = 1 / 3
 SMALL_CORPUS = 10
 SUBLINEAR_TF = True
 SMOOTH_IDF = True
-CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],\"]+(?:\s|$)|[()\[\]\"]")
 URL = re.compile(r"\S*https?://\S+|\S+\.(?:com|org|io|ai)\b\S*")
-# The same links, for one chunk of text without whitespace: a chunk holding a link is dropped whole.
-LINK = re.compile(r"\S*https?://\S|\S+\.(?:com|org|io|ai)\b")
 
 # Words of academic prose that never name a theme.
 PROSE_STOP_WORDS = frozenset(
@@ -80,120 +73,6 @@ def fold(word: str) -> str:
 def paper_text(paper: Paper) -> tuple[str, str]:
     """Return a paper's title and abstract with links removed."""
     return paper.title, URL.sub(" ", paper.abstract)
-
-
-# A text is cut at whitespace into chunks ("multi-task," "(LoRA)"); each distinct chunk is read
-# once into its words and clause breaks (a break is ""), so the regular expression runs once per
-# distinct chunk, not once per word. A clause break always ends at whitespace or a bracket, so
-# reading chunk by chunk finds the same words and breaks as reading the whole text.
-WORD_OR_BREAK = re.compile(rf"({TOKEN_PATTERN.removeprefix('(?u)')})|{CLAUSE_BREAK.pattern}")
-BREAK = 0  # the word id of a clause break, and of the gap between two texts
-GAP = "\x00"  # the chunk that stands between two texts while a block of them is cut
-# Texts read per block, so that no more than one block's chunks are Python strings at once.
-BLOCK_TEXTS = 4096
-# Up to this many papers, each text's word ids are kept for the next build (see `_Reader.read`).
-KEEP_TEXTS = 20_000
-
-
-class _Reader:
-    """Turn texts into arrays of word ids, remembering every distinct word and chunk."""
-
-    def __init__(self) -> None:
-        self.words: dict[str, int] = {"": BREAK}
-        self.chunks: dict[bool, dict[str, int]] = {False: {}, True: {}}
-        self.pieces: list[int] = []  # the word ids of every distinct chunk, one after another
-        self.starts: list[int] = []
-        self.texts: dict[bool, dict[str, np.ndarray]] = {False: {}, True: {}}  # see `read`
-        self._stop_words: frozenset[str] | None = None
-        self._terms: list[str | None] = []
-
-    def terms(self, stop_words: frozenset[str]) -> list[str | None]:
-        """Return the term each word is counted under (see `_term`), by word id."""
-        if stop_words != self._stop_words:
-            self._stop_words, self._terms = stop_words, []
-        if len(self._terms) < len(self.words):
-            self._terms += [_term(word, stop_words) for word in itertools.islice(self.words, len(self._terms), None)]
-        return self._terms
-
-    def _chunk(self, chunk: str, links: bool) -> int:
-        number = self.chunks[links][chunk] = len(self.starts)
-        self.starts.append(len(self.pieces))
-        if not (links and LINK.match(chunk)):
-            words = self.words
-            self.pieces += [words.setdefault(word, len(words)) for word in WORD_OR_BREAK.findall(chunk)]
-        return number
-
-    def read(self, texts: Sequence[str], links: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Return the word ids of all texts end to end (each text ends with a break), and each word's text.
-
-        With `links`, a chunk that is a web address is left out, as `paper_text` leaves it out.
-        A survey of up to KEEP_TEXTS papers keeps each text's ids, so that the next build (`survey
-        serve`, after an edit) reads only the texts that changed.
-        """
-        if len(texts) > KEEP_TEXTS:
-            self.texts[links] = {}
-            return self._read(texts, links)
-        known = self.texts[links]
-        new = [text for text in dict.fromkeys(texts) if text not in known]
-        if new:
-            ids, text_of = self._read(new, links)
-            ends = np.searchsorted(text_of, np.arange(len(new) + 1)).tolist()
-            known.update((text, ids[ends[n] : ends[n + 1]]) for n, text in enumerate(new))
-        read = [known[text] for text in texts]
-        self.texts[links] = dict(zip(texts, read, strict=True))  # texts no longer in the survey go
-        lengths = np.fromiter(map(len, read), dtype=np.int64, count=len(read))
-        ids = np.concatenate(read) if read else np.zeros(0, dtype=np.int32)
-        return ids, np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
-
-    def _read(self, texts: Sequence[str], links: bool) -> tuple[np.ndarray, np.ndarray]:
-        blocks = []
-        known = self.chunks[links]
-        known[GAP] = -1
-        for start in range(0, len(texts), BLOCK_TEXTS):
-            # A block's texts are cut at once, a GAP chunk between two texts. A NUL is no word and
-            # breaks no clause, so a space in its place reads the same.
-            block = [text.replace(GAP, " ") if GAP in text else text for text in texts[start : start + BLOCK_TEXTS]]
-            chunks = f" {GAP} ".join(block).split()
-            chunks.append(GAP)
-            # Each new distinct chunk is read once, in the order it first stands; then every
-            # chunk is looked up at C speed.
-            for chunk in dict.fromkeys(chunks):
-                if chunk not in known:
-                    self._chunk(chunk, links)
-            blocks.append(np.fromiter(map(known.__getitem__, chunks), dtype=np.int32, count=len(chunks)))
-        occurrences = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
-        del blocks
-        # Numbers stay 32-bit (a survey of millions of papers would need more), halving memory.
-        starts = np.array([*self.starts, len(self.pieces)], dtype=np.int32)
-        pieces = np.array([*self.pieces, BREAK], dtype=np.int32)
-        # A gap is a chunk of one break, stored last.
-        begin = np.where(occurrences >= 0, starts[occurrences], np.int32(len(self.pieces)))
-        size = np.where(occurrences >= 0, starts[occurrences + 1] - begin, np.int32(1))
-        # Which text each word belongs to: a text's chunks are followed by one gap.
-        gaps = occurrences < 0
-        text_of = np.repeat((np.cumsum(gaps, dtype=np.int32) - gaps).astype(np.int32), size)
-        del occurrences, gaps
-        offsets = np.cumsum(size, dtype=np.int64) - size
-        positions = np.repeat((begin - offsets).astype(np.int64), size)
-        del begin, offsets
-        positions += np.arange(len(positions), dtype=np.int64)
-        return pieces[positions], text_of
-
-
-# The words and chunks read so far, kept between the builds of one process (`survey serve`):
-# after an edit only new chunks are read. The ids it gives words decide nothing written (terms
-# are ordered by name), and a reader that knows many more words than the survey uses is dropped.
-_READERS: cache.Memo[str, _Reader] = cache.lasting(limit=1)
-READER_SPARE = 2  # a kept reader may know this many times the words the survey uses
-
-
-def _kept_reader() -> _Reader:
-    return _READERS.get("words", _Reader)
-
-
-def _keep_reader(reader: _Reader, used_words: int) -> None:
-    if len(reader.words) > READER_SPARE * max(used_words, 1):
-        _READERS.clear()
 
 
 def _term(word: str, stop_words: frozenset[str]) -> str | None:
@@ -339,15 +218,15 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     keys = tuple(p.key for p in papers)
     size = len(papers)
     # Titles are texts 0 … n-1, abstracts n … 2n-1; every word is read once, then counted with numpy.
-    reader = _kept_reader()
+    reader = kept_reader()
     title_ids, title_of = reader.read([p.title for p in papers])
     abstract_ids, abstract_of = reader.read([p.abstract for p in papers], links=True)
-    _keep_reader(reader, np.count_nonzero(np.bincount(np.concatenate([title_ids, abstract_ids]), minlength=len(reader.words))))
+    keep_reader(reader, np.count_nonzero(np.bincount(np.concatenate([title_ids, abstract_ids]), minlength=len(reader.words))))
     word_ids, text_of = np.concatenate([title_ids, abstract_ids]), np.concatenate([title_of, abstract_of + np.int32(size)])
     del title_ids, title_of, abstract_ids, abstract_of
     words = list(reader.words)
     names: dict[str, int] = {}
-    folded = reader.terms(stop_words)
+    folded = reader.terms(stop_words, _term)
     word_term = np.array([-1 if t is None else names.setdefault(t, len(names)) for t in folded], dtype=np.int32)
     unigrams = list(names)
     tokens = word_term[word_ids] if len(word_ids) else np.zeros(0, dtype=np.int32)

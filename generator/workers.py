@@ -73,6 +73,11 @@ _WORK: Callable[[int], Any] | None = None
 _FORKED = False
 
 
+def shared_flag(value: bool = True) -> Any:
+    """Return a flag, `.value`, that this process and the copies it forks from now on all see."""
+    return multiprocessing.Value("b", value, lock=False)
+
+
 def forked() -> bool:
     """Tell whether this process has shared work with forked copies of itself."""
     return _FORKED

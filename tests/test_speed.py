@@ -251,6 +251,29 @@ def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and
     assert f"content/papers/{path.name}:" in err and "field 'year'" in err
 
 
+def test_texts_read_ahead_by_the_copy_while_the_libraries_load_are_not_read_again(survey, tmp_path, monkeypatch):
+    from generator import words
+
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(build, "_IMPORTED", False)  # a first build: the copy reads the content
+    cache.clear()
+    imports = build._import_stages
+    monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(1.5) or imports())  # slow imports, as in a new process
+    read_here: list[int] = []
+    read = words.Reader._read
+    monkeypatch.setattr(words.Reader, "_read", lambda reader, texts, links: read_here.append(len(texts)) or read(reader, texts, links))
+    generate(open_project(survey))
+    assert read_here == [], "every title and abstract was read by the copy while this process imported"
+    shared = docs_files(survey / "docs")
+    monkeypatch.setattr(words.Reader, "_read", read)
+    monkeypatch.setenv("SURVEY_PROCESSES", "1")
+    cache.clear()
+    alone = copy_survey(survey, tmp_path / "alone")
+    generate(open_project(alone))
+    assert docs_files(alone / "docs") == shared
+
+
 def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_one_process_gives(shipped, monkeypatch):
     from generator import load
 
