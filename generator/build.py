@@ -34,6 +34,7 @@ from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
 if TYPE_CHECKING:
     from .pages import Prepared
+    from .words import Reader
 
 # From this many papers, rendering is shared between the machine's cores (see workers.py);
 # below, forking costs more than it saves.
@@ -85,7 +86,7 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     return papers, overrides, problems
 
 
-def _read(project: Project, wanted: Callable[[], bool] = lambda: False) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Any]:
+def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Reader | None]:
     """Return what `check` returns, the paper files parsed, for this process to keep, and, while
     `wanted()`, the papers' texts read ahead for the features (see words.read_ahead), or None."""
     checked = check(project)
