@@ -133,8 +133,8 @@ def stage_child(folder: Path, changed: bool) -> None:
     start, start_cpu = time.perf_counter(), time.process_time()
     from generator import build, workers
     from generator.features import featurize
-    from generator.figures import layout
     from generator.keywords import paper_keywords
+    from generator.layout import layout
     from generator.load import load_overrides, load_papers, load_published
     from generator.pages import page_files
     from generator.project import open_project

@@ -140,8 +140,8 @@ def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]
 def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
     # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
     from .features import featurize
-    from .figures import drawing
     from .keywords import paper_keywords
+    from .layout import drawing
     from .related import related_papers
     from .sections import assign_sections
 
@@ -172,7 +172,7 @@ _IMPORTED = False
 def _import_stages() -> None:
     """Import the analysis and page modules (scikit-learn, SciPy, Jinja2), so their start-up is timed apart."""
     global _IMPORTED
-    from . import features, figures, keywords, pages, related, render, sections  # noqa: F401
+    from . import features, keywords, layout, pages, related, render, sections  # noqa: F401
 
     _IMPORTED = True
 

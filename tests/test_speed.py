@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, copy_survey, run
-from generator import build, cache, figures, pages, related, workers
+from generator import build, cache, layout, pages, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
 from generator.features import featurize
@@ -194,7 +194,7 @@ def test_pages_do_not_wait_for_the_map_a_copy_draws_and_the_home_page_comes_last
         with log.open("a", encoding="utf-8") as out:
             out.write(f"{time.time():.6f} {name}\n")
 
-    place, files = figures._place, workers.Job.files
+    place, files = layout._place, workers.Job.files
 
     def slow_place(*args):
         time.sleep(2)
@@ -207,7 +207,7 @@ def test_pages_do_not_wait_for_the_map_a_copy_draws_and_the_home_page_comes_last
         note(job.name)
         return made
 
-    monkeypatch.setattr(figures, "_place", slow_place)
+    monkeypatch.setattr(layout, "_place", slow_place)
     monkeypatch.setattr(workers.Job, "files", noted_files)
     generate(open_project(shipped))
     events = [line.split(" ", 1)[1] for line in sorted(log.read_text(encoding="utf-8").splitlines())]
@@ -215,7 +215,7 @@ def test_pages_do_not_wait_for_the_map_a_copy_draws_and_the_home_page_comes_last
     assert len(events) > 20, "every other page was rendered while the copy drew the map"
     shared = docs_files(shipped / "docs")
     monkeypatch.setenv("SURVEY_PROCESSES", "1")
-    monkeypatch.setattr(figures, "_place", place)
+    monkeypatch.setattr(layout, "_place", place)
     cache.clear()
     alone = copy_survey(shipped, tmp_path / "alone")
     generate(open_project(alone))
@@ -389,10 +389,10 @@ def curated_overrides() -> Overrides:
 
 
 def test_the_sampled_map_places_every_paper_inside_the_square_the_same_way_twice(monkeypatch):
-    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    monkeypatch.setattr(layout, "TSNE_SAMPLE", 36)
     papers, _ = topical_papers()
     first = analyse(papers, curated_overrides())
-    assert len(figures.sample_rows([p.key for p in papers], first.sections)) < len(papers)
+    assert len(layout.sample_rows([p.key for p in papers], first.sections)) < len(papers)
     assert set(first.coordinates) == {p.key for p in papers}
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in first.coordinates.values())
     assert len(set(first.coordinates.values())) == len(papers), "no two papers on the same spot"
@@ -403,12 +403,12 @@ def test_the_sampled_map_places_every_paper_inside_the_square_the_same_way_twice
 def test_a_large_survey_maps_a_share_of_each_section_and_says_so_on_the_home_page(monkeypatch):
     from generator.render import SiteSettings, environment
 
-    monkeypatch.setattr(figures, "TSNE_SAMPLE", 12)
-    monkeypatch.setattr(figures, "MAP_POINTS", 24)
+    monkeypatch.setattr(layout, "TSNE_SAMPLE", 12)
+    monkeypatch.setattr(layout, "MAP_POINTS", 24)
     papers, topic_of = topical_papers()
     survey = analyse(papers, curated_overrides())
     shown = set(survey.coordinates)
-    sampled = {papers[row].key for row in figures.sample_rows([p.key for p in survey.papers], survey.sections)}
+    sampled = {papers[row].key for row in layout.sample_rows([p.key for p in survey.papers], survey.sections)}
     assert sampled <= shown and 20 <= len(shown) <= 28 < len(papers)
     assert {topic_of[key] for key in shown} == set(TOPICS), "every section has dots"
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in survey.coordinates.values())
@@ -420,8 +420,8 @@ def test_a_large_survey_maps_a_share_of_each_section_and_says_so_on_the_home_pag
 
 
 def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
-    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
-    monkeypatch.setattr(figures, "MAP_POINTS", 48)
+    monkeypatch.setattr(layout, "TSNE_SAMPLE", 36)
+    monkeypatch.setattr(layout, "MAP_POINTS", 48)
     papers, _ = topical_papers()
     here = analyse(papers, curated_overrides())
     cache.clear()
@@ -433,15 +433,15 @@ def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
 
 
 def test_editing_a_paper_the_map_did_not_sample_reuses_its_t_sne_and_draws_the_cold_map(monkeypatch):
-    monkeypatch.setattr(figures, "TSNE_SAMPLE", 36)
+    monkeypatch.setattr(layout, "TSNE_SAMPLE", 36)
     papers, _ = topical_papers()
     first = analyse(papers, curated_overrides())
-    sampled = {papers[row].key for row in figures.sample_rows([p.key for p in first.papers], first.sections)}
+    sampled = {papers[row].key for row in layout.sample_rows([p.key for p in first.papers], first.sections)}
     edited = next(i for i, p in enumerate(papers) if p.key not in sampled)
     papers[edited] = dataclasses.replace(papers[edited], abstract=f"{papers[edited].abstract} {papers[edited].title}")  # its own words, more often
     runs: list[int] = []
-    embed = figures._embed
-    monkeypatch.setattr(figures, "_embed", lambda vectors: runs.append(len(vectors)) or embed(vectors))
+    embed = layout._embed
+    monkeypatch.setattr(layout, "_embed", lambda vectors: runs.append(len(vectors)) or embed(vectors))
     cache.next_build()  # an unchanged build, which draws nothing, keeps the t-SNE for the next one
     cache.next_build()
     warm = analyse(papers, curated_overrides())
@@ -473,7 +473,7 @@ def test_work_done_aside_by_a_copy_gives_its_result_or_its_own_error():
 def test_the_sample_draws_from_every_section():
     keys = [f"p{i:03d}" for i in range(300)]
     sections = [Section("big", "Big", "", (), tuple(keys[:290])), Section("small", "Small", "", (), tuple(keys[290:]))]
-    rows = figures.sample_rows(keys, sections, size=50)
+    rows = layout.sample_rows(keys, sections, size=50)
     assert len(rows) < 60
     assert sum(1 for row in rows if keys[row] in sections[1].papers) >= 2
 
