@@ -1,16 +1,20 @@
-"""TF-IDF features of each paper's title and abstract (scikit-learn)."""
+"""TF-IDF features of each paper's title and abstract, as scikit-learn's TfidfVectorizer makes them.
+
+Without importing scikit-learn (seconds of start-up), so that a forked copy can featurize the
+survey while this process still imports it (see build.py).
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.preprocessing import normalize
 
 from .models import Paper
 from .words import WORD_OR_BREAK, keep_reader, kept_reader
@@ -55,6 +59,41 @@ class Features:
     def shown(self, term: str) -> str:
         """Return a term as the papers most often write it: "LoRA", "multi-task learning"."""
         return self.surface.get(term, term)
+
+
+@functools.cache
+def english_stop_words() -> frozenset[str]:
+    """Return scikit-learn's English stop words, read from its own list.
+
+    Importing anything from scikit-learn first imports the whole package and SciPy's statistics
+    (about two seconds). The list is a module of its own without imports, so it is read alone
+    when scikit-learn is not imported yet.
+    """
+    if "sklearn" not in sys.modules:
+        spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        location = importlib.util.spec_from_file_location("_survey_english_stop_words", f"{folders[0]}/feature_extraction/_stop_words.py") if folders else None
+        if location is not None and location.loader is not None:
+            module = importlib.util.module_from_spec(location)
+            location.loader.exec_module(module)
+            return frozenset(module.ENGLISH_STOP_WORDS)
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
+    """Return the rows scaled to unit length; a row of zeros stays as it is.
+
+    The same numbers as scikit-learn's `normalize`: each row's squares are added in order.
+    """
+    result = sp.csr_matrix(matrix, dtype=np.float64, copy=True)
+    counts = np.diff(result.indptr)
+    rows = np.repeat(np.arange(result.shape[0]), counts)
+    lengths = np.sqrt(np.bincount(rows, weights=result.data * result.data, minlength=result.shape[0]))
+    lengths[lengths == 0.0] = 1.0
+    result.data /= np.repeat(lengths, counts)
+    return result
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -165,17 +204,35 @@ def weigh(counted: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     counted = counted.astype(np.float64, copy=True)
     if SUBLINEAR_TF:
         counted.data = 1 + np.log(counted.data)
-    return normalize((counted @ sp.diags(idf)).tocsr())
+    return unit_rows(counted @ sp.diags(idf))
 
 
 def combine(title_counts: sp.csr_matrix, abstract_counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Return the papers' features: title and abstract weighed apart, then added with their weights."""
-    return normalize(TITLE_WEIGHT * weigh(title_counts, idf) + ABSTRACT_WEIGHT * weigh(abstract_counts, idf)).tocsr()
+    return unit_rows(TITLE_WEIGHT * weigh(title_counts, idf) + ABSTRACT_WEIGHT * weigh(abstract_counts, idf))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Transform:
+    """Turn (title, abstract) pairs into rows of a survey's features, with its terms and weights."""
+
+    vocabulary: Mapping[str, int]
+    idf: np.ndarray
+    stop_words: frozenset[str]
+
+    def _count(self, texts: list[str]) -> sp.csr_matrix:
+        found = [(row, self.vocabulary[t]) for row, text in enumerate(texts) for t in _doc_terms(text, self.stop_words) if t in self.vocabulary]
+        rows, columns = zip(*found, strict=True) if found else ((), ())
+        return sp.csr_matrix((np.ones(len(found)), (rows, columns)), shape=(len(texts), len(self.vocabulary)))
+
+    def __call__(self, docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
+        docs = list(docs)
+        return combine(self._count([t for t, _ in docs]), self._count([a for _, a in docs]), self.idf)
 
 
 def _empty(keys: tuple[str, ...]) -> Features:
     empty = sp.csr_matrix((len(keys), 0))
-    return Features(keys, empty, empty, (), lambda docs: sp.csr_matrix((len(list(docs)), 0)), empty)
+    return Features(keys, empty, empty, (), Transform({}, np.zeros(0), frozenset()), empty)
 
 
 def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[tuple[str, int]]:
@@ -213,7 +270,7 @@ def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Ca
 
 def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> Features:
     """Vectorise titles (weighted) and abstracts; drop words common to most papers."""
-    stop_words = frozenset(ENGLISH_STOP_WORDS | PROSE_STOP_WORDS | {w.lower() for w in extra_stop_words})
+    stop_words = frozenset(english_stop_words() | PROSE_STOP_WORDS | {w.lower() for w in extra_stop_words})
     stop_words = stop_words | {fold(w) for w in stop_words}
     keys = tuple(p.key for p in papers)
     size = len(papers)
@@ -266,15 +323,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     idf = smoothed_idf(size, frequency[keep_array])
 
     vocabulary = {term: column for column, term in enumerate(terms)}
-
-    def count(texts: list[str]) -> sp.csr_matrix:
-        found = [(row, vocabulary[t]) for row, text in enumerate(texts) for t in _doc_terms(text, stop_words) if t in vocabulary]
-        rows_, columns_ = zip(*found, strict=True) if found else ((), ())
-        return sp.csr_matrix((np.ones(len(found)), (rows_, columns_)), shape=(len(texts), len(terms)))
-
-    def transform(docs: Sequence[tuple[str, str]]) -> sp.csr_matrix:
-        docs = list(docs)
-        return combine(count([t for t, _ in docs]), count([a for _, a in docs]), idf)
+    transform = Transform(vocabulary, idf, stop_words)
 
     # How each term is written: its column among the terms, and the words as they stood.
     position = np.full(width, -1, dtype=np.int32)
@@ -300,8 +349,3 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     lowercase = {part for w in in_abstracts.tolist() for part in words[w].split("-") if part.islower()}
     surface = Surfaces(vocabulary, forms, lowercase)
     return Features(keys, combine(title_counts, abstract_counts, idf), (title_counts + abstract_counts).tocsr(), terms, transform, title_counts, surface)
-
-def centroid(matrix: sp.csr_matrix) -> np.ndarray:
-    """Return the L2-normalised mean of some rows."""
-    mean = np.asarray(matrix.mean(axis=0))
-    return normalize(mean)[0]

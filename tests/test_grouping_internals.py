@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO
 from generator import sections
-from generator.features import featurize, paper_text
+from generator.features import _doc_terms, featurize, paper_text
 from generator.keywords import paper_keywords, pick_terms
 from generator.models import Overrides, Paper, SectionSpec
 from generator.sections import assign_sections, find_groups, subsample_members
@@ -48,6 +48,26 @@ def test_counting_whole_arrays_gives_the_terms_of_reading_each_text_alone():
         again = features.transform([paper_text(p) for p in papers])
         assert features.terms, "the corpus has terms"
         assert abs(features.matrix - again).max() < 1e-12
+
+
+def test_features_are_scikit_learns_tfidf_of_title_and_abstract_weighed_apart():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    from generator.features import ABSTRACT_WEIGHT, TITLE_WEIGHT
+
+    for papers in (AWKWARD, second_papers(), shipped_papers()):
+        features = featurize(papers)
+        terms = features.transform.vocabulary
+
+        def analyse(texts: tuple[str, str], terms=terms, stop_words=features.transform.stop_words) -> list[str]:  # a paper's terms, in title and abstract
+            return [t for text in texts for t in _doc_terms(text, stop_words) if t in terms]
+
+        texts = [paper_text(p) for p in papers]
+        tfidf = TfidfVectorizer(analyzer=analyse, vocabulary=features.terms, sublinear_tf=True, smooth_idf=True, norm="l2").fit(texts)
+        titles, abstracts = tfidf.transform([(t, "") for t, _ in texts]), tfidf.transform([("", a) for _, a in texts])
+        expected = normalize(TITLE_WEIGHT * titles + ABSTRACT_WEIGHT * abstracts)
+        assert abs(features.matrix - expected).max() < 1e-12
 
 
 def test_links_and_nul_characters_are_no_words():
