@@ -33,6 +33,7 @@ from .validate import validate
 from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
 if TYPE_CHECKING:
+    from .features import Features
     from .pages import Prepared
     from .words import Reader
 
@@ -86,16 +87,54 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     return papers, overrides, problems
 
 
-def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Reader | None]:
-    """Return what `check` returns, the paper files parsed, for this process to keep, and, while
-    `wanted()`, the papers' texts read ahead for the features (see words.read_ahead), or None."""
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """What the copy that read the content went on to work out while this process imported.
+
+    Each part is None when this process had finished importing before the copy came to it.
+    """
+
+    reader: Reader | None = None  # the papers' texts read into words (see words.read_ahead)
+    features: Features | None = None
+    keywords: dict[str, tuple[str, ...]] | None = None
+    related: dict[str, tuple[str, ...]] | None = None
+    prepared: Prepared | None = None  # what the pages show of each paper alone (see pages.prepare)
+
+
+def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
+    """Return what `check` returns, the paper files parsed, for this process to keep, and
+    what of the analysis could be done while `wanted()` (see `_ahead`)."""
     checked = check(project)
     papers, overrides, problems = checked
     if errors(problems) or not wanted():
-        return checked, parsed(), None
-    from .words import read_ahead
+        return checked, parsed(), Ahead()
+    return checked, parsed(), _ahead(included(papers, overrides), overrides, wanted)
 
-    return checked, parsed(), read_ahead(included(papers, overrides), wanted)
+
+def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], bool]) -> Ahead:
+    """Work out the survey's features, each paper's keywords, its related papers, then what the
+    pages show of it alone, for as long as `wanted()`. None of this needs scikit-learn, which
+    this process is importing meanwhile."""
+    from .features import featurize
+    from .keywords import paper_keywords
+    from .pages import prepare
+    from .related import related_papers
+    from .words import adopt, read_ahead
+
+    reader = read_ahead(shown, wanted)
+    if not wanted():
+        return Ahead(reader)
+    adopt(reader)
+    features = featurize(shown, overrides.stop_words)
+    if not wanted():
+        return Ahead(reader, features)
+    keywords = paper_keywords(features)
+    if not wanted():
+        return Ahead(reader, features, keywords)
+    related = related_papers(features)
+    if not wanted():
+        return Ahead(reader, features, keywords, related)
+    return Ahead(reader, features, keywords, related, prepare(shown))
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -109,11 +148,12 @@ def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | 
 
 
 @contextlib.contextmanager
-def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None) -> Iterator[tuple[Survey, workers.Pending[Survey]]]:
+def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None, ahead: Ahead = Ahead()) -> Iterator[tuple[Survey, workers.Pending[Survey]]]:
     """Analyse the survey as `analyse` does, but yield it before its map is drawn.
 
     Yields the survey without map positions, and the pending whole survey: a large survey's map
-    is drawn by a forked copy, and only the home page needs it (see pages.page_files).
+    is drawn by a forked copy, and only the home page needs it (see pages.page_files). What a
+    copy worked out `ahead` for these papers is not worked out again.
     """
     progress = progress or Progress()
     shown = included(papers, overrides)
@@ -121,7 +161,9 @@ def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress 
     if known is not None:
         yield dataclasses.replace(known, coordinates={}), workers.Pending(lambda: known)
         return
-    with _analysing(shown, overrides, progress) as (survey, drawn):
+    if ahead.features is not None and ahead.features.keys != tuple(p.key for p in shown):
+        ahead = Ahead()
+    with _analysing(shown, overrides, progress, ahead) as (survey, drawn):
 
         def whole() -> Survey:
             with progress.stage("layout"):
@@ -137,7 +179,7 @@ def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]
 
 
 @contextlib.contextmanager
-def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Progress) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
+def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Progress, ahead: Ahead) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
     # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
     from .features import featurize
     from .keywords import paper_keywords
@@ -146,16 +188,16 @@ def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Prog
     from .sections import assign_sections
 
     with progress.stage("featurize"):
-        features = featurize(included, overrides.stop_words)
+        features = featurize(included, overrides.stop_words) if ahead.features is None else ahead.features
     with progress.stage("sections"):
         sections, placements = assign_sections(included, features, overrides)
     # A large survey's map is drawn by a forked copy while keywords and related papers are
     # found here, and pages rendered; "layout" is then the time left to wait for it.
     with drawing(features, sections, processes(len(included))) as drawn:
         with progress.stage("keywords"):
-            keywords = paper_keywords(features)
+            keywords = paper_keywords(features) if ahead.keywords is None else ahead.keywords
         with progress.stage("related"):
-            related = related_papers(features)
+            related = related_papers(features) if ahead.related is None else ahead.related
         del features  # pages are rendered meanwhile: the memory is theirs
         yield Survey(papers=included, sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements)), drawn
 
@@ -219,20 +261,20 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     again = _IMPORTED
     readers = 1 if again else processes(paper_file_count(project.content))
     remember = again or serving
-    # Once the content is read, the copy reads the papers' texts for the features while this
-    # process still imports.
+    # Once the content is read, the copy goes on with the work that needs no scikit-learn for as
+    # long as this process still imports it (see `_ahead`).
     importing = workers.shared_flag()
     with workers.aside(_read, project, lambda: bool(importing.value), processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
         importing.value = False
         with progress.stage("load"):
-            (papers, overrides, problems), files, texts = read()
+            (papers, overrides, problems), files, ahead = read()
             keep_parsed(files)
-            if texts is not None:
+            if ahead.reader is not None:
                 from .words import adopt
 
-                adopt(texts)
+                adopt(ahead.reader)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:
@@ -246,8 +288,11 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
-        # bibliography) is made by a forked copy while this process analyses the survey.
-        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared, analysing(papers, overrides, progress) as (survey, whole):
+        # bibliography) is made by a forked copy while this process analyses the survey, if the
+        # copy that read the content has not made it already.
+        done = ahead.prepared
+        preparing = workers.aside(prepare, shown, folder, processes=processes(len(shown))) if done is None else contextlib.nullcontext(workers.Pending(lambda: done))
+        with preparing as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()

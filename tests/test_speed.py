@@ -251,8 +251,8 @@ def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and
     assert f"content/papers/{path.name}:" in err and "field 'year'" in err
 
 
-def test_texts_read_ahead_by_the_copy_while_the_libraries_load_are_not_read_again(survey, tmp_path, monkeypatch):
-    from generator import words
+def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_again(survey, tmp_path, monkeypatch):
+    from generator import features, keywords, words
 
     monkeypatch.setenv("SURVEY_PROCESSES", "2")
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
@@ -260,18 +260,45 @@ def test_texts_read_ahead_by_the_copy_while_the_libraries_load_are_not_read_agai
     cache.clear()
     imports = build._import_stages
     monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(1.5) or imports())  # slow imports, as in a new process
-    read_here: list[int] = []
-    read = words.Reader._read
-    monkeypatch.setattr(words.Reader, "_read", lambda reader, texts, links: read_here.append(len(texts)) or read(reader, texts, links))
+    # Only calls made in this process are counted: the copy's calls land in its own memory.
+    here: list[str] = []
+
+    def counted(module, name):
+        function = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, **kwargs: here.append(name) or function(*args, **kwargs))
+
+    counted(words.Reader, "_read")
+    counted(features, "featurize")
+    counted(keywords, "paper_keywords")
+    counted(related, "related_papers")
+    counted(pages, "prepare")
     generate(open_project(survey))
-    assert read_here == [], "every title and abstract was read by the copy while this process imported"
+    assert here == [], "the copy read the texts, made the features, keywords, related papers and BibTeX while this process imported"
     shared = docs_files(survey / "docs")
-    monkeypatch.setattr(words.Reader, "_read", read)
+    monkeypatch.undo()
     monkeypatch.setenv("SURVEY_PROCESSES", "1")
     cache.clear()
     alone = copy_survey(survey, tmp_path / "alone")
     generate(open_project(alone))
     assert docs_files(alone / "docs") == shared
+
+
+def test_a_copy_that_could_not_finish_before_the_libraries_loaded_leaves_the_rest_to_this_process(survey, monkeypatch):
+    from generator import features
+
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(build, "_IMPORTED", False)
+    cache.clear()
+    here: list[str] = []
+    featurize = features.featurize
+    # The copy takes long over the features: this process has imported before they are made.
+    monkeypatch.setattr(features, "featurize", lambda *args: here.append("featurize") or time.sleep(1.0) or featurize(*args))
+    monkeypatch.setattr(related, "related_papers", lambda *args, fn=related.related_papers: here.append("related") or fn(*args))
+    monkeypatch.setattr(build, "_import_stages", lambda imports=build._import_stages: time.sleep(0.5) or imports())
+    generated = generate(open_project(survey))
+    assert here == ["related"], "the features came from the copy; the related papers were left to this process"
+    assert generated.survey.related
 
 
 def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_one_process_gives(shipped, monkeypatch):
