@@ -98,7 +98,6 @@ class Ahead:
     features: Features | None = None
     keywords: dict[str, tuple[str, ...]] | None = None
     related: dict[str, tuple[str, ...]] | None = None
-    prepared: Prepared | None = None  # what the pages show of each paper alone (see pages.prepare)
 
 
 def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
@@ -112,12 +111,11 @@ def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Pape
 
 
 def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], bool]) -> Ahead:
-    """Work out the survey's features, each paper's keywords, its related papers, then what the
-    pages show of it alone, for as long as `wanted()`. None of this needs scikit-learn, which
-    this process is importing meanwhile."""
+    """Work out the survey's features, then each paper's keywords, then its related papers, for
+    as long as `wanted()`. None of this needs scikit-learn, which this process is importing
+    meanwhile. (Preparing the BibTeX here too was slower: its modules were imported twice.)"""
     from .features import featurize
     from .keywords import paper_keywords
-    from .pages import prepare
     from .related import related_papers
     from .words import adopt, read_ahead
 
@@ -131,10 +129,7 @@ def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], 
     keywords = paper_keywords(features)
     if not wanted():
         return Ahead(reader, features, keywords)
-    related = related_papers(features)
-    if not wanted():
-        return Ahead(reader, features, keywords, related)
-    return Ahead(reader, features, keywords, related, prepare(shown))
+    return Ahead(reader, features, keywords, related_papers(features))
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -288,11 +283,8 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
-        # bibliography) is made by a forked copy while this process analyses the survey, if the
-        # copy that read the content has not made it already.
-        done = ahead.prepared
-        preparing = workers.aside(prepare, shown, folder, processes=processes(len(shown))) if done is None else contextlib.nullcontext(workers.Pending(lambda: done))
-        with preparing as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
+        # bibliography) is made by a forked copy while this process analyses the survey.
+        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()
