@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 # From this many papers, rendering is shared between the machine's cores (see workers.py);
 # below, forking costs more than it saves.
 PARALLEL_FROM = 1000
+# From this many papers, related papers are found by a forked copy while this process groups the
+# sections and picks keywords; below, the copy's start and reply cost about what it saves.
+RELATED_ASIDE_FROM = 3000
 # New objects between two runs of the cycle collector while a survey is built (Python's default is 700).
 GC_THRESHOLD = 100_000
 
@@ -184,17 +187,21 @@ def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Prog
 
     with progress.stage("featurize"):
         features = featurize(included, overrides.stop_words) if ahead.features is None else ahead.features
-    with progress.stage("sections"):
-        sections, placements = assign_sections(included, features, overrides)
-    # A large survey's map is drawn by a forked copy while keywords and related papers are
-    # found here, and pages rendered; "layout" is then the time left to wait for it.
-    with drawing(features, sections, processes(len(included))) as drawn:
-        with progress.stage("keywords"):
-            keywords = paper_keywords(features) if ahead.keywords is None else ahead.keywords
-        with progress.stage("related"):
-            related = related_papers(features) if ahead.related is None else ahead.related
-        del features  # pages are rendered meanwhile: the memory is theirs
-        yield Survey(papers=included, sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements)), drawn
+    # Related papers need only the features: a large survey's are found by a forked copy
+    # meanwhile; "related" is then the time left to wait for them.
+    aside = processes(len(included)) if len(included) >= RELATED_ASIDE_FROM and ahead.related is None else 1
+    with workers.aside(related_papers, features, processes=aside) as finding:
+        with progress.stage("sections"):
+            sections, placements = assign_sections(included, features, overrides)
+        # A large survey's map is drawn by a forked copy while keywords are found here, and
+        # pages rendered; "layout" is then the time left to wait for it.
+        with drawing(features, sections, processes(len(included))) as drawn:
+            with progress.stage("keywords"):
+                keywords = paper_keywords(features) if ahead.keywords is None else ahead.keywords
+            with progress.stage("related"):
+                related = finding() if ahead.related is None else ahead.related
+            del features  # pages are rendered meanwhile: the memory is theirs
+            yield Survey(papers=included, sections=tuple(sections), paper_keywords=keywords, related=related, placements=tuple(placements)), drawn
 
 
 def processes(papers: int) -> int:

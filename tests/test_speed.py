@@ -174,13 +174,20 @@ def test_a_template_added_or_edited_between_warm_builds_is_used(survey):
 def test_pages_rendered_by_several_processes_are_the_bytes_one_process_renders(shipped, tmp_path, monkeypatch):
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
     monkeypatch.setattr(pages, "KEYWORDS_ASIDE_FROM", 0)  # the keyword index too is made by a copy
+    monkeypatch.setattr(build, "RELATED_ASIDE_FROM", 0)  # and the related papers
+    monkeypatch.setattr(build, "_IMPORTED", True)  # a later build: the copy that reads the content works out nothing ahead
+    here: list[int] = []
+    find = related.related_papers
+    monkeypatch.setattr(related, "related_papers", lambda features: here.append(1) or find(features))
     monkeypatch.setenv("SURVEY_PROCESSES", "3")
     generate(open_project(shipped))
+    assert here == [], "a copy found the related papers"
     shared = docs_files(shipped / "docs")
     monkeypatch.setenv("SURVEY_PROCESSES", "1")
     cache.clear()
     alone = copy_survey(shipped, tmp_path / "alone")
     generate(open_project(alone))
+    assert here == [1], "one process finds them itself"
     assert docs_files(alone / "docs") == shared
     assert len(shared) > 20
 
