@@ -131,7 +131,7 @@ def _doc_terms(text: str, stop_words: frozenset[str]) -> list[str]:
 
 def _inner_capital(form: str) -> bool:
     """Tell whether any part of a form has a capital past its first letter ("LoRA", "SemEval")."""
-    return any(any(ch.isupper() for ch in part[1:]) for part in re.split(r"[\s-]+", form))
+    return not form.islower() and any(any(map(str.isupper, part[1:])) for part in form.replace("-", " ").split())
 
 
 def _as_written(part: str, lowercase: set[str]) -> str:
@@ -156,8 +156,13 @@ def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: M
             candidates[form] = candidates.get(form, 0) + count
     if not candidates:
         return term
-    # Most common first; among equals the form with fewest capitals, then the alphabetically first.
-    best = min(candidates.items(), key=lambda item: (-item[1], sum(map(str.isupper, item[0])), item[0]))[0]
+    if len(candidates) == 1:
+        (best,) = candidates
+        if best.islower():  # one form, as it is written: most title forms are plain Title Case
+            return best
+    else:
+        # Most common first; among equals the form with fewest capitals, then the alphabetically first.
+        best = min(candidates.items(), key=lambda item: (-item[1], sum(map(str.isupper, item[0])), item[0]))[0]
     # A sentence-initial capital ("Adapters are ...") is not how the word is written.
     return " ".join("-".join(_as_written(part, lowercase) for part in word.split("-")) for word in best.split())
 
