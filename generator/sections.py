@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -255,6 +254,10 @@ def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.
     The view and the centres are fitted on a sample of LARGE_SAMPLE papers (chosen by their keys,
     as consensus runs are), then every paper goes to its nearest centre: time grows linearly.
     """
+    # Imported here: scikit-learn's clustering module is its slowest to load (0.1 s), and only
+    # surveys of more than MAX_PAIRWISE papers need it.
+    from sklearn.cluster import KMeans
+
     matrix = features.matrix
     count = matrix.shape[0]
     share = min(1.0, LARGE_SAMPLE / count)
