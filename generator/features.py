@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -72,7 +73,8 @@ def english_stop_words() -> frozenset[str]:
     if "sklearn" not in sys.modules:
         spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
         folders = list(spec.submodule_search_locations or []) if spec else []
-        location = importlib.util.spec_from_file_location("_survey_english_stop_words", f"{folders[0]}/feature_extraction/_stop_words.py") if folders else None
+        path = os.path.join(folders[0], "feature_extraction", "_stop_words.py") if folders else ""
+        location = importlib.util.spec_from_file_location("_survey_english_stop_words", path) if os.path.isfile(path) else None
         if location is not None and location.loader is not None:
             module = importlib.util.module_from_spec(location)
             location.loader.exec_module(module)

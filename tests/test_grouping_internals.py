@@ -70,6 +70,17 @@ def test_features_are_scikit_learns_tfidf_of_title_and_abstract_weighed_apart():
         assert abs(features.matrix - expected).max() < 1e-12
 
 
+def test_the_stop_words_read_without_importing_scikit_learn_are_its_own(monkeypatch):
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from generator.features import english_stop_words
+
+    monkeypatch.delitem(sys.modules, "sklearn")  # as in a copy forked before scikit-learn is imported
+    read = english_stop_words.__wrapped__()
+    assert "sklearn" not in sys.modules
+    assert read == ENGLISH_STOP_WORDS and len(read) > 300
+
+
 def test_links_and_nul_characters_are_no_words():
     features = featurize(AWKWARD)
     assert not {t for t in features.terms if "github" in t or "example" in t or t == "com"}
