@@ -212,10 +212,18 @@ def stage_child(folder: Path, changed: bool) -> None:
 
 
 def _edit_one(folder: Path) -> Path:
-    """Change one paper's abstract, as a contributor's edit would."""
-    path = sorted((folder / "content" / "papers").glob("*.yaml"))[len(list((folder / "content" / "papers").glob("*.yaml"))) // 2]
+    """Change one paper's abstract, as a contributor's edit would: a sentence more, in the survey's
+    own words (the first sentence of the next paper's abstract), so that the paper's terms change,
+    and with them the weights of every paper that shares one of those terms.
+
+    (An edit in words no other paper uses, or only in stop words, leaves every paper's features
+    as they were: it measured less of the analysis than a real edit needs.)
+    """
+    files = sorted((folder / "content" / "papers").glob("*.yaml"))
+    path, donor = files[len(files) // 2], files[len(files) // 2 + 1]
+    words = donor.read_text(encoding="utf-8").split("abstract: >-", 1)[1].split(".")[0].split()
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.rstrip("\n") + " One more sentence of the abstract, edited at " + str(time.time_ns()) + ".\n", encoding="utf-8")
+    path.write_text(text.rstrip("\n") + " " + " ".join(words) + ", edited at " + str(time.time_ns()) + ".\n", encoding="utf-8")
     return path
 
 

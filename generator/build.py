@@ -290,8 +290,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
-        # bibliography) is made by a forked copy while this process analyses the survey.
-        with workers.aside(prepare, shown, folder, processes=processes(len(shown))) as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
+        # bibliography) is made by a forked copy while this process analyses the survey; a later
+        # build (`survey serve`) makes it here, where it kept the last build's of every paper.
+        aside = 1 if again else processes(len(shown))
+        with workers.aside(prepare, shown, folder, again, processes=aside) as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()

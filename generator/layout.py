@@ -7,6 +7,7 @@ drawn by a forked copy while the pages are rendered (see `drawing`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.manifold import TSNE
 from sklearn.preprocessing import normalize
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import cache, workers
 from .features import combine, smoothed_idf
@@ -45,6 +46,17 @@ NEIGHBOURS = 5
 # How far apart papers with the same neighbours are spread, as a share of the map.
 SPREAD = 0.02
 DIGITS = 4
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    """Return what limits the numerical libraries' threads; finding them costs 20 ms, so once per process."""
+    return ThreadpoolController()
+
+
+def _one_thread() -> contextlib.AbstractContextManager[Any]:
+    """Run the numerical libraries on one thread, so that their sums add up in the same order on any machine."""
+    return _threads().limit(limits=1)
 
 
 def _rank(key: str) -> bytes:
@@ -244,7 +256,7 @@ def drawing(features: Features, sections: Sequence[Section], processes: int = 1)
         # A map was drawn before in this process: t-SNE, the costly part, is left out when the
         # sampled papers' vectors are those it placed. A process's first map is drawn, space
         # and all, by the copy.
-        with threadpool_limits(limits=1):
+        with _one_thread():
             space = _space(features, sections, rows)
         placed = _EMBEDDINGS.recall(_sampled_digest(space))
     with workers.aside(_draw, features, sections, rows, space, placed, shown, processes=processes if placed is None else 1) as drawn:
@@ -273,7 +285,7 @@ def _draw(
     the sampled papers' places by their vectors' digest.
     """
     if space is None:
-        with threadpool_limits(limits=1):
+        with _one_thread():
             space = _space(features, sections, rows)
     embedded, coordinates = _place(features, space, placed, shown)
     return _LSA.used(), _sampled_digest(space), embedded, coordinates
@@ -288,7 +300,7 @@ def _place(features: Features, space: _Space, placed: np.ndarray | None, shown: 
     rows = list(space.rows)
     drawn = sorted(set(shown) | set(rows))
     keys = [features.keys[row] for row in drawn]
-    with threadpool_limits(limits=1):
+    with _one_thread():
         if placed is None:
             placed = np.asarray(_embed(space.sampled), dtype=float)
         points = placed

@@ -278,15 +278,17 @@ class Prepared:
     paragraphs: dict[str, tuple[str, ...]]
 
 
-def prepare(papers: Sequence[Paper], into: Path | None = None) -> Prepared:
+def prepare(papers: Sequence[Paper], into: Path | None = None, remember: bool = False) -> Prepared:
     """Make what the pages show of the papers alone, before the survey is analysed.
 
-    `generate` has a forked copy make it while this process analyses the survey (see
-    workers.aside), then hands it to `page_files`. With `into`, files are staged there.
+    A process's first build has a forked copy make it while this process analyses the survey
+    (see workers.aside), then hands it to `page_files`. With `into`, files are staged there.
+    With `remember` (a process that builds again: `survey serve`), each paper's CSL-JSON and
+    paragraphs are kept, and only a changed paper's are made again.
     """
-    bibliography = _csl_json(papers)
+    bibliography = _csl_json(papers, remember)
     files = ((CSL_FILE, bibliography if into is None else stage(into, CSL_FILE, bibliography)),)
-    split = {p.key: cut for p in papers if (cut := _paragraphs(p.abstract)) != _whole(p.abstract)}
+    split = {p.key: cut for p in papers if (cut := _PARAGRAPHS.get(p.abstract, _paragraphs, p.abstract) if remember else _paragraphs(p.abstract)) != _whole(p.abstract)}
     return Prepared(bibtex.new_entries(papers), author_index(papers), files, split)
 
 
@@ -447,8 +449,25 @@ def _full_bibtex(papers: Sequence[Paper]) -> str:
     return bibtex.write_bibtex(papers, abstract=True)
 
 
-def _csl_json(papers: Sequence[Paper]) -> bytes:
-    return _dump(csl.to_csl(sorted(papers, key=lambda p: p.key)))
+def _csl_json(papers: Sequence[Paper], remember: bool = False) -> bytes:
+    """Return the CSL-JSON bibliography, by key; with `remember`, joined from each paper's kept line."""
+    ordered = sorted(papers, key=lambda p: p.key)
+    if not remember:
+        return _dump(csl.to_csl(ordered))
+    return _lines([_CSL_LINES.get(p, _csl_line, p) for p in ordered])
+
+
+# Each paper's line of the CSL-JSON bibliography, in a process that builds again (see `prepare`).
+_CSL_LINES: Memo[Paper, str] = memo()
+
+
+def _csl_line(paper: Paper) -> str:
+    return _line(csl.to_csl_item(paper))
+
+
+def _lines(lines: Sequence[str]) -> bytes:
+    """Return a list whose items are already encoded, one a line (see `_line`), as `_dump` writes it."""
+    return ("[\n" + ",\n".join("  " + line for line in lines) + "\n]\n").encode("utf-8") if lines else b"[]\n"
 
 
 def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:

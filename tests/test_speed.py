@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, copy_survey, run
-from generator import build, cache, layout, pages, related, workers
+from generator import build, cache, csl, layout, pages, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
 from generator.features import featurize
@@ -70,6 +70,26 @@ def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey,
     cold_survey = copy_survey(survey, tmp_path / "cold")
     generate(open_project(cold_survey))
     assert docs_files(cold_survey / "docs") == warm_files
+
+
+def test_a_later_build_writes_only_the_edited_paper_s_csl_json_again_and_the_bytes_of_a_cold_build(survey, tmp_path, monkeypatch):
+    project = open_project(survey)
+    generate(project)
+    generate(project)  # a later build, as `survey serve` makes after each edit: it keeps each paper's line
+    edit_abstract(survey, "Quokkas annotate seventeen benchmarks.")
+    edited = sorted((survey / "content" / "papers").glob("*.yaml"))[3].stem
+    written = []
+    item = csl.to_csl_item
+    monkeypatch.setattr(csl, "to_csl_item", lambda paper: written.append(paper.key) or item(paper))
+    generate(project)
+    monkeypatch.undo()
+    assert written == [edited]
+    warm = docs_files(survey / "docs")
+    assert b"Quokkas annotate seventeen benchmarks." in warm["bibliography.json"]
+    cache.clear()
+    cold = copy_survey(survey, tmp_path / "cold")
+    generate(open_project(cold))
+    assert docs_files(cold / "docs") == warm
 
 
 def rendered_jobs(monkeypatch) -> list[str]:
@@ -584,6 +604,9 @@ def test_json_encoded_a_block_at_a_time_has_every_item_on_a_line_across_the_bloc
     assert lines[:3] == ["{", '  "title": "A survey",', '  "papers": [']
     assert lines[3:-2] == [f"    {json.dumps(paper, ensure_ascii=False, separators=(', ', ': '))}," for paper in papers[:-1]] + [f"    {json.dumps(papers[-1], ensure_ascii=False, separators=(', ', ': '))}"]
     assert lines[-2:] == ["  ]", "}"] and text.endswith("}\n")
+    # A list joined from lines encoded one by one (a later build's CSL-JSON) is the same bytes.
+    for items in (papers, papers[:1], []):
+        assert pages._lines([pages._line(item) for item in items]) == pages._dump(items)
 
 
 def test_staged_files_come_back_as_places_holding_the_bytes_a_job_makes(tmp_path):
