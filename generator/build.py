@@ -34,6 +34,7 @@ from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
 if TYPE_CHECKING:
     from .features import Features
+    from .indexes import AuthorIndex
     from .pages import Prepared
     from .words import Reader
 
@@ -101,6 +102,7 @@ class Ahead:
     features: Features | None = None
     keywords: dict[str, tuple[str, ...]] | None = None
     related: dict[str, tuple[str, ...]] | None = None
+    authors: AuthorIndex | None = None  # the author index, which the pages' preparing copy then finds made
 
 
 def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
@@ -114,10 +116,12 @@ def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Pape
 
 
 def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], bool]) -> Ahead:
-    """Work out the survey's features, then each paper's keywords, then its related papers, for
-    as long as `wanted()`. None of this needs scikit-learn, which this process is importing
-    meanwhile. (Preparing the BibTeX here too was slower: its modules were imported twice.)"""
+    """Work out the survey's features, then each paper's keywords, its related papers and the
+    author index, for as long as `wanted()`. None of this needs scikit-learn, which this process
+    is importing meanwhile. (Preparing the BibTeX here too was slower: its modules were imported
+    twice.)"""
     from .features import featurize
+    from .indexes import author_index
     from .keywords import paper_keywords
     from .related import related_papers
     from .words import adopt, read_ahead
@@ -132,7 +136,10 @@ def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], 
     keywords = paper_keywords(features)
     if not wanted():
         return Ahead(reader, features, keywords)
-    return Ahead(reader, features, keywords, related_papers(features))
+    related = related_papers(features)
+    if not wanted():
+        return Ahead(reader, features, keywords, related)
+    return Ahead(reader, features, keywords, related, author_index(shown))
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -277,6 +284,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
                 from .words import adopt
 
                 adopt(ahead.reader)
+            if ahead.authors is not None:
+                from .indexes import remember_author_index
+
+                remember_author_index(included(papers, overrides), ahead.authors)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:

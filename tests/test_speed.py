@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE, copy_survey, run
-from generator import build, cache, csl, layout, pages, related, workers
+from generator import build, cache, csl, indexes, layout, pages, related, workers
 from generator.build import analyse, generate
 from generator.cache import Memo
 from generator.features import featurize
@@ -286,7 +286,8 @@ def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_agai
     monkeypatch.setattr(build, "_IMPORTED", False)  # a first build: the copy reads the content
     cache.clear()
     imports = build._import_stages
-    monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(1.5) or imports())  # slow imports, as in a new process
+    imported: list[float] = []
+    monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(1.5) or imports() or imported.append(time.monotonic()))  # slow imports, as in a new process
     # Only calls made in this process are counted: the copy's calls land in its own memory.
     here: list[str] = []
 
@@ -298,8 +299,15 @@ def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_agai
     counted(features, "featurize")
     counted(keywords, "paper_keywords")
     counted(related, "related_papers")
+    # The author index is noted by every process, with when it was made: the copy that prepares
+    # the pages must find it made.
+    indexed = tmp_path / "author-indexes"
+    author_index = indexes._author_index
+    monkeypatch.setattr(indexes, "_author_index", lambda papers: indexed.open("a").write(f"{time.monotonic()}\n") and author_index(papers))
     generate(open_project(survey))
     assert here == [], "the copy read the texts, made the features, keywords and related papers while this process imported"
+    made = [float(line) for line in indexed.read_text().split()]
+    assert len(made) == 1 and made[0] < imported[0], "the author index was made once, while this process imported"
     shared = docs_files(survey / "docs")
     monkeypatch.undo()
     monkeypatch.setenv("SURVEY_PROCESSES", "1")
