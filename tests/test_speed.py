@@ -33,6 +33,14 @@ def docs_files(docs: Path) -> dict[str, bytes]:
     return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*")) if p.is_file() and p.suffix in COMPARED}
 
 
+def cold_docs(survey: Path, folder: Path) -> dict[str, bytes]:
+    """Return the docs a cold build of a copy of the survey writes: nothing remembered from other builds."""
+    cache.clear()
+    cold = copy_survey(survey, folder)
+    generate(open_project(cold))
+    return docs_files(cold / "docs")
+
+
 def edit_abstract(survey: Path, sentence: str) -> None:
     path = sorted((survey / "content" / "papers").glob("*.yaml"))[3]
     text = path.read_text(encoding="utf-8")
@@ -49,10 +57,7 @@ def test_a_warm_regenerate_after_an_edit_writes_what_a_cold_generate_writes(surv
     warm_files = docs_files(survey / "docs")
     assert b"Quokkas annotate seventeen benchmarks." in warm_files["bibliography-full.bib"]
 
-    cache.clear()
-    cold_survey = copy_survey(survey, tmp_path / "cold")
-    generate(open_project(cold_survey))
-    assert docs_files(cold_survey / "docs") == warm_files
+    assert cold_docs(survey, tmp_path / "cold") == warm_files
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])
@@ -66,10 +71,7 @@ def test_a_warm_regenerate_after_an_author_is_renamed_lists_the_new_name(survey,
     generate(project)
     warm_files = docs_files(survey / "docs")
     assert b"Quentin Quokka" in warm_files["authors.md"] and b"Marco Tulio Ribeiro" not in warm_files["authors.md"]
-    cache.clear()
-    cold_survey = copy_survey(survey, tmp_path / "cold")
-    generate(open_project(cold_survey))
-    assert docs_files(cold_survey / "docs") == warm_files
+    assert cold_docs(survey, tmp_path / "cold") == warm_files
 
 
 def test_a_later_build_writes_only_the_edited_paper_s_csl_json_again_and_the_bytes_of_a_cold_build(survey, tmp_path, monkeypatch):
@@ -86,10 +88,7 @@ def test_a_later_build_writes_only_the_edited_paper_s_csl_json_again_and_the_byt
     assert written == [edited]
     warm = docs_files(survey / "docs")
     assert b"Quokkas annotate seventeen benchmarks." in warm["bibliography.json"]
-    cache.clear()
-    cold = copy_survey(survey, tmp_path / "cold")
-    generate(open_project(cold))
-    assert docs_files(cold / "docs") == warm
+    assert cold_docs(survey, tmp_path / "cold") == warm
 
 
 def rendered_jobs(monkeypatch) -> list[str]:
@@ -132,10 +131,7 @@ def test_a_warm_regenerate_renders_only_the_pages_an_edit_changes_and_they_are_w
         generate(project)
         monkeypatch.undo()
         warm = docs_files(shipped / "docs")
-        cache.clear()
-        cold = copy_survey(shipped, tmp_path / f"cold-{number}")
-        generate(open_project(cold))
-        assert docs_files(cold / "docs") == warm, what
+        assert cold_docs(shipped, tmp_path / f"cold-{number}") == warm, what
         # The cold build forgot the warm one: build the warm survey twice again, as serve had.
         generate(project)
         generate(project)
