@@ -284,10 +284,6 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
                 from .words import adopt
 
                 adopt(ahead.reader)
-            if ahead.authors is not None:
-                from .indexes import remember_author_index
-
-                remember_author_index(included(papers, overrides), ahead.authors)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:
@@ -296,6 +292,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     from .render import templates_stamp
 
     shown = included(papers, overrides)
+    if ahead.authors is not None:
+        from .indexes import remember_author_index
+
+        remember_author_index(shown, ahead.authors)  # the copy that prepares the pages finds it made
     # A process that builds again (`survey serve`) keeps the pages whose inputs did not change;
     # a single build remembers nothing, so its memory is free for MkDocs.
     reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
