@@ -288,22 +288,23 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         raise InputError(errors(problems))
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
+    from .indexes import author_index_known, remember_author_index
     from .pages import prepare
     from .render import templates_stamp
 
     shown = included(papers, overrides)
     if ahead.authors is not None:
-        from .indexes import remember_author_index
-
         remember_author_index(shown, ahead.authors)  # the copy that prepares the pages finds it made
     # A process that builds again (`survey serve`) keeps the pages whose inputs did not change;
     # a single build remembers nothing, so its memory is free for MkDocs.
     reuse = Reuse(project.docs, templates_stamp(project.root), remember=remember)
     with staging(project.docs) as folder:
         # What the pages show of each paper alone (its BibTeX, the author index, the CSL-JSON
-        # bibliography) is made by a forked copy while this process analyses the survey; a later
-        # build (`survey serve`) makes it here, where it kept the last build's of every paper.
-        aside = 1 if again else processes(len(shown))
+        # bibliography) is made by a forked copy while this process analyses the survey. A later
+        # build (`survey serve`) makes it here, where it kept the last build's of every paper,
+        # unless the author index must be made again (an author, title or year changed: a second
+        # at 10,000 papers).
+        aside = 1 if again and author_index_known(shown) else processes(len(shown))
         with workers.aside(prepare, shown, folder, again, processes=aside) as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)

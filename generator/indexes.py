@@ -132,6 +132,11 @@ def author_index(papers: Sequence[Paper]) -> AuthorIndex:
     return _AUTHOR_INDEXES.get(_authorship(papers), _author_index, papers)
 
 
+def author_index_known(papers: Sequence[Paper]) -> bool:
+    """Tell whether the author index of these papers was made before in this process."""
+    return _authorship(papers) in _AUTHOR_INDEXES
+
+
 def remember_author_index(papers: Sequence[Paper], index: AuthorIndex) -> None:
     """Keep an author index made for these papers (perhaps in another process)."""
     _AUTHOR_INDEXES.put(_authorship(papers), index)

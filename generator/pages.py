@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from . import bibtex, csl, figures, workers
-from .cache import Memo, memo
+from .cache import Memo, lasting, memo
 from .feed import feed_context
 from .indexes import (
     Author,
@@ -457,8 +457,9 @@ def _csl_json(papers: Sequence[Paper], remember: bool = False) -> bytes:
     return _lines([_CSL_LINES.get(p, _csl_line, p) for p in ordered])
 
 
-# Each paper's line of the CSL-JSON bibliography, in a process that builds again (see `prepare`).
-_CSL_LINES: Memo[Paper, str] = memo()
+# Each paper's line of the CSL-JSON bibliography, in a process that builds again (see `prepare`);
+# kept also through builds prepared by a copy, whose use of them this process does not see.
+_CSL_LINES: Memo[Paper, str] = lasting(limit=200_000)
 
 
 def _csl_line(paper: Paper) -> str:

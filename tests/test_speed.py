@@ -91,6 +91,29 @@ def test_a_later_build_writes_only_the_edited_paper_s_csl_json_again_and_the_byt
     assert cold_docs(survey, tmp_path / "cold") == warm
 
 
+def test_a_later_build_leaves_an_author_index_to_make_again_to_a_copy(survey, tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    project = open_project(survey)
+    generate(project)
+    generate(project)
+    path = survey / "content" / "papers" / "ilharco2022editing.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Marco Tulio Ribeiro", "Quentin Quokka"), encoding="utf-8")
+    # Only calls made in this process are counted: a copy's calls land in its own memory.
+    here: list[str] = []
+    author_index = indexes._author_index
+    monkeypatch.setattr(indexes, "_author_index", lambda papers: here.append("author index") or author_index(papers))
+    generate(project)
+    assert here == [], "the author index was made again by a copy, while this process analysed the survey"
+    edit_abstract(survey, "Quokkas annotate seventeen benchmarks.")
+    generate(project)
+    assert here == [], "with the same authors, the author index made before is used"
+    warm = docs_files(survey / "docs")
+    assert b"Quentin Quokka" in warm["authors.md"] and b"Quokkas annotate seventeen benchmarks." in warm["bibliography.json"]
+    monkeypatch.undo()
+    assert cold_docs(survey, tmp_path / "cold") == warm
+
+
 def rendered_jobs(monkeypatch) -> list[str]:
     """Collect the name of every job rendered from now on (in this process)."""
     names: list[str] = []
