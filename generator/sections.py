@@ -22,7 +22,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
-from .features import Features
+from .features import Features, fold
 from .keywords import readable_title, section_keywords
 from .models import Overrides, Paper, Placement, Section
 
@@ -294,8 +294,19 @@ def _order(papers: Sequence[Paper], keys: set[str]) -> tuple[str, ...]:
     return tuple(p.key for p in chosen)
 
 
+def _counted(keyword: str) -> str:
+    """Return a keyword as its words are counted ("sub-tasks" → "subtask"), however the papers write it."""
+    return " ".join(fold(word) for word in keyword.split())
+
+
 def _section_id(words: Sequence[str], used: set[str]) -> str:
-    """Derive an id from a section's best keyword, so that it survives changes to its members."""
+    """Derive an id from a section's best keyword, so that it survives changes to its members.
+
+    The id is made from the keyword as it is counted, not as it is shown: which form the papers
+    write most often ("sub-tasks" or "subtask", "LLMs" or "LLM") can change when papers are
+    added or removed, the term itself does not.
+    """
+    words = [_counted(word) for word in words]
     candidates = [_slug(words[0])] if words else []
     candidates += [_slug(f"{words[0]} {extra}") for extra in words[1:]]
     for candidate in candidates:
