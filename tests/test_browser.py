@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from test_pagination import build as build_paged
 
 from conftest import FIXTURE, copy_survey
+from generator.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -430,10 +431,60 @@ def test_a_reader_finds_cites_and_wanders(page: Page, base: str) -> None:
 # A large survey: pages of a section, links across pages, the table built from JSON.
 
 
+UNLISTED = "hu2021lora"  # the paper whose authors are left out of the surveys below
+
+
+def without_authors(root: Path) -> Path:
+    """Leave out one paper's authors, as a paper whose authors are not known yet has none."""
+    path = root / "content" / "papers" / f"{UNLISTED}.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("authors:")), encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="module")
 def paged_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the fixture survey laid out as a large one (see test_pagination.py)."""
-    yield from serve(build_paged(copy_survey(FIXTURE, tmp_path_factory.mktemp("paged"))))
+    """Serve the fixture survey laid out as a large one (see test_pagination.py), one paper without authors."""
+    yield from serve(build_paged(without_authors(copy_survey(FIXTURE, tmp_path_factory.mktemp("paged")))))
+
+
+@pytest.fixture(scope="module")
+def unlisted_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the fixture survey, one paper without authors."""
+    root = without_authors(copy_survey(FIXTURE, tmp_path_factory.mktemp("unlisted")))
+    assert main(["-C", str(root), "build"]) == 0
+    yield from serve(root / "site")
+
+
+def authors_column(page: Page) -> list[str]:
+    return [row[1] for row in visible_rows(page)]
+
+
+@pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
+def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
+    """In the table made in the page and in the one a large survey's script fills from JSON."""
+    base = request.getfixturevalue(survey)
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(base + "papers/")
+        page.locator("table[data-papers-table] tbody tr").first.wait_for()
+        row = page.locator(f"table[data-papers-table] tbody tr:has(a[href$='#{UNLISTED}'])")
+        assert row.locator("td").nth(1).inner_text() == "Authors not listed"
+        sort = page.get_by_role("button", name="Sort by Authors")
+        orders = []
+        for _ in ("ascending", "descending"):
+            sort.click()
+            names = authors_column(page)
+            assert names[-1] == "Authors not listed" and "Authors not listed" not in names[:-1]
+            orders.append(names[:-1])
+        assert orders[1] == orders[0][::-1] and orders[0] != orders[1]
+        row.locator("a").first.click()  # to the paper's entry, on whichever page of its section
+        page.wait_for_load_state()
+        entry = page.locator(f"xpath=//h2[@id='{UNLISTED}']/following-sibling::p[@class='paper-meta'][1]")
+        assert entry.inner_text().startswith("Authors not listed")
+    finally:
+        context.close()
 
 
 def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:

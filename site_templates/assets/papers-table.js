@@ -95,13 +95,17 @@
       headers.forEach(function (header) { header.removeAttribute("aria-sort"); });
       headers[column].setAttribute("aria-sort", ascending ? "ascending" : "descending");
       var keyed = rows.map(function (row, index) {
-        var value = text(row.cells[column]);
+        var cell = row.cells[column];
+        var value = text(cell);
+        // A cell with nothing known (no year, no venue, "Authors not listed") sorts last either way.
+        var blank = value === "" || cell.classList.contains("papers-unknown");
         if (column === 4) value = sectionOrder[row.getAttribute("data-section")];
-        else if (numeric) value = value === "" ? -Infinity : Number(value);
+        else if (numeric) value = blank ? 0 : Number(value);
         else value = value.toLowerCase();
-        return { row: row, value: value, index: index };
+        return { row: row, value: value, blank: blank && column !== 4, index: index };
       });
       keyed.sort(function (a, b) {
+        if (a.blank !== b.blank) return a.blank ? 1 : -1;
         var result = 0;
         if (typeof a.value === "string") result = a.value.localeCompare(b.value);
         else result = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
@@ -138,6 +142,7 @@
     } else {
       td.textContent = value;
     }
+    return td;
   }
 
   // Each paper is [title, authors, year, venue, section number, venue series, link].
@@ -151,7 +156,8 @@
       row.setAttribute("data-section-order", paper[4]);
       row.setAttribute("data-venue", paper[5]);
       cell(row, paper[0], paper[6]);
-      cell(row, paper[1]);
+      if (paper[1]) cell(row, paper[1]);
+      else cell(row, "Authors not listed").className = "papers-unknown";
       cell(row, String(paper[2]));
       cell(row, paper[3]);
       cell(row, section.title, section.href);
