@@ -8,7 +8,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from .paging import (
     section_page,
     split_pages,
 )
-from .render import Record, SiteSettings, render
+from .render import Record, SiteSettings, render, template_fields
 from .reuse import Reuse
 from .workers import Job
 from .write import Kept, Staged, stage
@@ -347,7 +347,13 @@ def page_files(
 
 
 def _run(jobs: list[Job], processes: int, into: Path | None, reuse: Reuse | None) -> Iterator[tuple[str, bytes | Staged | Kept]]:
-    """Yield the files of the jobs: those kept from the last build, then those rendered."""
+    """Yield the files of the jobs: those kept from the last build, then those rendered.
+
+    A page made from one template (an index, the table, the home page) is kept when the fields
+    its template reads are unchanged, whatever else changed in the papers it lists.
+    """
+    if reuse is not None and reuse.remembers:
+        jobs = [replace(job, fields=template_fields(job.args[1], job.args[2])) if job.make is _one else job for job in jobs]
     kept, jobs = reuse.split(jobs) if reuse is not None else ([], jobs)
     yield from kept
     for number, files in workers.run_each(jobs, processes, into):

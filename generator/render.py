@@ -259,6 +259,73 @@ def _environment(root: Path, settings: SiteSettings) -> jinja2.Environment:
     return env
 
 
+# What a template may do that reads a record as a whole, not field by field: then no list of
+# the fields it reads can be given (see `template_fields`).
+_WHOLE_FILTERS = frozenset({"attr", "dictsort", "items", "list", "pprint", "string", "tojson", "xmlattr"})
+_WHOLE_METHODS = frozenset({"items", "keys", "values", "get", "__dict__", "__getitem__"})
+# The fields each template was found to read, with the template objects it was worked out from.
+FIELDS_KEPT = 64
+_FIELDS: dict[tuple[int, str], tuple[tuple[jinja2.Template, ...], frozenset[str] | None]] = {}
+
+
+def template_fields(env: jinja2.Environment, name: str) -> frozenset[str] | None:
+    """Return every name a template, with the templates it imports or includes, may read a field by.
+
+    Attribute names (`paper.title`), constant subscripts (`paper["title"]`) and every constant
+    string (`map(attribute="name")`) count, so the set holds more than the fields read, never
+    fewer. None when the template reads fields by a name worked out as it renders, reads a record
+    whole (`tojson`, `.items()`), or names a template by a variable: then it may read anything.
+    """
+    known = _FIELDS.get((id(env), name))
+    if known is not None and all(env.get_template(t.name) is t for t in known[0] if t.name):
+        return known[1]
+    names: set[str] = set()
+    done: list[jinja2.Template] = []
+    waiting = [name]
+    found: frozenset[str] | None = None
+    while waiting:
+        current = waiting.pop()
+        if any(t.name == current for t in done):
+            continue
+        done.append(env.get_template(current))
+        tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
+        if tree is None or not _read_fields(tree, names, waiting):
+            break
+    else:
+        found = frozenset(names)
+    if len(_FIELDS) >= FIELDS_KEPT:
+        _FIELDS.clear()
+    _FIELDS[(id(env), name)] = (tuple(done), found)
+    return found
+
+
+def _read_fields(tree: jinja2.nodes.Template, names: set[str], templates: list[str]) -> bool:
+    """Add the names a parsed template reads fields by, and the templates it uses; False when it may read anything."""
+    nodes = jinja2.nodes
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const, nodes.Filter, nodes.Keyword, nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        if isinstance(node, nodes.Getattr):
+            if node.attr in _WHOLE_METHODS:
+                return False
+            names.add(node.attr)
+        elif isinstance(node, nodes.Getitem):
+            if not isinstance(node.arg, nodes.Const | nodes.Slice):
+                return False
+        elif isinstance(node, nodes.Const):
+            if isinstance(node.value, str):
+                names.add(node.value)
+        elif isinstance(node, nodes.Filter):
+            if node.name in _WHOLE_FILTERS:
+                return False
+        elif isinstance(node, nodes.Keyword):
+            if node.key == "attribute" and not isinstance(node.value, nodes.Const):
+                return False
+        elif isinstance(node, nodes.Include | nodes.Import | nodes.FromImport | nodes.Extends):
+            if not (isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)):
+                return False
+            templates.append(node.template.value)
+    return True
+
+
 def render(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -> str:
     """Render one template to text."""
     return env.get_template(template).render(**context)

@@ -66,6 +66,43 @@ def _equal(old: Any, new: Any) -> bool:
         return False
 
 
+def _same(old: Any, new: Any, fields: frozenset[str]) -> bool:
+    """Tell whether two values are equal in the given fields of every mapping in them.
+
+    Compared whole first; only where that finds a difference are the fields looked at one by
+    one, so a page whose papers are unchanged costs no more than before.
+    """
+    if old is new or _equal(old, new):
+        return True
+    if isinstance(old, dict) and isinstance(new, dict):
+        shown = new.keys() & fields
+        return old.keys() & fields == shown and all(_same(old[key], new[key], fields) for key in shown)
+    if isinstance(old, list | tuple) and isinstance(new, list | tuple) and type(old) is type(new):
+        return len(old) == len(new) and all(_same(a, b, fields) for a, b in zip(old, new, strict=True))
+    return False
+
+
+def _unchanged(before: tuple[Any, ...], job: Job) -> bool:
+    """Tell whether a job would make what it made in the last build, whose arguments were `before`.
+
+    A page made from one template is compared by the fields its template reads (`job.fields`):
+    an author index is kept when a listed paper's abstract or related papers change. Its
+    context's own names (`site`, `letters`) are all compared.
+    """
+    if _equal(before, job.args):
+        return True
+    if job.fields is None or len(before) != len(job.args):
+        return False
+    *head, context = job.args
+    *old_head, old_context = before
+    return (
+        _equal(old_head, head)
+        and isinstance(old_context, dict)
+        and old_context.keys() == context.keys()
+        and all(_same(old_context[name], value, job.fields) for name, value in context.items())
+    )
+
+
 class Reuse:
     """What one build may keep of the last one, and what it made itself, to remember if it succeeds."""
 
@@ -94,13 +131,18 @@ class Reuse:
         self._records = settled
         return settled
 
+    @property
+    def remembers(self) -> bool:
+        """Tell whether this build is remembered for the next one (see `records`)."""
+        return self._remember
+
     def split(self, jobs: Sequence[Job]) -> tuple[list[tuple[str, Kept]], list[Job]]:
         """Return the files kept from the last build, and the jobs to run again."""
         kept: list[tuple[str, Kept]] = []
         todo: list[Job] = []
         for job in jobs:
             before = self._last.get(job.name) if job.name else None
-            if before is not None and _equal(before.args, job.args) and all(_stamp(self._docs / path) == stamp for path, stamp in before.files):
+            if before is not None and _unchanged(before.args, job) and all(_stamp(self._docs / path) == stamp for path, stamp in before.files):
                 kept += [(path, Kept(stamp[0])) for path, stamp in before.files]
                 self.made(job, [path for path, _ in before.files])
             else:

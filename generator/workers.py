@@ -42,12 +42,15 @@ class Job:
     """Files to make: `make(*args)` yields (path, text or bytes); `cost` is a rough size of the work.
 
     `name` tells the job from the others of a build, and the same job in the next build (see reuse.py).
+    `fields`, for a page made from one template, names every field that template may read (see
+    render.template_fields): the page is kept when those are unchanged (see reuse.py).
     """
 
     cost: int
     make: Callable[..., Iterable[tuple[str, str | bytes]]]
     args: tuple[Any, ...] = ()
     name: str = ""
+    fields: frozenset[str] | None = None
 
     def files(self, into: Path | None = None) -> list[tuple[str, bytes | Staged]]:
         """Make the job's files, as UTF-8; with `into`, each is staged there as it is made (see write.stage)."""

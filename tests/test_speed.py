@@ -165,6 +165,57 @@ def test_a_warm_regenerate_renders_only_the_pages_an_edit_changes_and_they_are_w
             assert 0 < len(sections) < 12, f"{what}: only the sections showing the edited paper are rendered again, not {sections}"
 
 
+def test_a_page_is_made_again_only_when_a_field_its_template_reads_changes(survey, tmp_path, monkeypatch):
+    project = open_project(survey)
+    generate(project)
+    generate(project)
+    edit_abstract(survey, "Quokkas annotate seventeen benchmarks.")
+    names = rendered_jobs(monkeypatch)
+    generate(project)
+    monkeypatch.undo()
+    assert any(name.startswith("section ") for name in names)
+    assert "authors.md" not in names and "papers.md" not in names, "the author index and the table show no abstract"
+    assert cold_docs(survey, tmp_path / "cold") == docs_files(survey / "docs")
+    # The survey's own author index, which shows each paper's abstract, is made again by such an edit.
+    from generator.render import packaged_folder
+
+    own = survey / "site_templates" / "authors.md.j2"
+    own.parent.mkdir()
+    shown = "{% for group in shown %}{% for author in group.entries %}{% for paper in author.papers %}{{ paper.abstract }}{% endfor %}{% endfor %}{% endfor %}\n"
+    own.write_text((packaged_folder() / "authors.md.j2").read_text(encoding="utf-8") + shown, encoding="utf-8")
+    generate(project)
+    generate(project)
+    edit_abstract(survey, "Wombats annotate eleven benchmarks.")
+    names = rendered_jobs(monkeypatch)
+    generate(project)
+    assert "authors.md" in names and "papers.md" not in names
+    assert "Wombats annotate eleven benchmarks." in (survey / "docs" / "authors.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("source", "fields"),
+    [
+        ('{% from "macro.j2" import line %}{{ line(paper) }} {{ paper.authors | map(attribute="name") | join }}', {"title", "year", "authors", "name"}),
+        ("{{ paper[name] }}", None),  # a field named as the page renders
+        ("{{ paper | tojson }}", None),  # the whole record
+        ("{% for key, value in paper.items() %}{{ value }}{% endfor %}", None),
+        ("{% include which %}", None),  # a template named as the page renders
+        ('{{ papers | map(attribute=field) | join }}', None),
+    ],
+)
+def test_a_template_s_fields_are_all_it_may_read_or_unknown(tmp_path, source, fields):
+    from generator.render import environment, template_fields
+
+    (tmp_path / "site_templates").mkdir()
+    (tmp_path / "site_templates" / "page.j2").write_text(source, encoding="utf-8")
+    (tmp_path / "site_templates" / "macro.j2").write_text("{% macro line(p) %}{{ p.title }} ({{ p['year'] }}){% endmacro %}", encoding="utf-8")
+    found = template_fields(environment(tmp_path), "page.j2")
+    if fields is None:
+        assert found is None
+    else:
+        assert found is not None and fields <= found and not {"abstract", "related"} & found
+
+
 @pytest.mark.parametrize("serving", [True, False])
 def test_serve_s_first_build_remembers_its_pages_and_a_single_build_does_not(survey, monkeypatch, serving):
     monkeypatch.setattr(build, "_IMPORTED", False)  # this process's first build
