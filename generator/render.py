@@ -8,6 +8,7 @@ import importlib.resources
 import json
 import posixpath
 import re
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,11 @@ import yaml
 from markupsafe import Markup
 
 from . import cache
+from .models import Problem
 from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 
+# The folder of a survey's own templates (and of the packaged ones).
+TEMPLATES = "site_templates"
 # Characters that mean something to Markdown, HTML or the enabled extensions anywhere
 # in a line become numeric entities, so untrusted text always reads as text.
 _MARKDOWN_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]<>#|&~"}
@@ -287,8 +291,11 @@ def template_fields(env: jinja2.Environment, name: str) -> frozenset[str] | None
         current = waiting.pop()
         if any(t.name == current for t in done):
             continue
-        done.append(env.get_template(current))
-        tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
+        try:
+            done.append(env.get_template(current))
+            tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
+        except jinja2.TemplateError as error:
+            raise template_problem(error) from None
         if tree is None or not _read_fields(tree, names, waiting):
             break
     else:
@@ -327,8 +334,37 @@ def _read_fields(tree: jinja2.nodes.Template, names: set[str], templates: list[s
 
 
 def render(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -> str:
-    """Render one template to text."""
-    return env.get_template(template).render(**context)
+    """Render one template to text; a template that cannot be read or rendered is a problem of the
+    survey's input (its own `site_templates/`), named by file and line (see `template_problem`)."""
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.TemplateError as error:
+        raise template_problem(error) from None
+
+
+def template_problem(error: jinja2.TemplateError) -> Exception:
+    """Return a template's error as an input problem: the template's file and line, and why."""
+    from .build import InputError
+
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where, line, why = error.filename or error.name or "", error.lineno, f"template syntax error: {error.message}"
+    else:
+        # Jinja2 gives each rendered template line a frame of its own in the traceback.
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".j2")]
+        where, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
+        message = error.message or type(error).__name__
+        missing = re.search(r"has no attribute '(.+)'$", message)
+        why = f"the template could not be rendered: {f'no field {missing.group(1)!r} here' if missing else message}"
+    return InputError([Problem(_template_path(where), line or 0, "", why)])
+
+
+def _template_path(filename: str) -> str:
+    """Return a template's file as the curator knows it: `site_templates/authors.md.j2`."""
+    parts = Path(filename).parts
+    if TEMPLATES not in parts:
+        return filename or TEMPLATES
+    last = len(parts) - 1 - parts[::-1].index(TEMPLATES)
+    return "/".join(parts[last:])
 
 
 def asset_files(root: Path) -> dict[str, bytes]:

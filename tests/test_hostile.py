@@ -602,6 +602,32 @@ def test_broken_yaml_gets_a_message_with_its_line(survey, capsys, case):
     assert "Traceback" not in err and "internal error" not in err
 
 
+TEMPLATE_CASES = {
+    "syntax error": ("# Authors\n{% for group in %}\n", "site_templates/authors.md.j2:2: template syntax error: Expected an expression"),
+    "a field no page has": ("# Authors\n\n{{ site.doi }}\n", "site_templates/authors.md.j2:3: the template could not be rendered: no field 'doi' here"),
+}
+
+
+@pytest.mark.parametrize("forked", [False, True])
+@pytest.mark.parametrize("case", sorted(TEMPLATE_CASES))
+def test_a_broken_template_of_the_survey_s_own_is_named_with_its_line(survey, capsys, monkeypatch, case, forked):
+    """Whether the page is rendered here or by a forked copy; the docs and the site stay as they were."""
+    from generator import build
+
+    text, expected = TEMPLATE_CASES[case]
+    if forked:
+        monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+        monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
+    before = {p: p.read_bytes() for folder in ("docs", "site") for p in (survey / folder).rglob("*") if p.is_file()}
+    (survey / "site_templates").mkdir()
+    (survey / "site_templates" / "authors.md.j2").write_text(text, encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1 and expected in err, err
+    assert "Traceback" not in err and "internal error" not in err
+    assert {p: p.read_bytes() for folder in ("docs", "site") for p in (survey / folder).rglob("*") if p.is_file()} == before
+
+
 def billion_laughs(levels: int = 9) -> str:
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, levels):

@@ -242,6 +242,17 @@ def test_a_page_changed_by_hand_in_the_docs_folder_is_made_again_by_the_next_war
     assert names == [f"section {page.stem}"], "only the page that changed on disk is made again"
 
 
+def test_a_template_broken_between_warm_builds_is_named_with_its_line(survey):
+    project = open_project(survey)
+    generate(project)
+    generate(project)  # as `survey serve` has: its pages are compared by the fields their templates read
+    (survey / "site_templates").mkdir()
+    (survey / "site_templates" / "authors.md.j2").write_text("# Authors\n{% for group in %}\n", encoding="utf-8")
+    with pytest.raises(build.InputError) as raised:
+        generate(project)
+    assert [str(p) for p in raised.value.problems] == ["site_templates/authors.md.j2:2: template syntax error: Expected an expression, got 'end of statement block'"]
+
+
 def test_a_template_added_or_edited_between_warm_builds_is_used(survey):
     from generator.render import packaged_folder
 
