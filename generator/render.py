@@ -294,6 +294,8 @@ def template_fields(env: jinja2.Environment, name: str) -> frozenset[str] | None
         try:
             done.append(env.get_template(current))
             tree = env.parse(env.loader.get_source(env, current)[0]) if env.loader else None
+        except jinja2.TemplateNotFound:
+            tree = None  # rendering says which template includes it, and where
         except jinja2.TemplateError as error:
             raise template_problem(error) from None
         if tree is None or not _read_fields(tree, names, waiting):
@@ -352,7 +354,7 @@ def template_problem(error: jinja2.TemplateError) -> Exception:
         # Jinja2 gives each rendered template line a frame of its own in the traceback.
         frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.endswith(".j2")]
         where, line = (frames[-1].filename, frames[-1].lineno or 0) if frames else ("", 0)
-        message = error.message or type(error).__name__
+        message = f"no template named {error.name!r}" if isinstance(error, jinja2.TemplateNotFound) else error.message or type(error).__name__
         missing = re.search(r"has no attribute '(.+)'$", message)
         why = f"the template could not be rendered: {f'no field {missing.group(1)!r} here' if missing else message}"
     return InputError([Problem(_template_path(where), line or 0, "", why)])

@@ -605,6 +605,7 @@ def test_broken_yaml_gets_a_message_with_its_line(survey, capsys, case):
 TEMPLATE_CASES = {
     "syntax error": ("# Authors\n{% for group in %}\n", "site_templates/authors.md.j2:2: template syntax error: Expected an expression"),
     "a field no page has": ("# Authors\n\n{{ site.doi }}\n", "site_templates/authors.md.j2:3: the template could not be rendered: no field 'doi' here"),
+    "a missing template": ('# Authors\n\n{% include "nothere.j2" %}\n', "site_templates/authors.md.j2:3: the template could not be rendered: no template named 'nothere.j2'"),
 }
 
 

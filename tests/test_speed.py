@@ -251,6 +251,10 @@ def test_a_template_broken_between_warm_builds_is_named_with_its_line(survey):
     with pytest.raises(build.InputError) as raised:
         generate(project)
     assert [str(p) for p in raised.value.problems] == ["site_templates/authors.md.j2:2: template syntax error: Expected an expression, got 'end of statement block'"]
+    (survey / "site_templates" / "authors.md.j2").write_text('# Authors\n\n{% include "nothere.j2" %}\n', encoding="utf-8")
+    with pytest.raises(build.InputError) as raised:
+        generate(project)
+    assert [str(p) for p in raised.value.problems] == ["site_templates/authors.md.j2:3: the template could not be rendered: no template named 'nothere.j2'"]
 
 
 def test_a_template_added_or_edited_between_warm_builds_is_used(survey):
