@@ -35,6 +35,7 @@ from .write import FileData, WriteReport, replace_folder, staging, write_docs
 if TYPE_CHECKING:
     from .features import Features
     from .indexes import AuthorIndex
+    from .keywords import Kept
     from .pages import Prepared
     from .words import Reader
 
@@ -103,25 +104,27 @@ class Ahead:
     keywords: dict[str, tuple[str, ...]] | None = None
     related: dict[str, tuple[str, ...]] | None = None
     authors: AuthorIndex | None = None  # the author index, which the pages' preparing copy then finds made
+    kept: Kept | None = None  # the paper keywords with the rows they came from, for a process that builds again
 
 
-def _read(project: Project, wanted: Callable[[], bool]) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
+def _read(project: Project, wanted: Callable[[], bool], keep: bool = False) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
     """Return what `check` returns, the paper files parsed, for this process to keep, and
     what of the analysis could be done while `wanted()` (see `_ahead`)."""
     checked = check(project)
     papers, overrides, problems = checked
     if errors(problems) or not wanted():
         return checked, parsed(), Ahead()
-    return checked, parsed(), _ahead(included(papers, overrides), overrides, wanted)
+    return checked, parsed(), _ahead(included(papers, overrides), overrides, wanted, keep)
 
 
-def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], bool]) -> Ahead:
+def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], bool], keep: bool = False) -> Ahead:
     """Work out the survey's features, then each paper's keywords, its related papers and the
     author index, for as long as `wanted()`. None of this needs scikit-learn, which this process
     is importing meanwhile. (Preparing the BibTeX here too was slower: its modules were imported
     twice.)"""
     from .features import featurize
     from .indexes import author_index
+    from .keywords import kept as keywords_kept
     from .keywords import paper_keywords
     from .related import related_papers
     from .words import adopt, read_ahead
@@ -133,13 +136,13 @@ def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], 
     features = featurize(shown, overrides.stop_words)
     if not wanted():
         return Ahead(reader, features)
-    keywords = paper_keywords(features)
+    keywords, kept = paper_keywords(features, keep=keep), keywords_kept()
     if not wanted():
-        return Ahead(reader, features, keywords)
+        return Ahead(reader, features, keywords, kept=kept)
     related = related_papers(features)
     if not wanted():
-        return Ahead(reader, features, keywords, related)
-    return Ahead(reader, features, keywords, related, author_index(shown))
+        return Ahead(reader, features, keywords, related, kept=kept)
+    return Ahead(reader, features, keywords, related, author_index(shown), kept)
 
 
 # An unchanged survey (the same papers and overrides) is analysed once per process.
@@ -153,7 +156,9 @@ def analyse(papers: Sequence[Paper], overrides: Overrides, progress: Progress | 
 
 
 @contextlib.contextmanager
-def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None, ahead: Ahead = Ahead()) -> Iterator[tuple[Survey, workers.Pending[Survey]]]:
+def analysing(
+    papers: Sequence[Paper], overrides: Overrides, progress: Progress | None = None, ahead: Ahead = Ahead(), keep: bool = False
+) -> Iterator[tuple[Survey, workers.Pending[Survey]]]:
     """Analyse the survey as `analyse` does, but yield it before its map is drawn.
 
     Yields the survey without map positions, and the pending whole survey: a large survey's map
@@ -168,7 +173,7 @@ def analysing(papers: Sequence[Paper], overrides: Overrides, progress: Progress 
         return
     if ahead.features is not None and ahead.features.keys != tuple(p.key for p in shown):
         ahead = Ahead()
-    with _analysing(shown, overrides, progress, ahead) as (survey, drawn):
+    with _analysing(shown, overrides, progress, ahead, keep) as (survey, drawn):
 
         def whole() -> Survey:
             with progress.stage("layout"):
@@ -184,7 +189,9 @@ def included(papers: Sequence[Paper], overrides: Overrides) -> tuple[Paper, ...]
 
 
 @contextlib.contextmanager
-def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Progress, ahead: Ahead) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
+def _analysing(
+    included: tuple[Paper, ...], overrides: Overrides, progress: Progress, ahead: Ahead, keep: bool
+) -> Iterator[tuple[Survey, workers.Pending[dict[str, tuple[float, float]]]]]:
     # The analysis stages pull in scikit-learn and SciPy: `survey check` never loads them.
     from .features import featurize
     from .keywords import paper_keywords
@@ -204,7 +211,7 @@ def _analysing(included: tuple[Paper, ...], overrides: Overrides, progress: Prog
         # pages rendered; "layout" is then the time left to wait for it.
         with drawing(features, sections, processes(len(included))) as drawn:
             with progress.stage("keywords"):
-                keywords = paper_keywords(features) if ahead.keywords is None else ahead.keywords
+                keywords = paper_keywords(features, keep=keep) if ahead.keywords is None else ahead.keywords
             with progress.stage("related"):
                 related = finding() if ahead.related is None else ahead.related
             del features  # pages are rendered meanwhile: the memory is theirs
@@ -273,7 +280,7 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     # Once the content is read, the copy goes on with the work that needs no scikit-learn for as
     # long as this process still imports it (see `_ahead`).
     importing = workers.shared_flag()
-    with workers.aside(_read, project, lambda: bool(importing.value), processes=readers) as read:
+    with workers.aside(_read, project, lambda: bool(importing.value), remember, processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
         importing.value = False
@@ -284,6 +291,10 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
                 from .words import adopt
 
                 adopt(ahead.reader)
+            if ahead.kept is not None:
+                from .keywords import adopt as adopt_keywords
+
+                adopt_keywords(ahead.kept)
     if errors(problems):
         raise InputError(errors(problems))
     if not papers:
@@ -305,7 +316,7 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         # unless the author index must be made again (an author, title or year changed: a second
         # at 10,000 papers).
         aside = 1 if again and author_index_known(shown) else processes(len(shown))
-        with workers.aside(prepare, shown, folder, again, processes=aside) as prepared, analysing(papers, overrides, progress, ahead) as (survey, whole):
+        with workers.aside(prepare, shown, folder, again, processes=aside) as prepared, analysing(papers, overrides, progress, ahead, remember) as (survey, whole):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
+from . import cache
 from .features import Features
 
 SECTION_KEYWORDS = 8
@@ -151,18 +153,88 @@ def pick_terms(terms: Sequence[str], scores: np.ndarray, limit: int, stems: _Ste
     return _choose(terms, stems, columns, np.asarray(scores, dtype=np.float64)[columns], rank, limit)
 
 
-def paper_keywords(features: Features, limit: int = PAPER_KEYWORDS) -> dict[str, tuple[str, ...]]:
-    """Return each paper's own top TF-IDF terms, as written."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Kept:
+    """The last paper keywords worked out, with the rows they were worked out from (see `paper_keywords`)."""
+
+    keys: tuple[str, ...]
+    terms: tuple[str, ...]
+    matrix: sp.csr_matrix  # sorted indices
+    words: list[tuple[str, ...]]  # each row's keywords, as counted
+    limit: int
+
+
+# Up to this many papers, a process that builds again keeps its last paper keywords.
+KEEP_PAPERS = 20_000
+_KEPT: cache.Memo[str, Kept] = cache.lasting(limit=1)
+
+
+def paper_keywords(features: Features, limit: int = PAPER_KEYWORDS, keep: bool = False) -> dict[str, tuple[str, ...]]:
+    """Return each paper's own top TF-IDF terms, as written.
+
+    With `keep` (a process that builds again: `survey serve`), the result is kept, and the next
+    call works out again only the rows that changed: a row with the same terms and the same
+    weights has the same keywords. After one edit that is the papers sharing its terms.
+    """
     if not features.terms:
         return {key: () for key in features.keys}
     matrix = features.matrix.tocsr()
     if not matrix.has_sorted_indices:
         matrix = matrix.sorted_indices()
     stems = _stems(tuple(features.terms))
-    found: list[tuple[str, ...]] = []
-    for start in range(0, matrix.shape[0], KEYWORD_BLOCK):
-        found += _block_keywords(features.terms, stems, matrix[start : start + KEYWORD_BLOCK], limit)
+    last = _KEPT.recall("last")
+    last = last if last is not None and last.limit == limit and last.keys else None
+    found: list[tuple[str, ...]] = [()] * matrix.shape[0]
+    same = _same_rows(last, features.keys, features.terms, matrix) if keep and last is not None else np.full(matrix.shape[0], -1)
+    for row, before in enumerate(same.tolist()):
+        if before >= 0 and last is not None:
+            found[row] = last.words[before]
+    changed = np.flatnonzero(same < 0)
+    for start in range(0, len(changed), KEYWORD_BLOCK):
+        rows = changed[start : start + KEYWORD_BLOCK]
+        for row, words in zip(rows.tolist(), _block_keywords(features.terms, stems, matrix[rows], limit), strict=True):
+            found[row] = words
+    _KEPT.clear()
+    if keep and len(features.keys) <= KEEP_PAPERS:
+        _KEPT.put("last", Kept(features.keys, tuple(features.terms), matrix, found, limit))
     return {key: tuple(features.shown(w) for w in words) for key, words in zip(features.keys, found, strict=True)}
+
+
+def kept() -> Kept | None:
+    """Return the paper keywords kept by the last `paper_keywords(..., keep=True)`, to hand to another process."""
+    return _KEPT.recall("last")
+
+
+def adopt(state: Kept | None) -> None:
+    """Keep paper keywords worked out by another process (a forked copy: see build._ahead)."""
+    if state is not None:
+        _KEPT.clear()
+        _KEPT.put("last", state)
+
+
+def _same_rows(last: Kept, keys: Sequence[str], terms: Sequence[str], matrix: sp.csr_matrix) -> np.ndarray:
+    """Return, for each row, its row in `last` when it has the same terms with the same weights, else -1."""
+    before = {key: row for row, key in enumerate(last.keys)}
+    old_rows = np.array([before.get(key, -1) for key in keys], dtype=np.int64)
+    column = {term: index for index, term in enumerate(terms)}
+    remap = np.array([column.get(term, -1) for term in last.terms], dtype=np.int64)
+    # The old rows in the new order, their terms as the new columns (terms stay in alphabetical
+    # order, so a row's columns stay sorted); -1 for a term no longer in the survey.
+    known = old_rows >= 0
+    old = last.matrix[np.where(known, old_rows, 0)]
+    old_lengths, lengths = np.diff(old.indptr), np.diff(matrix.indptr)
+    candidate = known & (old_lengths == lengths)
+    same = np.full(len(keys), -1, dtype=np.int64)
+    rows = np.flatnonzero(candidate & (lengths > 0))
+    if len(rows):
+        old_part, new_part = old[rows], matrix[rows]
+        equal = (remap[old_part.indices] == new_part.indices) & (old_part.data == new_part.data)
+        starts = new_part.indptr[:-1]
+        alike = np.logical_and.reduceat(equal, starts) if len(equal) else np.zeros(0, dtype=bool)
+        same[rows[alike]] = old_rows[rows[alike]]
+    empty = candidate & (lengths == 0)
+    same[empty] = old_rows[empty]
+    return same
 
 
 def _block_keywords(terms: Sequence[str], stems: _Stems, block: sp.csr_matrix, limit: int) -> list[tuple[str, ...]]:

@@ -598,6 +598,29 @@ def test_editing_a_paper_the_map_did_not_sample_reuses_its_t_sne_and_draws_the_c
     assert runs == [len(sampled)]
 
 
+def test_paper_keywords_kept_from_the_last_build_are_those_worked_out_anew(monkeypatch):
+    from generator import keywords
+
+    papers, _ = topical_papers()
+    edited = [dataclasses.replace(p, abstract=p.abstract + " Speech recognition of spoken audio.") if n == 3 else p for n, p in enumerate(papers)]
+    added = [*edited, Paper(key="zz2026new", title="Pulsar timing", abstract="Radio telescopes time pulsars.")]
+    worked: list[int] = []
+    block = keywords._block_keywords
+    monkeypatch.setattr(keywords, "_block_keywords", lambda terms, stems, rows, limit: worked.append(rows.shape[0]) or block(terms, stems, rows, limit))
+    keywords.paper_keywords(featurize(papers), keep=True)
+    assert sum(worked) == len(papers)
+    # An edit changes the rows that share its terms; a paper added or removed changes every
+    # weight (the inverse document frequencies), so every row is worked out again.
+    for survey in (edited, added, list(reversed(added)), added[5:]):
+        worked.clear()
+        warm = keywords.paper_keywords(featurize(survey), keep=True)
+        if survey is edited:
+            assert 0 < sum(worked) < len(survey), "rows with the same terms and weights are not worked out again"
+        cache.clear()
+        assert warm == keywords.paper_keywords(featurize(survey))
+        keywords.paper_keywords(featurize(survey), keep=True)  # as the warm build left it
+
+
 def test_features_do_not_depend_on_the_words_read_by_earlier_builds():
     papers, _ = topical_papers()
     cache.clear()
