@@ -281,7 +281,7 @@ def template_fields(env: jinja2.Environment, name: str) -> frozenset[str] | None
     whole (`tojson`, `.items()`), or names a template by a variable: then it may read anything.
     """
     known = _FIELDS.get((id(env), name))
-    if known is not None and all(env.get_template(t.name) is t for t in known[0] if t.name):
+    if known is not None and all(_unchanged(env, t) for t in known[0]):
         return known[1]
     names: set[str] = set()
     done: list[jinja2.Template] = []
@@ -306,6 +306,18 @@ def template_fields(env: jinja2.Environment, name: str) -> frozenset[str] | None
         _FIELDS.clear()
     _FIELDS[(id(env), name)] = (tuple(done), found)
     return found
+
+
+def _unchanged(env: jinja2.Environment, template: jinja2.Template) -> bool:
+    """Tell whether a template is still the one the environment loads (its file is unchanged)."""
+    if not template.name:
+        return True
+    try:
+        return env.get_template(template.name) is template
+    except jinja2.TemplateNotFound:
+        return False
+    except jinja2.TemplateError as error:
+        raise template_problem(error) from None
 
 
 def _read_fields(tree: jinja2.nodes.Template, names: set[str], templates: list[str]) -> bool:

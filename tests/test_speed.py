@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 import subprocess
 import sys
 import time
@@ -251,6 +252,17 @@ def test_a_template_broken_between_warm_builds_is_named_with_its_line(survey):
     with pytest.raises(build.InputError) as raised:
         generate(project)
     assert [str(p) for p in raised.value.problems] == ["site_templates/authors.md.j2:2: template syntax error: Expected an expression, got 'end of statement block'"]
+    # A template of the survey's own that worked in the build before, then broken.
+    (survey / "site_templates" / "authors.md.j2").write_text("# Authors\n", encoding="utf-8")
+    generate(project)
+    generate(project)
+    own = survey / "site_templates" / "authors.md.j2"
+    before = own.stat().st_mtime
+    own.write_text("# Authors\n\n{% for group in %}\n", encoding="utf-8")
+    os.utime(own, (before + 2, before + 2))  # a later modification time, as an editor's save gives
+    with pytest.raises(build.InputError) as raised:
+        generate(project)
+    assert [str(p) for p in raised.value.problems] == ["site_templates/authors.md.j2:3: template syntax error: Expected an expression, got 'end of statement block'"]
     (survey / "site_templates" / "authors.md.j2").write_text('# Authors\n\n{% include "nothere.j2" %}\n', encoding="utf-8")
     with pytest.raises(build.InputError) as raised:
         generate(project)
