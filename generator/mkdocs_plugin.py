@@ -139,11 +139,12 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         from .watch import ContentWatcher
 
         root = Path(config.config_file_path).parent
-        folders = [folder for folder in (root / "content", root / "site_templates") if folder.is_dir()]
-        if folders and self.watcher is None:
+        # A survey's own site_templates/ is watched from the moment it is made, if it is not there yet.
+        folders = [root / "content", root / "site_templates"]
+        if self.watcher is None:
             self.watcher = ContentWatcher(folders, lambda: self._regenerate(root, say=True))
             self.watcher.start()
-            log.info("Regenerating the pages when %s change", ", ".join(f"'{folder.name}'" for folder in folders))
+            log.info("Regenerating the pages when %s change", ", ".join(f"'{folder.name}'" for folder in folders if folder.is_dir()))
         return server
 
     def on_shutdown(self) -> None:

@@ -34,7 +34,11 @@ def ignored(path: str | bytes) -> bool:
 
 
 class ContentWatcher:
-    """Call `regenerate` in a thread of its own once a burst of changes under `folders` is over."""
+    """Call `regenerate` in a thread of its own once a burst of changes under `folders` is over.
+
+    A folder that does not exist yet (a survey's own `site_templates/`, before its first
+    template) is watched from the moment it is made.
+    """
 
     def __init__(self, folders: Sequence[Path], regenerate: Callable[[], None], *, interval: float = INTERVAL, settle: float = SETTLE) -> None:
         self._regenerate = regenerate
@@ -43,11 +47,29 @@ class ContentWatcher:
         self._pending = False
         self._stopped = False
         self._observer = PollingObserver(timeout=interval)
-        handler = FileSystemEventHandler()
-        handler.on_any_event = self._notice  # type: ignore[method-assign]
+        self._handler = FileSystemEventHandler()
+        self._handler.on_any_event = self._notice  # type: ignore[method-assign]
+        self._awaited = {os.path.abspath(folder) for folder in folders if not folder.is_dir()}
         for folder in folders:
-            self._observer.schedule(handler, str(folder), recursive=True)
+            if folder.is_dir():
+                self._observer.schedule(self._handler, str(folder), recursive=True)
+        # The folders that hold an awaited one are watched for its making, not recursively.
+        made = FileSystemEventHandler()
+        made.on_created = self._made  # type: ignore[method-assign]
+        for parent in sorted({os.path.dirname(folder) for folder in self._awaited}):
+            if os.path.isdir(parent):
+                self._observer.schedule(made, parent, recursive=False)
         self._thread = threading.Thread(target=self._loop, name="survey-regenerate", daemon=True)
+
+    def _made(self, event: FileSystemEvent) -> None:
+        path = os.path.abspath(os.fsdecode(event.src_path))
+        if event.is_directory and path in self._awaited:
+            self._awaited.discard(path)
+            self._observer.schedule(self._handler, path, recursive=True)
+            log.info("Regenerating the pages when '%s' changes too", os.path.basename(path))
+            with self._changed:
+                self._pending = True
+                self._changed.notify_all()
 
     def start(self) -> None:
         self._observer.start()

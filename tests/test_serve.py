@@ -62,6 +62,27 @@ def test_editor_swap_backup_and_hidden_files_start_no_regeneration(tmp_path):
         watcher.stop()
 
 
+def test_a_folder_made_after_the_watching_started_is_watched_from_then_on(tmp_path):
+    calls = []
+    (tmp_path / "content").mkdir()
+    own = tmp_path / "site_templates"  # a survey's own templates, the first one not made yet
+    watcher = ContentWatcher([tmp_path / "content", own], lambda: calls.append(1), interval=0.1, settle=0.1)
+    watcher.start()
+    try:
+        (tmp_path / "docs").mkdir()  # other folders start nothing
+        time.sleep(0.6)
+        assert calls == []
+        own.mkdir()
+        (own / "authors.md.j2").write_text("# Authors\n", encoding="utf-8")
+        wait_until(lambda: len(calls) >= 1, "a regeneration for the new folder")
+        time.sleep(0.6)
+        done = len(calls)
+        (own / "authors.md.j2").write_text("# All authors\n", encoding="utf-8")
+        wait_until(lambda: len(calls) > done, "a regeneration for an edit in it")
+    finally:
+        watcher.stop()
+
+
 def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, caplog):
     calls = []
 
