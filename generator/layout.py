@@ -147,7 +147,10 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
 
 def _fit(sample: sp.csr_matrix, components: int) -> tuple[TruncatedSVD, np.ndarray]:
     svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
-    return svd, svd.fit_transform(sample)
+    # Papers written alike leave the sample without variance: scikit-learn then warns while it
+    # works out the share of variance explained, which the map never reads.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return svd, svd.fit_transform(sample)
 
 
 # The map's LSA of the sampled papers, by their TF-IDF rows and terms (see `_space`).

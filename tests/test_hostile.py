@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -723,8 +724,11 @@ ODD_SURVEYS: dict[str, tuple[dict[str, str], str | None]] = {
 def test_odd_surveys_build_a_working_site(survey, capsys, case):
     papers, overrides = ODD_SURVEYS[case]
     odd_survey(survey, papers, overrides)
-    code, _, err = run(capsys, "-C", str(survey), "build")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, err = run(capsys, "-C", str(survey), "build")
     assert code == 0, err
+    assert [str(w.message) for w in caught] == []  # a library's warning would reach the curator's terminal
     assert (survey / "site" / "index.html").is_file()
     assert site_problems(survey / "site") == []
     library = bibtexparser.parse_string((survey / "docs" / "bibliography.bib").read_text(encoding="utf-8"))
