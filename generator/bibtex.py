@@ -760,7 +760,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None
             problems.append(Problem(path, line, "year", message, severity="warning"))
     arxiv = _read_arxiv(fields)
     venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or "") or None
-    preprint = bool(venue) and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
+    preprint = venue is not None and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
     if preprint:
         venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
     url = _verbatim(fields.get("url", "")) or None
@@ -792,7 +792,8 @@ def _failure(block: ParsingFailedBlock, path: str) -> Problem:
         )
     if isinstance(block, DuplicateFieldKeyBlock):
         names = ", ".join(sorted(block.duplicate_keys))
-        key = block.ignore_error_block.key
+        entry = block.ignore_error_block  # bibtexparser always gives the entry holding the fields
+        key = entry.key if isinstance(entry, Entry) else "?"
         return Problem(path, line, names, f"field written twice in entry '{key}'")
     reason = getattr(block.error, "abort_reason", None) or str(block.error)
     return Problem(path, line, "", f"could not parse this entry: {reason}")

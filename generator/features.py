@@ -285,7 +285,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     reader = kept_reader()
     title_ids, title_of = reader.read([p.title for p in papers])
     abstract_ids, abstract_of = reader.read([p.abstract for p in papers], links=True)
-    keep_reader(reader, np.count_nonzero(np.bincount(np.concatenate([title_ids, abstract_ids]), minlength=len(reader.words))))
+    keep_reader(reader, int(np.count_nonzero(np.bincount(np.concatenate([title_ids, abstract_ids]), minlength=len(reader.words)))))
     word_ids, text_of = np.concatenate([title_ids, abstract_ids]), np.concatenate([title_of, abstract_of + np.int32(size)])
     del title_ids, title_of, abstract_ids, abstract_of
     words = list(reader.words)

@@ -36,8 +36,8 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
     """Decide which candidates become paper files, with which keys."""
     plan = ImportPlan()
     index = Index()
-    for paper in existing:
-        index.add(Record(paper.path, paper.title, paper.arxiv, paper.doi))
+    for known in existing:
+        index.add(Record(known.path, known.title, known.arxiv, known.doi))
     taken = {paper.key for paper in existing}
     for candidate in candidates:
         fields = {k: v for k, v in candidate.fields.items() if v not in (None, "", [], ())}

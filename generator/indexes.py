@@ -185,8 +185,8 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
     """
     by_key = {p.key: p for p in survey.papers}
     carriers: dict[str, set[str]] = defaultdict(set)
-    for key, words in survey.paper_keywords.items():
-        for word in words:
+    for key, paper_words in survey.paper_keywords.items():
+        for word in paper_words:
             carriers[word].add(key)
     text = {p.key: f"{p.title} {p.abstract}".lower() for p in survey.papers}
     of_sections: dict[str, list[str]] = defaultdict(list)

@@ -83,7 +83,7 @@ def _pick(terms: Sequence[str], order: Sequence[int], replacement: dict[int, int
     return tuple(chosen[:limit])
 
 
-def class_tfidf(features: Features, labels: Sequence[int], n_sections: int) -> tuple[np.ndarray, np.ndarray]:
+def class_tfidf(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int) -> tuple[np.ndarray, np.ndarray]:
     """Return each section's class-based TF-IDF scores and how many of its papers use each term."""
     labels = np.asarray(labels, dtype=int)
     membership = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_sections, len(labels)))
@@ -97,7 +97,7 @@ def class_tfidf(features: Features, labels: Sequence[int], n_sections: int) -> t
     return tf * idf, papers_using
 
 
-def section_keywords(features: Features, labels: Sequence[int], n_sections: int, limit: int = SECTION_KEYWORDS) -> list[tuple[str, ...]]:
+def section_keywords(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS) -> list[tuple[str, ...]]:
     """Return each section's distinguishing terms by class-based TF-IDF (as BERTopic does), as written."""
     if not features.terms or not len(labels):
         return [() for _ in range(n_sections)]

@@ -270,8 +270,8 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     for (key, _), result in zip(new, workers.map_items(_parse, [file for _, file in new], processes), strict=True):
         _PAPERS.put(key, result)
     for key, (shown, stem, data) in zip(keys, files, strict=True):
-        paper, found = _PAPERS.get(key, _paper, data, shown, stem)
-        problems += found
+        paper, reported = _PAPERS.get(key, _paper, data, shown, stem)
+        problems += reported
         if paper is not None:
             papers.append(paper)
     # The released keys guard the papers, so their file's problems are reported with them.

@@ -7,10 +7,10 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -90,7 +90,7 @@ def venue_series(venue: str | None) -> str:
     return _VENUE_YEAR.sub("", venue).strip() or venue
 
 
-def _links(paper: Paper) -> list[dict[str, str]]:
+def _links(paper: Paper) -> list[Record]:
     links = []
     if paper.arxiv:
         links.append(Record({"label": "arXiv", "href": f"https://arxiv.org/abs/{paper.arxiv}"}))
@@ -132,7 +132,7 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 
 
-def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]]) -> tuple[dict[str, Record], dict[str, dict[str, Any]]]:
     """Return what the templates show of each paper, and its keywords' records, by keyword.
 
     `author_at` gives an author's page and anchor in the index; a keyword's record learns its
@@ -249,14 +249,14 @@ def _index_jobs(env: jinja2.Environment, template: str, index_page: str, entries
     return jobs
 
 
-def _author_entries(authors: list[Author], papers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _author_entries(authors: list[Author], papers: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         Record({"name": a.name, "anchor": a.anchor, "letter": a.letter, "variants": list(a.variants), "papers": [papers[k] for k in a.papers]})
         for a in authors
     ]
 
 
-def _keyword_entries(keywords: list[Keyword], papers: dict[str, dict[str, Any]], sections: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _keyword_entries(keywords: list[Keyword], papers: Mapping[str, dict[str, Any]], sections: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
     entries = [
         Record({"word": k.word, "anchor": k.anchor, "letter": initial(k.word), "sections": [sections[s] for s in k.sections], "papers": [papers[p] for p in k.papers]})
         for k in keywords
@@ -369,7 +369,8 @@ def _jobs(
     CSL-JSON bibliography too, unless `bibliography` is false: `prepare` made it), but the
     home page's, returned as what makes its job from the survey with its map."""
     bibtex.prepare_entries(survey.papers, processes)
-    settings = settings if settings is not None else env.globals.get("settings", SiteSettings())
+    # render.environment puts the site's SiteSettings in the globals; jinja2 types them as objects.
+    settings = settings if settings is not None else cast(SiteSettings, env.globals.get("settings", SiteSettings()))
     # A large survey's keyword index is made by a forked copy while the papers' contexts are made here.
     aside = processes if len(survey.papers) >= KEYWORDS_ASIDE_FROM else 1
     with workers.aside(keyword_index, survey, processes=aside) as indexed:
@@ -477,7 +478,7 @@ def _lines(lines: Sequence[str]) -> bytes:
     return ("[\n" + ",\n".join("  " + line for line in lines) + "\n]\n").encode("utf-8") if lines else b"[]\n"
 
 
-def _map_to_pages(figure: dict[str, Any] | None, papers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+def _map_to_pages(figure: dict[str, Any] | None, papers: Mapping[str, dict[str, Any]]) -> dict[str, Any] | None:
     """Point each dot of the map at the page of its section that holds its paper."""
     if figure is None:
         return None
@@ -496,7 +497,7 @@ def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[
         start += len(keys)
 
 
-def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: dict[str, dict[str, Any]], sections: list[dict[str, Any]]) -> list[Job]:
+def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: Mapping[str, dict[str, Any]], sections: Sequence[dict[str, Any]]) -> list[Job]:
     """Render the table of all papers: in the page, or, for a large survey, built by the browser from JSON."""
     rows = sorted(papers.values(), key=lambda p: (p["title"].casefold(), p["key"]))
     inline = len(rows) <= TABLE_ROWS
@@ -507,7 +508,7 @@ def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: dict[str,
     return jobs
 
 
-def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: list[dict[str, Any]]) -> str:
+def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: Sequence[dict[str, Any]]) -> str:
     """Return the rows of the table of all papers, links relative to the table's page, for its script."""
     page_url = env.filters["page_url"]
     order = {s["id"]: i for i, s in enumerate(sections)}

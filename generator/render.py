@@ -178,8 +178,8 @@ def read_settings(root: Path) -> SiteSettings:
         return SiteSettings()
     if not isinstance(config, dict):
         return SiteSettings()
-    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
-    survey = extra.get("survey") if isinstance(extra.get("survey"), dict) else {}
+    extra = config["extra"] if isinstance(config.get("extra"), dict) else {}
+    survey = extra["survey"] if isinstance(extra.get("survey"), dict) else {}
     branch = survey.get("edit_branch")
     search = str(survey.get("search", "auto")).strip().lower()
     return SiteSettings(

@@ -122,7 +122,7 @@ def fit_to_groups(
     if not count:
         return similarity, np.zeros(n)
     own = np.maximum(labels, 0)
-    row_norm = np.asarray(matrix.multiply(matrix).sum(axis=1) if sp.issparse(matrix) else (matrix * matrix).sum(axis=1)).ravel()
+    row_norm = np.asarray((matrix * matrix).sum(axis=1) if isinstance(matrix, np.ndarray) else matrix.multiply(matrix).sum(axis=1)).ravel()
     total_x = np.asarray(matrix @ totals.T)[np.arange(n), own]
     seed_x = np.asarray(matrix @ seed_rows.T)[np.arange(n), own]
     total_seed = np.einsum("ij,ij->i", totals, seed_rows)[own]
@@ -328,7 +328,8 @@ def _automatic(papers: Sequence[Paper], features: Features, overrides: Overrides
     count = int(labels.max()) + 1
     # The "Other" papers are one more class for keywords, so that no section's keywords describe them.
     keywords = section_keywords(features, np.where(labels < 0, count, labels), count + 1)
-    sections, used = [], set()
+    sections: list[Section] = []
+    used: set[str] = set()
     for group in range(count):
         words = keywords[group]
         section_id = _section_id(words, used)

@@ -169,6 +169,7 @@ class _Checks:
             return Problem(shown, 0, "", f"refusing to write outside {self.folder.name}/ (a symbolic link points elsewhere)")
         if in_the_way is not None:
             return Problem(_shown(self.folder, in_the_way), 0, "", f"is a file where survey writes a folder for {relative}: move it away")
+        status: os.stat_result | None
         try:
             status = os.lstat(path)
         except FileNotFoundError:
