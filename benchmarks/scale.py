@@ -9,7 +9,9 @@
 For each size it makes a survey (benchmarks/synthetic.py) in a temporary folder and runs, each
 as its own process so that wall time, CPU time and peak memory belong to one step (peak memory:
 ru_maxrss from wait4, or, where the step forks copies of itself to share work, the largest sum of
-the proportional set sizes of it and its copies, sampled every 50 ms):
+the proportional set sizes of it and its copies, sampled every 50 ms in a second run of the same
+step: reading those sizes walks the processes' memory maps, which slowed a 10,000-paper
+`survey generate` by 9 %, so times come from the run that is not sampled):
 
 1. `survey generate` into an empty docs folder;
 2. the generator's stages in-process, timed one by one as `generator/build.py` calls them;
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -94,8 +97,32 @@ def tree_pss(pid: int) -> float:
     return total
 
 
-def run(command: list[str], cwd: Path, log: Path) -> dict:
-    """Run one process; return its wall time, CPU time, peak memory and exit code."""
+def run(command: list[str], cwd: Path, log: Path, fresh: Callable[[], None] | None = None) -> dict:
+    """Run one process; return its wall time, CPU time, peak memory and exit code.
+
+    With `fresh`, the step forks copies of itself: `fresh()` puts its folder back as it was, and
+    the step runs a second time, its process tree's memory sampled, for the peak.
+    """
+    if fresh is not None:
+        fresh()
+    timed = _run(command, cwd, log, sampled=False)
+    if fresh is not None and not timed.get("timeout"):
+        fresh()
+        timed["peak_mb"] = max(timed["peak_mb"], _run(command, cwd, log, sampled=True)["peak_mb"])
+    return timed
+
+
+def _emptied(*folders: Path) -> Callable[[], None]:
+    """Return what removes these folders, so that a step starts from scratch again."""
+
+    def empty() -> None:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return empty
+
+
+def _run(command: list[str], cwd: Path, log: Path, sampled: bool) -> dict:
     with open(log, "wb") as out:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=CHILD_ENV)
@@ -109,7 +136,8 @@ def run(command: list[str], cwd: Path, log: Path) -> dict:
             if TIMEOUT and time.perf_counter() - start > TIMEOUT and not timed_out:
                 process.kill()
                 timed_out = True
-            tree_peak = max(tree_peak, tree_pss(process.pid))
+            if sampled:
+                tree_peak = max(tree_peak, tree_pss(process.pid))
             time.sleep(0.05)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -251,7 +279,7 @@ def measure(n: int, seed: int, work: Path, mkdocs: bool, profile: str | None, on
     logs.mkdir(exist_ok=True)
     survey, mkdocs_bin = _bin("survey"), _bin("mkdocs")
     print(f"[{n}] generate ...", file=sys.stderr, flush=True)
-    result["generate"] = run([survey, "generate"], folder, logs / "generate.log")
+    result["generate"] = run([survey, "generate"], folder, logs / "generate.log", fresh=_emptied(folder / "docs"))
     if result["generate"].get("timeout"):
         mkdocs = one_change = False  # nothing to build on
     print(f"[{n}] stages ...", file=sys.stderr, flush=True)
@@ -272,9 +300,7 @@ def measure(n: int, seed: int, work: Path, mkdocs: bool, profile: str | None, on
         result["search_index_bytes"] = (site / "search" / "search_index.json").stat().st_size
         result["largest_pages"] = largest_pages(site)
         print(f"[{n}] survey build from scratch ...", file=sys.stderr, flush=True)
-        shutil.rmtree(folder / "docs", ignore_errors=True)
-        shutil.rmtree(folder / "site", ignore_errors=True)
-        result["build"] = run([survey, "build"], folder, logs / "build.log")
+        result["build"] = run([survey, "build"], folder, logs / "build.log", fresh=_emptied(folder / "docs", folder / "site"))
     if one_change:
         print(f"[{n}] regenerate ...", file=sys.stderr, flush=True)
         result["regenerate_unchanged"] = run([survey, "generate"], folder, logs / "regen0.log")
