@@ -44,7 +44,12 @@ from bibtexparser.model import (
     Field,
     ParsingFailedBlock,
 )
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latex2text import (
+    LatexNodes2Text,
+    MacroTextSpec,
+    SpecialsTextSpec,
+    get_default_latex_context_db,
+)
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from generator import workers
@@ -646,6 +651,9 @@ def _latex_decoder() -> LatexNodes2Text:
         "survey-bibtex",
         prepend=True,
         macros=[MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items()],
+        # A bare & ("Science & Engineering", as some exports write it) is the ampersand, not
+        # LaTeX's column separator, which would turn it into spaces.
+        specials=[SpecialsTextSpec("&", "&")],
     )
     # A bare % in a .bib title means "percent", not a LaTeX comment: keep it.
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=True)

@@ -640,6 +640,14 @@ def test_read_bibtex_decodes_latex_to_unicode():
     assert uber["entry_type"] is None  # the venue already says inproceedings
 
 
+def test_read_bibtex_keeps_a_bare_ampersand():
+    # Exports write "&" unescaped in titles and journals; LaTeX would read it as a column separator.
+    text = "@article{a, title={Science & Engineering of R\\&D}, journal={Law & Society Review}, author={Doe, Jane}, year={2020}}\n"
+    (record,), problems = read_bibtex(text, "refs.bib")
+    assert problems == []
+    assert (record["title"], record["venue"]) == ("Science & Engineering of R&D", "Law & Society Review")
+
+
 def test_read_bibtex_finds_arxiv_in_a_google_scholar_journal():
     gs = read_bibtex(READ_SAMPLE, "refs.bib")[0][1]
     assert (gs["arxiv"], gs["venue"], gs["entry_type"]) == ("2303.12345", None, None)
