@@ -748,10 +748,55 @@ def _read_type(bib_type: str, venue: str | None) -> str | None:
     return kind
 
 
-def _read_entry(entry: Entry, path: str, problems: list[Problem]) -> dict | None:
+# BibTeX's own month abbreviations, which a .bib file may use without defining them.
+_MONTHS = {
+    month[:3].lower(): month
+    for month in ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+}
+
+
+def _parts(value: str) -> list[str]:
+    """Split a value on the # signs outside braces and quotes: `"Proc. " # acl # {2020}`."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:index])
+            start = index + 1
+    return [*parts, value[start:]]
+
+
+def _joined(value: str, strings: dict[str, str]) -> str:
+    """Return a concatenation as the text it stands for; bibtexparser leaves it as written.
+
+    Each part is a quoted or braced text, a number, or the name of an @string (or a month).
+    """
+    texts = []
+    for part in (p.strip() for p in _parts(value)):
+        if len(part) >= 2 and (part[0], part[-1]) in (('"', '"'), ("{", "}")):
+            texts.append(part[1:-1])
+        else:
+            texts.append(strings.get(part.lower(), _MONTHS.get(part.lower(), part)))
+    return "".join(texts)
+
+
+def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
+    """Return an entry's fields by lowercase name, with concatenations joined."""
+    return {
+        field.key.lower(): _joined(str(field.value), strings) if field.enclosing == "no-enclosing" and "#" in str(field.value) else str(field.value)
+        for field in entry.fields
+    }
+
+
+def _read_entry(entry: Entry, path: str, problems: list[Problem], strings: dict[str, str] | None = None) -> dict | None:
     """Return the record of one parsed entry, or None (with a problem) when it has no title."""
     line = (entry.start_line or 0) + 1
-    fields = {field.key.lower(): str(field.value) for field in entry.fields}
+    fields = _field_texts(entry, strings or {})
     title = latex_to_text(fields.get("title", ""))
     if not title:
         problems.append(Problem(path, line, "title", f"entry '{entry.key}' has no title"))
@@ -824,9 +869,10 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
         # bibtexparser logs each syntax error; they are returned as problems instead.
         library = bibtexparser.parse_string(text)
     problems = [_failure(block, path) for block in library.failed_blocks]
+    strings = {string.key.lower(): str(string.value) for string in library.strings}
     records = []
     for entry in library.entries:
-        record = _read_entry(entry, path, problems)
+        record = _read_entry(entry, path, problems, strings)
         if record is not None:
             records.append(record)
     problems.sort(key=lambda problem: problem.line)

@@ -648,6 +648,31 @@ def test_read_bibtex_keeps_a_bare_ampersand():
     assert (record["title"], record["venue"]) == ("Science & Engineering of R&D", "Law & Society Review")
 
 
+def test_read_bibtex_joins_concatenated_fields():
+    # bibtexparser 2 resolves a field that is one @string, but leaves "a" # b # {c} as written.
+    text = """@string{acl = "Association for Computational Linguistics"}
+@inproceedings{a,
+  title = "Tasks " # {and {LoRA}} # " at scale",
+  booktitle = "Proceedings of the " # acl # { Meeting, } # 2021,
+  author = {Doe, Jane}, year = 2021, month = 10 # "~" # jan,
+}
+@article{b, title = {C# for Everyone}, journal = "J. " # undefined, author = {Doe, Jane}, year = 2020}
+"""
+    records, problems = read_bibtex(text, "refs.bib")
+    assert problems == []
+    assert [(r["title"], r["venue"]) for r in records] == [
+        ("Tasks and LoRA at scale", "Proceedings of the Association for Computational Linguistics Meeting, 2021"),
+        ("C# for Everyone", "J. undefined"),  # a # inside braces is text; an unknown name stays as written
+    ]
+
+
+def test_an_organisation_author_reads_and_writes_back_whole():
+    (record,), _ = read_bibtex("@misc{a, title={Report}, author={{World Health Organization} and Doe, Jane}, year={2020}}", "refs.bib")
+    assert record["authors"] == ["World Health Organization,", "Jane Doe"]
+    paper = Paper(key="a", title="Report", authors=tuple(record["authors"]), year=2020)
+    assert "author = {{World Health Organization} and Doe, Jane}" in write_bibtex([paper])
+
+
 def test_read_bibtex_finds_arxiv_in_a_google_scholar_journal():
     gs = read_bibtex(READ_SAMPLE, "refs.bib")[0][1]
     assert (gs["arxiv"], gs["venue"], gs["entry_type"]) == ("2303.12345", None, None)
