@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 MAX_KEY_LENGTH = 64
+# Names Windows keeps for devices, whatever the extension: a file "con.yaml" cannot be checked out there.
+RESERVED_KEYS = frozenset(["con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))])
 
 # Words that never make a key: a reader looks for "lori", not "a" or "towards".
 TITLE_SKIP_WORDS = frozenset(
@@ -79,7 +81,7 @@ def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[st
         stem = f"p{stem}"
     stem = stem[: MAX_KEY_LENGTH - 3]
     key, suffix = stem, ord("b")
-    while key in taken:
+    while key in taken or key in RESERVED_KEYS:
         key = f"{stem}{chr(suffix)}" if suffix <= ord("z") else f"{stem}-{suffix - ord('a')}"
         suffix += 1
     return key
@@ -87,4 +89,4 @@ def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[st
 
 def is_valid_key(key: str) -> bool:
     """Tell whether a key is safe as a file name, an anchor and a BibTeX key."""
-    return len(key) <= MAX_KEY_LENGTH and bool(KEY_PATTERN.match(key))
+    return len(key) <= MAX_KEY_LENGTH and bool(KEY_PATTERN.match(key)) and key not in RESERVED_KEYS

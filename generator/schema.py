@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import is_valid_key
+from .keys import RESERVED_KEYS, is_valid_key
 from .models import Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -248,7 +248,9 @@ def _fields(raw: Raw, schema: Mapping[str, Callable[[Any], Any]], problems: list
 def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file's mapping and build its record."""
     problems: list[Problem] = []
-    if not is_valid_key(key):
+    if key in RESERVED_KEYS:
+        problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is a device name on Windows, where the file cannot be checked out: choose another key, like 'zhang2025lori'"))
+    elif not is_valid_key(key):
         problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is not a valid citation key: use lowercase letters and digits, like 'zhang2025lori'"))
     values = _fields(raw, PAPER_FIELDS, problems)
     for name in REQUIRED_PAPER_FIELDS:

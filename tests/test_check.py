@@ -19,6 +19,7 @@ BROKEN = {
     "unknown section": ("broken2024section", "title: Lost\nsection: nowhere\n", ":2: field 'section': unknown section 'nowhere'"),
     "bad arxiv": ("broken2024arxiv", "title: Arxiv\narxiv: abc\n", ":2: field 'arxiv': expected an arXiv id like 2504.07448, got 'abc'"),
     "bad key": ("Broken_Key", "title: Key\n", "is not a valid citation key"),
+    "windows device name": ("aux", "title: Aux\n", "file name 'aux.yaml' is a device name on Windows"),
     "not a mapping": ("broken2024list", "- a\n- b\n", ":1: expected a paper"),
     "twice": ("broken2024twice", "title: A\ntitle: B\n", ":2: field 'title': field 'title' is given twice (first on line 1)"),
     "not utf8": ("broken2024latin", b"title: caf\xe9\n", "file is not UTF-8"),

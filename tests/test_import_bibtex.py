@@ -50,3 +50,15 @@ def test_import_bib_reports_broken_entries_with_their_line(survey, tmp_path, cap
     code, _, err = run(capsys, "-C", str(survey), "import", str(refs))
     assert code == 1
     assert "broken.bib:1: field 'title'" in err
+
+
+def test_import_bib_gives_a_windows_device_name_a_key_of_its_own(survey, tmp_path, capsys):
+    # A file named con.yaml cannot be checked out on Windows, so the entry's own key is not kept.
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@misc{con, title = {Con}, year = {2020}}\n@misc{nul, title = {Nul}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--added", "2026-11-25")
+    assert code == 0, err
+    assert "added content/papers/con2020.yaml" in out
+    assert "added content/papers/nulb.yaml" in out  # the key made from the title alone is a device name too
+    assert not (survey / "content" / "papers" / "con.yaml").exists()
+    assert run(capsys, "-C", str(survey), "check")[0] == 0
