@@ -256,10 +256,11 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     for name in REQUIRED_PAPER_FIELDS:
         if not raw.given(name):
             problems.append(Problem(raw.path, raw.line, name, f"required field '{name}' is missing"))
-    if "authors" not in values:
-        problems.append(Problem(raw.path, raw.line, "authors", "no authors given", "warning"))
-    if "abstract" not in values:
-        problems.append(Problem(raw.path, raw.line, "abstract", "no abstract given", "warning"))
+    # A field that is there but wrong has its error already; the warning is for one left out or empty.
+    wrong = {p.field for p in problems}
+    for name, warning in (("authors", "no authors given"), ("abstract", "no abstract given")):
+        if not values.get(name) and name not in wrong:
+            problems.append(Problem(raw.path, raw.line, name, warning, "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
         return None, problems

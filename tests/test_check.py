@@ -71,6 +71,16 @@ def test_warnings_pass_unless_strict(survey, capsys):
     assert code == 1
 
 
+def test_a_wrong_field_gets_its_error_and_an_empty_one_its_warning(survey, capsys):
+    add(survey, "wrong2024authors", "title: Wrong authors\nauthors: Jane Doe\nabstract: Text.\n")
+    add(survey, "empty2024authors", "title: Empty authors\nauthors: []\nabstract: Text.\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    wrong = [line for line in err.splitlines() if "wrong2024authors.yaml" in line]
+    assert wrong == ["content/papers/wrong2024authors.yaml:2: field 'authors': expected a list (one '- item' per line), got 'Jane Doe'"]
+    assert "empty2024authors.yaml:1: warning: field 'authors': no authors given" in err
+
+
 def test_github_format_prints_annotations(survey, capsys):
     add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
     code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
