@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import cache
-from .features import Features
+from .features import Features, fold
 
 SECTION_KEYWORDS = 8
 SECTION_KEYWORDS_MIN = 5
@@ -25,6 +25,14 @@ BIGRAM_PREFERENCE = 0.5
 # looked at first (all of them in the rare paper where these are not enough).
 KEYWORD_BLOCK = 1000
 KEYWORD_HEAD = 24
+# Words of academic prose that abstracts use in passing and that name no theme as a keyword:
+# never shown alone, nor as the first word of a bigram ("significant improvements"). They stay
+# in the features, so the grouping is as it was; as BERTopic does, what names a topic is chosen
+# apart from how the topics are found. The curator's own stop words (overrides) leave the
+# features as well.
+KEYWORD_SKIP = frozenset(
+    ["according", "accurate", "advanced", "approximately", "associated", "attempt", "cause", "comprehensively", "contributed", "creating", "enhance", "enhanced", "enhancing", "especially", "examining", "focusing", "incorporate", "incorporates", "indicate", "indicates", "investigation", "represented", "seen", "separately", "setup", "significant", "typical", "usage"]
+)
 
 
 def _stem(word: str) -> str:
@@ -55,6 +63,13 @@ class _Stems:
             else:
                 first[column], second[column] = parts[0], parts[-1]
         self.word, self.first, self.second = word, first, second
+
+
+@functools.lru_cache(maxsize=2)
+def shown_terms(terms: tuple[str, ...]) -> np.ndarray:
+    """Tell, for each term, whether it may be shown as a keyword (see KEYWORD_SKIP)."""
+    skip = {fold(word) for word in KEYWORD_SKIP}
+    return np.array([term.split(" ", 1)[0] not in skip for term in terms], dtype=bool)
 
 
 @functools.lru_cache(maxsize=2)
@@ -102,6 +117,7 @@ def section_keywords(features: Features, labels: Sequence[int] | np.ndarray, n_s
     if not features.terms or not len(labels):
         return [() for _ in range(n_sections)]
     scores, papers_using = class_tfidf(features, labels, n_sections)
+    scores *= shown_terms(tuple(features.terms))
     sizes = np.bincount(np.asarray(labels, dtype=int), minlength=n_sections)
     stems = _stems(tuple(features.terms))
     result = []
@@ -190,9 +206,12 @@ def paper_keywords(features: Features, limit: int = PAPER_KEYWORDS, keep: bool =
         if before >= 0 and last is not None:
             found[row] = last.words[before]
     changed = np.flatnonzero(same < 0)
+    shown = shown_terms(tuple(features.terms)).astype(np.float64)
     for start in range(0, len(changed), KEYWORD_BLOCK):
         rows = changed[start : start + KEYWORD_BLOCK]
-        for row, words in zip(rows.tolist(), _block_keywords(features.terms, stems, matrix[rows], limit), strict=True):
+        block = matrix[rows].multiply(shown).tocsr()
+        block.eliminate_zeros()
+        for row, words in zip(rows.tolist(), _block_keywords(features.terms, stems, block, limit), strict=True):
             found[row] = words
     _KEPT.clear()
     if keep and len(features.keys) <= KEEP_PAPERS:

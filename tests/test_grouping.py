@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from conftest import REPO
 from generator.build import analyse
 from generator.features import featurize, fold
-from generator.keywords import pick_terms, readable_title, section_keywords
+from generator.keywords import paper_keywords, pick_terms, readable_title, section_keywords
 from generator.models import Overrides, Paper, SectionSpec
 from generator.sections import OTHER_ID, assign_sections
 from generator.themes import themes_table
@@ -213,6 +213,25 @@ def test_section_keywords_are_five_to_ten_distinct_terms_without_stop_words():
         assert 5 <= len(words) <= 10
         assert len({w.lower() for w in words}) == len(words)
         assert not {"the", "we", "and", "propose"} & {part for w in words for part in w.lower().split()}
+
+
+def test_prose_words_are_never_keywords_but_still_count_in_the_grouping():
+    def paper(key: str, title: str, abstract: str) -> Paper:
+        return Paper(key=key, title=title, abstract=abstract)
+
+    papers = [
+        paper("a2024merging", "Enhanced model merging", "Especially enhanced merging of models, especially with significant improvements. Merging weights."),
+        paper("b2024merging", "Merging weights", "Merging models by averaging weights, especially after fine-tuning."),
+        paper("c2024graphs", "Graph neural networks", "Graph networks learn from nodes and edges of graphs."),
+        paper("d2024graphs", "Message passing on graphs", "Nodes pass messages along graph edges; enhanced readout."),
+    ]
+    features = featurize(papers)
+    assert {"especially", "enhanced", "significant improvement"} <= set(features.terms)  # counted
+    keywords = paper_keywords(features)
+    sections = section_keywords(features, [0, 0, 1, 1], 2)
+    shown = [w.lower() for words in [*keywords.values(), *sections] for w in words]
+    assert "merging" in " ".join(shown)
+    assert not [w for w in shown if w.split()[0] in {"especially", "enhanced", "significant"}], shown
 
 
 # The themes table
