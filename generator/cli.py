@@ -209,14 +209,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     existing, overrides = _valid_content(project)
     section = fields.get("section")
     known = [spec.id for spec in overrides.sections]
+    problems = []
     if section and section not in known:
-        raise InputError([Problem("survey add", 0, "section", unknown_section(section, known))])
+        problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
     plan = plan_import([Candidate("survey add", fields, 0, key)], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
+    problems += plan.problems
+    if problems:  # every problem of the paper at once, as `survey check` gives them
+        raise InputError(problems)
+    if not plan.new:
         return EXIT_PROBLEMS
-    if plan.problems or not plan.new:
-        raise InputError(plan.problems)
     key, fields = plan.new[0]
     path = project.content / PAPERS_DIR / f"{key}.yaml"
     write_atomic(path, paper_yaml(fields).encode("utf-8"))

@@ -68,6 +68,11 @@ def test_add_refuses_an_unknown_section_and_bad_fields(survey, capsys):
     code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Bad link", "--url", "javascript:alert(1)")
     assert code == 1
     assert "field 'url': expected an http or https URL" in err
+    # Every problem at once, the unknown section with the others.
+    code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Bad", "--section", "nowhere", "--arxiv", "abc", "--url", "javascript:x")
+    assert code == 1
+    assert [line.split("field '")[1].split("'")[0] for line in err.splitlines() if "field '" in line] == ["section", "arxiv", "url"]
+    assert "3 problem(s); nothing was changed." in err
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
