@@ -64,11 +64,15 @@ def family_name(name: str) -> str:
 
 def first_title_word(title: str) -> str:
     """Return the first significant word of a title, folded to ASCII."""
+    single = ""  # a letter ("C", the "b" of "<b>") is a word only when the title has no other
     for word in re.split(r"[^\w-]+", title):
         folded = ascii_fold(word)
-        if folded and folded not in TITLE_SKIP_WORDS and not folded.isdigit():
+        if not folded or folded in TITLE_SKIP_WORDS or folded.isdigit():
+            continue
+        if len(folded) > 1:
             return folded
-    return "untitled"
+        single = single or folded
+    return single or "untitled"
 
 
 def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[str]) -> str:

@@ -161,3 +161,12 @@ def test_diff_of_an_unknown_revision_is_a_clear_error(repository, capsys):
     assert code == 1
     assert "git:" in err
     assert "Traceback" not in err
+
+
+def test_a_key_takes_the_first_word_of_two_letters_or_more():
+    from generator.keys import make_key
+
+    assert make_key("A <b>bold</b> claim", ["Cathy O'Neil"], 2024, set()) == "oneil2024bold"
+    assert make_key("C++ for everyone", ["Jane Doe"], 2020, set()) == "doe2020everyone"
+    assert make_key("X", ["Jane Doe"], 2020, set()) == "doe2020x"
+    assert make_key("The 2020 a", ["Jane Doe"], 2020, set()) == "doe2020untitled"
