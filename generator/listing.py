@@ -14,6 +14,8 @@ from .schema import ARXIV_PATTERN, clean_text
 CHROME_PREFIXES = ("Get trending papers",)
 CHROME_WORDS = ("Subscribe",)
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'`\\]+")
+# An abstract line shorter than this is more likely a title paired with the wrong line.
+SHORT_ABSTRACT = 12
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "colab.research.google.com")
 
 
@@ -71,8 +73,13 @@ def parse_listing(source: str, shown: str) -> tuple[list[ListedPaper], list[Prob
         body = body[:-1]
     papers = []
     for index in range(0, len(body), 2):
-        (number, title), (_, abstract) = body[index], body[index + 1]
+        (number, title), (abstract_number, abstract) = body[index], body[index + 1]
         papers.append(ListedPaper(index // 2 + 1, number, clean_text(title), clean_text(abstract)))
+        words = len(abstract.split())
+        if words < SHORT_ABSTRACT:
+            # Lines pair up title, abstract, title…: one missing line shifts every pair after it.
+            message = f"the abstract line after '{title.strip()[:60]}' has only {words} word(s): if a title above lacks its abstract line, every pair after it is shifted"
+            problems.append(Problem(shown, abstract_number, "abstract", message, severity="warning"))
     return papers, problems
 
 

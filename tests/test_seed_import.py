@@ -27,7 +27,7 @@ def imported(survey: Path) -> dict[str, dict]:
 
 
 def test_import_adds_118_papers_and_reports_the_duplicate(empty_survey, capsys):
-    code, out, _ = run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA), "--added", "2026-11-25")
+    code, out, err = run(capsys, "-C", str(empty_survey), "import", str(LISTING), "--metadata", str(METADATA), "--added", "2026-11-25")
     assert code == 0
     papers = imported(empty_survey)
     assert len(papers) == 118
@@ -35,6 +35,18 @@ def test_import_adds_118_papers_and_reports_the_duplicate(empty_survey, capsys):
     assert "same arXiv id 2205.12410" in out
     assert sum("AdaMix" in p["title"] for p in papers.values()) == 1
     assert "added 118 paper(s), skipped 1 duplicate(s)" in out
+    assert "has only" not in err  # every abstract line of the seed is a real abstract
+
+
+def test_a_listing_missing_an_abstract_line_is_warned_about(survey, tmp_path, capsys):
+    listing = tmp_path / "listing.txt"
+    abstract = "We study how models learn many tasks at once and find that sharing helps small tasks most."
+    listing.write_text(f"First title\n{abstract}\nSecond title without its abstract\nThird title\n{abstract}\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--dry-run")
+    assert code == 1  # the last line is left without a partner…
+    assert f"{listing}:5: field 'abstract': title 'We study how models" in err
+    # …and the warning shows where the pairs went wrong.
+    assert f"{listing}:4: warning: field 'abstract': the abstract line after 'Second title without its abstract' has only 2 word(s)" in err
 
 
 def test_import_takes_facts_only_from_the_metadata(empty_survey, capsys):
