@@ -26,8 +26,9 @@ from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 # The folder of a survey's own templates (and of the packaged ones).
 TEMPLATES = "site_templates"
 # Characters that mean something to Markdown, HTML or the enabled extensions anywhere
-# in a line become numeric entities, so untrusted text always reads as text.
-_MARKDOWN_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]<>#|&~"}
+# in a line become numeric entities, so untrusted text always reads as text; "@" too, so that
+# a title in `survey diff`'s pull-request comment mentions nobody on GitHub.
+_MARKDOWN_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]<>#|&~@"}
 _MARKDOWN_ESCAPES[ord("\n")] = " "
 # At the start of a line these would open a list, a quote, a heading, a fence or an admonition.
 _LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:>!?])")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -148,6 +149,17 @@ def test_diff_reports_added_removed_edited_renamed_moved_and_retitled(repository
     assert "`tam2023merging` Merging by Matching Models in Task Subspaces: year, section" in out
     assert "**Moved to another section" in out and "Merging models → Low&#45;rank adapters" not in out
     assert "retitled from “Model merging”" in out
+
+
+def test_diff_shows_an_untrusted_title_as_text_that_mentions_nobody(repository, capsys):
+    title = "Evil <img src=x onerror=alert(1)> `code` [link](javascript:x) @octocat | *star* #12"
+    run(capsys, "-C", str(repository), "add", "--title", title, "--year", "2025")
+    code, out, _ = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "evil2025" in line)
+    assert "Evil &#60;img src=x onerror=alert(1)&#62; &#96;code&#96; &#91;link&#93;(javascript:x) &#64;octocat &#124; &#42;star&#42; &#35;12" in line
+    text = re.sub(r"&#\d+;", "", line.split("` ", 1)[1])  # the title, entities left out
+    assert not set("<>`[]@|*#") & set(text), text
 
 
 def test_diff_without_changes_says_so(repository, capsys):
