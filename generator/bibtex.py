@@ -58,6 +58,8 @@ from generator.keys import PARTICLES, SUFFIXES
 from generator.models import Paper, Problem
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
+# Entries that hold a volume's fields for the papers that name it with crossref.
+CROSSREF_VOLUMES = ("proceedings", "book", "collection", "mvproceedings", "mvbook")
 NO_YEAR = "n.d."
 # plainnat.bst makes the label of an author-less entry from its `key`, and BibTeX
 # stops a label at 500 characters ("you've exceeded 500, the entry-string-size").
@@ -793,10 +795,23 @@ def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _read_entry(entry: Entry, path: str, problems: list[Problem], strings: dict[str, str] | None = None) -> dict | None:
+def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[str, str]:
+    """Return an entry's fields with those it lacks taken from the entry its crossref names.
+
+    As BibTeX does (DBLP's exports work this way); the parent's title is the child's booktitle.
+    """
+    if parent is None:
+        return fields
+    taken = {name: value for name, value in parent.items() if name not in ("title", "crossref", "abstract")}
+    if "title" in parent:
+        taken["booktitle"] = parent["title"]
+    return {**taken, **fields}
+
+
+def _read_entry(entry: Entry, path: str, problems: list[Problem], strings: dict[str, str] | None = None, parent: dict[str, str] | None = None) -> dict | None:
     """Return the record of one parsed entry, or None (with a problem) when it has no title."""
     line = (entry.start_line or 0) + 1
-    fields = _field_texts(entry, strings or {})
+    fields = _inherited(_field_texts(entry, strings or {}), parent)
     title = latex_to_text(fields.get("title", ""))
     if not title:
         problems.append(Problem(path, line, "title", f"entry '{entry.key}' has no title"))
@@ -812,7 +827,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], strings: dict[
             message = f"expected a year such as 2021 in entry '{entry.key}', got '{raw_year}'"
             problems.append(Problem(path, line, "year", message, severity="warning"))
     arxiv = _read_arxiv(fields)
-    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or "") or None
+    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or fields.get("journaltitle") or "") or None
     preprint = venue is not None and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
     if preprint:
         venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
@@ -870,9 +885,14 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
         library = bibtexparser.parse_string(text)
     problems = [_failure(block, path) for block in library.failed_blocks]
     strings = {string.key.lower(): str(string.value) for string in library.strings}
+    fields = {entry.key.lower(): _field_texts(entry, strings) for entry in library.entries}
+    parents = {own["crossref"].strip().lower() for own in fields.values() if own.get("crossref")}
     records = []
     for entry in library.entries:
-        record = _read_entry(entry, path, problems, strings)
+        if entry.entry_type.lower() in CROSSREF_VOLUMES and entry.key.lower() in parents:
+            continue  # a volume its papers point at with crossref, not a paper of its own
+        parent = fields.get(fields[entry.key.lower()].get("crossref", "").strip().lower())
+        record = _read_entry(entry, path, problems, strings, parent)
         if record is not None:
             records.append(record)
     problems.sort(key=lambda problem: problem.line)

@@ -666,6 +666,22 @@ def test_read_bibtex_joins_concatenated_fields():
     ]
 
 
+def test_read_bibtex_follows_crossref_and_reads_biblatex_journaltitle():
+    # DBLP's crossref exports put the venue and year in a @proceedings entry that is no paper.
+    text = """@inproceedings{DBLP:conf/acl/Roe20, title = {Crossref Child}, crossref = {DBLP:conf/acl/2020}, author = {Roe, Rita}}
+@proceedings{DBLP:conf/acl/2020, title = {Proceedings of the 58th Annual Meeting of the ACL}, year = {2020}, publisher = {ACL}}
+@article{b, title = {From Zotero}, journaltitle = {Journal of BibLaTeX}, author = {Doe, Jane}, date = {2021-05-03}}
+@book{c, title = {A Book of Its Own}, author = {Poe, Edgar}, year = {2019}}
+"""
+    records, problems = read_bibtex(text, "refs.bib")
+    assert problems == []
+    assert [(r["key"], r["venue"], r["year"]) for r in records] == [
+        ("DBLP:conf/acl/Roe20", "Proceedings of the 58th Annual Meeting of the ACL", 2020),
+        ("b", "Journal of BibLaTeX", 2021),
+        ("c", None, 2019),  # a book no entry points at is a work of its own
+    ]
+
+
 def test_an_organisation_author_reads_and_writes_back_whole():
     (record,), _ = read_bibtex("@misc{a, title={Report}, author={{World Health Organization} and Doe, Jane}, year={2020}}", "refs.bib")
     assert record["authors"] == ["World Health Organization,", "Jane Doe"]
