@@ -112,11 +112,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as error:
         raise ProjectError([Problem(str(path), 0, "", f"cannot read file: {error.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ProjectError([Problem(str(path), 0, "", "file is not UTF-8")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        message = f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8"
+        raise ProjectError([Problem(str(path), line, "", message)]) from None
 
 
 def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:

@@ -62,3 +62,12 @@ def test_import_bib_gives_a_windows_device_name_a_key_of_its_own(survey, tmp_pat
     assert "added content/papers/nulb.yaml" in out  # the key made from the title alone is a device name too
     assert not (survey / "content" / "papers" / "con.yaml").exists()
     assert run(capsys, "-C", str(survey), "check")[0] == 0
+
+
+def test_import_of_a_latin1_bib_names_the_line_of_the_first_odd_byte(survey, tmp_path, capsys):
+    refs = tmp_path / "latin.bib"
+    refs.write_bytes(b"@article{ok, title={Fine}, year={2020}}\n@article{cafe, title={Caf\xe9 Society}, year={2020}}\n")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 1
+    assert f"{refs}:2: file is not UTF-8 (byte 0xe9 at offset 65); save it as UTF-8" in err
+    assert "Traceback" not in err
