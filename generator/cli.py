@@ -134,6 +134,8 @@ def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candid
         fields, found = merge(paper, rows.get(paper.n), metadata or "")
         problems += found
         candidates.append(Candidate(f"{source}:{paper.line}", fields, paper.line))
+    for n in sorted(set(rows) - {paper.n for paper in listed}):
+        problems.append(Problem(metadata or "", rows[n]["_line"], "n", f"entry {n} is not in the listing ({len(listed)} papers); its facts are not used", "warning"))
     return candidates, problems
 
 

@@ -110,18 +110,28 @@ def merge(listed: ListedPaper, row: dict[str, Any] | None, shown: str) -> tuple[
     fields: dict[str, Any] = {"title": listed.title, "abstract": abstract, "code": code, "url": url}
     if row is None:
         return fields, []
+    if not row.get("title"):
+        return fields, [Problem(shown, row["_line"], "title", f"metadata for entry {listed.n} gives no title to check it against; its facts are not used")]
     if title_words(str(row.get("title", ""))) != title_words(listed.title):
         return fields, [Problem(shown, row["_line"], "title", f"metadata for entry {listed.n} names another title; its facts are not used")]
     problems = []
+    line = row["_line"]
     if row.get("match") == "uncertain":
         note = str(row.get("note", ""))[:160]
-        problems.append(Problem(shown, row["_line"], "match", f"uncertain match, review the imported facts: {note}", "warning"))
-    authors = [clean_text(a) for a in row.get("authors") or [] if isinstance(a, str) and a.strip()]
+        problems.append(Problem(shown, line, "match", f"uncertain match, review the imported facts: {note}", "warning"))
+    given = row.get("authors")
+    if given is not None and not isinstance(given, list):
+        problems.append(Problem(shown, line, "authors", f"expected a list of names, got {type(given).__name__} {str(given)[:40]!r}; the authors are left out"))
+        given = None
+    authors = [clean_text(a) for a in given or [] if isinstance(a, str) and a.strip()]
     if authors:
         fields["authors"] = authors
         fields["et_al"] = row.get("authors_complete") is False or None
-    if isinstance(row.get("year"), int):
-        fields["year"] = row["year"]
+    year = row.get("year")
+    if isinstance(year, int) and not isinstance(year, bool):
+        fields["year"] = year
+    elif year is not None:
+        problems.append(Problem(shown, line, "year", f"expected a whole number, got {str(year)[:20]!r}; the year is left out"))
     arxiv = row.get("arxiv_id")
     if isinstance(arxiv, str) and ARXIV_PATTERN.match(arxiv):
         fields["arxiv"] = arxiv

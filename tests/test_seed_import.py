@@ -100,3 +100,16 @@ def test_shipped_content_is_the_imported_seed():
     listing_titles = {json.loads(line)["title"] for line in METADATA.read_text().splitlines()}
     assert titles == listing_titles
     assert len(titles) == 118
+
+
+def test_metadata_of_the_wrong_shape_is_named_and_left_out(survey, tmp_path, capsys):
+    listing = tmp_path / "listing.txt"
+    listing.write_text("First title\nWe study how models learn many tasks at once and find that sharing helps small tasks most.\n", encoding="utf-8")
+    metadata = tmp_path / "facts.jsonl"
+    metadata.write_text('{"n": 1, "title": "First title", "authors": "Jane Doe", "year": "2020x"}\n{"n": 7, "title": "Elsewhere"}\n', encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--metadata", str(metadata), "--dry-run")
+    assert code == 1
+    assert f"{metadata}:1: field 'authors': expected a list of names, got str 'Jane Doe'; the authors are left out" in err
+    assert f"{metadata}:1: field 'year': expected a whole number, got '2020x'; the year is left out" in err
+    assert f"{metadata}:2: warning: field 'n': entry 7 is not in the listing (1 papers); its facts are not used" in err
+
