@@ -86,6 +86,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     project = open_project(args.root)
     progress = _progress(args)
     result = generate(project, progress)
+    _report(result.warnings)
     _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
     with progress.stage("mkdocs build"):
         build_site(project, result.survey, strict=not args.no_strict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class Project:
     content: Path
     docs: Path
     site: Path
+    warnings: tuple[Problem, ...] = ()  # settings in mkdocs.yml that work, but not offline
 
 
 class ProjectError(Exception):
@@ -92,6 +94,27 @@ def _check_extra(config: dict[str, Any], text: str) -> None:
         raise ProjectError([Problem(CONFIG_FILE, line, "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}")])
 
 
+def _line_of(text: str, name: str) -> int:
+    """Return the line of mkdocs.yml that sets `name:` (the first), or 1."""
+    return next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(f"{name}:")), 1)
+
+
+def _offline_warnings(config: dict[str, Any], text: str) -> tuple[Problem, ...]:
+    """Warn about settings that make the site load fonts, styles or scripts from other hosts."""
+    problems = []
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("name") == "material" and theme.get("font", None) is not False:
+        line = _line_of(text, "font") if "font" in theme else _line_of(text, "theme")
+        problems.append(Problem(CONFIG_FILE, line, "theme.font", "Material for MkDocs loads this font from Google Fonts, so every reader's browser asks Google for it and the site does not work offline: set 'font: false' to use the reader's own fonts", "warning"))
+    for name in ("extra_css", "extra_javascript"):
+        entries = config.get(name)
+        for entry in entries if isinstance(entries, list) else []:
+            address = entry.get("path", "") if isinstance(entry, dict) else str(entry)
+            if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", address.strip(), re.IGNORECASE):
+                problems.append(Problem(CONFIG_FILE, _line_of(text, name), name, f"'{address}' is loaded from another host, so the site does not work offline: put the file in the docs folder's assets instead", "warning"))
+    return tuple(problems)
+
+
 def open_project(root: Path) -> Project:
     """Read mkdocs.yml in a survey folder and return where things live."""
     root = root.resolve()
@@ -118,4 +141,4 @@ def open_project(root: Path) -> Project:
     docs = _inside(root, config.get("docs_dir"), "docs_dir", "docs")
     site = _inside(root, config.get("site_dir"), "site_dir", "site")
     _check_outputs(root, docs, site)
-    return Project(root, config_file, content, docs, site)
+    return Project(root, config_file, content, docs, site, _offline_warnings(config, text))

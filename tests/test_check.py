@@ -81,6 +81,21 @@ def test_a_wrong_field_gets_its_error_and_an_empty_one_its_warning(survey, capsy
     assert "empty2024authors.yaml:1: warning: field 'authors': no authors given" in err
 
 
+def test_settings_that_load_fonts_or_scripts_from_other_hosts_are_warned_about(survey, capsys):
+    config = survey / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  font: false\n" in text
+    text = text.replace("  font: false\n", "  font:\n    text: Roboto\n") + "extra_javascript:\n  - https://cdn.example.org/x.js\n  - assets/local.js\n"
+    config.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    code, out, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err  # warnings: the curator may want them, knowingly
+    assert f"mkdocs.yml:{lines.index('  font:') + 1}: warning: field 'theme.font': Material for MkDocs loads this font from Google Fonts" in err
+    assert f"mkdocs.yml:{lines.index('extra_javascript:') + 1}: warning: field 'extra_javascript': 'https://cdn.example.org/x.js' is loaded from another host" in err
+    assert "assets/local.js" not in err
+    assert run(capsys, "-C", str(survey), "check", "--strict")[0] == 1
+
+
 def test_github_format_prints_annotations(survey, capsys):
     add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
     code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
