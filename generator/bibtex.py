@@ -808,10 +808,10 @@ def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[st
     return {**taken, **fields}
 
 
-def _read_entry(entry: Entry, path: str, problems: list[Problem], strings: dict[str, str] | None = None, parent: dict[str, str] | None = None) -> dict | None:
-    """Return the record of one parsed entry, or None (with a problem) when it has no title."""
+def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[str, str]) -> dict | None:
+    """Return the record of one parsed entry from its fields (see `_field_texts`), or None (with a
+    problem) when it has no title."""
     line = (entry.start_line or 0) + 1
-    fields = _inherited(_field_texts(entry, strings or {}), parent)
     title = latex_to_text(fields.get("title", ""))
     if not title:
         problems.append(Problem(path, line, "title", f"entry '{entry.key}' has no title"))
@@ -885,14 +885,15 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
         library = bibtexparser.parse_string(text)
     problems = [_failure(block, path) for block in library.failed_blocks]
     strings = {string.key.lower(): str(string.value) for string in library.strings}
-    fields = {entry.key.lower(): _field_texts(entry, strings) for entry in library.entries}
-    parents = {own["crossref"].strip().lower() for own in fields.values() if own.get("crossref")}
+    texts = [_field_texts(entry, strings) for entry in library.entries]
+    by_key = {entry.key.lower(): fields for entry, fields in zip(library.entries, texts, strict=True)}
+    parents = {fields["crossref"].strip().lower() for fields in texts if fields.get("crossref")}
     records = []
-    for entry in library.entries:
+    for entry, fields in zip(library.entries, texts, strict=True):
         if entry.entry_type.lower() in CROSSREF_VOLUMES and entry.key.lower() in parents:
             continue  # a volume its papers point at with crossref, not a paper of its own
-        parent = fields.get(fields[entry.key.lower()].get("crossref", "").strip().lower())
-        record = _read_entry(entry, path, problems, strings, parent)
+        parent = by_key.get(fields.get("crossref", "").strip().lower())
+        record = _read_entry(entry, path, problems, _inherited(fields, parent))
         if record is not None:
             records.append(record)
     problems.sort(key=lambda problem: problem.line)
