@@ -103,6 +103,7 @@ def _offline_warnings(config: dict[str, Any], text: str) -> tuple[Problem, ...]:
     """Warn about settings that make the site load fonts, styles or scripts from other hosts."""
     problems = []
     theme = config.get("theme")
+    theme = {"name": theme} if isinstance(theme, str) else theme  # "theme: material" is allowed too
     if isinstance(theme, dict) and theme.get("name") == "material" and theme.get("font", None) is not False:
         line = _line_of(text, "font") if "font" in theme else _line_of(text, "theme")
         problems.append(Problem(CONFIG_FILE, line, "theme.font", "Material for MkDocs loads this font from Google Fonts, so every reader's browser asks Google for it and the site does not work offline: set 'font: false' to use the reader's own fonts", "warning"))

@@ -94,6 +94,11 @@ def test_settings_that_load_fonts_or_scripts_from_other_hosts_are_warned_about(s
     assert f"mkdocs.yml:{lines.index('extra_javascript:') + 1}: warning: field 'extra_javascript': 'https://cdn.example.org/x.js' is loaded from another host" in err
     assert "assets/local.js" not in err
     assert run(capsys, "-C", str(survey), "check", "--strict")[0] == 1
+    # A theme named alone takes Material's default font, from Google Fonts as well.
+    short = re.sub(r"(?ms)^theme:\n(?:  .*\n)+", "theme: material\n", text)
+    config.write_text(short, encoding="utf-8")
+    _, _, err = run(capsys, "-C", str(survey), "check")
+    assert f"mkdocs.yml:{short.splitlines().index('theme: material') + 1}: warning: field 'theme.font'" in err
 
 
 def test_github_format_prints_annotations(survey, capsys):
