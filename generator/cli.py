@@ -6,9 +6,11 @@ import argparse
 import contextlib
 import dataclasses
 import datetime
+import errno
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 import tarfile
@@ -299,16 +301,42 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _address_problem(address: str, error: OSError | None = None) -> Problem:
+    """Return the problem of an address `survey serve` cannot serve on."""
+    reason = f"cannot serve on it ({error.strerror})" if error is not None else "expected HOST:PORT, such as 127.0.0.1:8000"
+    if error is not None and error.errno == errno.EADDRINUSE:
+        reason = "the address is already in use: stop what serves there, or pick another port"
+    return Problem("--dev-addr", 0, "dev_addr", f"'{address}': {reason}")
+
+
+def _check_address(address: str) -> None:
+    """Refuse an address that cannot be served on before the pages are generated, not after."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise InputError([_address_problem(address)])
+    try:
+        family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host.strip("[]"), int(port)))
+    except OSError as error:
+        raise InputError([_address_problem(address, error)]) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Generate, then serve the site with live reload (content/ is watched too)."""
     from mkdocs.commands.serve import serve
 
     project = open_project(args.root)
+    _check_address(args.dev_addr)
     progress = _progress(args)
     generate(project, progress, serving=True)
     progress.finish()
     show_mkdocs_messages()
-    serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
+    try:
+        serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
+    except OSError as error:  # taken meanwhile
+        raise InputError([_address_problem(args.dev_addr, error)]) from None
     return EXIT_OK
 
 

@@ -170,3 +170,19 @@ def test_an_edited_paper_reaches_the_page_after_one_build_and_a_broken_one_is_na
     time.sleep(2)
     assert served.count("Building documentation") == 2  # the last good site stays
     assert "edited while serving" in served.page("papers/")
+
+
+def test_serving_on_a_busy_or_malformed_address_is_a_clear_error_before_any_work(survey, capsys):
+    from conftest import run
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        address = f"127.0.0.1:{busy.getsockname()[1]}"
+        code, _, err = run(capsys, "-C", str(survey), "serve", "--dev-addr", address)
+    assert code == 1
+    assert f"--dev-addr: field 'dev_addr': '{address}': the address is already in use" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not (survey / "docs").exists()  # refused before generating
+    code, _, err = run(capsys, "-C", str(survey), "serve", "--dev-addr", "nonsense")
+    assert code == 1 and "expected HOST:PORT, such as 127.0.0.1:8000" in err
