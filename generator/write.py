@@ -273,6 +273,14 @@ def write_docs(folder: Path, files: Mapping[str, FileData]) -> WriteReport:
     return WriteReport(tuple(written), unchanged, tuple(removed))
 
 
+def _remove(path: Path) -> None:
+    """Remove a folder, a file or a link at `path`, if there is one."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
 def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     """Fill a fresh folder next to `target`, then swap it in; on failure keep the old one."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -282,17 +290,13 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
     try:
         fill(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
-    if target.exists():
-        os.replace(target, retired)
-    try:
+        _remove(retired)  # a folder, or whatever an earlier swap retired (a file once stood at `target`)
+        if target.exists() or target.is_symlink():
+            os.replace(target, retired)
         os.replace(staging, target)
     except BaseException:
         if retired.exists() and not target.exists():
             os.replace(retired, target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove(retired)

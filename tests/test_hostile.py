@@ -849,6 +849,18 @@ def test_a_site_lost_mid_swap_by_a_killed_build_comes_back(tmp_path):
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "old"
 
 
+def test_a_file_where_the_site_folder_goes_is_replaced_and_leaves_nothing_behind(tmp_path):
+    (tmp_path / "site").write_text("a file", encoding="utf-8")
+
+    def fill(folder: Path) -> None:
+        (folder / "index.html").write_text("new", encoding="utf-8")
+
+    for _ in range(2):  # the retired file once blocked the next build's swap
+        replace_folder(tmp_path / "site", fill)
+        assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "new"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_generate_never_deletes_or_overwrites_a_file_it_did_not_write(survey, capsys):
     docs = survey / "docs"
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
