@@ -282,7 +282,13 @@ def _remove(path: Path) -> None:
 
 
 def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
-    """Fill a fresh folder next to `target`, then swap it in; on failure keep the old one."""
+    """Fill a fresh folder next to `target`, then swap it in; on failure keep the old one.
+
+    A file or a link at `target` is not survey's to replace: the build is refused before it starts.
+    """
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        kind = "a link" if target.is_symlink() else "a file"
+        raise ProjectError([Problem(target.name, 0, "", f"is {kind} where survey puts its built site folder: move it away, or name another folder in site_dir of mkdocs.yml")])
     target.parent.mkdir(parents=True, exist_ok=True)
     retired = target.parent / f".{target.name}.old"
     if retired.exists() and not target.exists():
@@ -290,8 +296,8 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
     try:
         fill(staging)
-        _remove(retired)  # a folder, or whatever an earlier swap retired (a file once stood at `target`)
-        if target.exists() or target.is_symlink():
+        _remove(retired)  # what an earlier, interrupted swap retired (a file, with an older survey)
+        if target.exists():
             os.replace(target, retired)
         os.replace(staging, target)
     except BaseException:

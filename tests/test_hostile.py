@@ -849,13 +849,29 @@ def test_a_site_lost_mid_swap_by_a_killed_build_comes_back(tmp_path):
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "old"
 
 
-def test_a_file_where_the_site_folder_goes_is_replaced_and_leaves_nothing_behind(tmp_path):
-    (tmp_path / "site").write_text("a file", encoding="utf-8")
+def test_a_file_or_link_where_the_site_folder_goes_is_kept_and_named(survey, capsys, tmp_path):
+    site = survey / "site"
+    site.write_text("the curator's notes", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1
+    assert "site: is a file where survey puts its built site folder: move it away" in err
+    assert site.read_text(encoding="utf-8") == "the curator's notes"
+    site.unlink()
+    (tmp_path / "elsewhere").mkdir()
+    site.symlink_to(tmp_path / "elsewhere")
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1 and "field 'site_dir': 'site' must be a folder inside the survey folder" in err  # mkdocs.yml's check
+    assert site.is_symlink()
+
+
+def test_a_file_an_older_swap_retired_does_not_block_the_next(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / ".site.old").write_text("left by an interrupted build", encoding="utf-8")
 
     def fill(folder: Path) -> None:
         (folder / "index.html").write_text("new", encoding="utf-8")
 
-    for _ in range(2):  # the retired file once blocked the next build's swap
+    for _ in range(2):
         replace_folder(tmp_path / "site", fill)
         assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8") == "new"
         assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
