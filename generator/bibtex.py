@@ -666,6 +666,7 @@ _DECODER = _latex_decoder()
 _ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
 _ARXIV_BARE = re.compile(rf"^(?:arXiv:)?({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_ID})(?:v\d+)?(?:\.pdf)?/?$", re.I)
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(rf"(?:arXiv:|abs/)\s*({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 
@@ -725,6 +726,9 @@ def _read_arxiv(fields: dict[str, str]) -> str | None:
     url = _ARXIV_URL.search(_verbatim(fields.get("url", "")))
     if url:
         return url.group(1)
+    doi = _ARXIV_DOI.match(bare_doi(_verbatim(fields.get("doi", ""))))
+    if doi:
+        return doi.group(1)
     for name in ("journal", "howpublished", "note", "volume"):
         found = _ARXIV_IN_TEXT.search(fields.get(name, ""))
         if found:

@@ -44,6 +44,16 @@ def _arxiv_base(arxiv: str | None) -> str | None:
     return re.sub(r"v\d+$", "", arxiv) if arxiv else None
 
 
+# The DOI arXiv gives every paper since 2022 (Zotero and DataCite export it): the same paper.
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+
+
+def _arxiv_id(record: Record) -> str | None:
+    """Return a record's arXiv id without version, from its arxiv field or its arXiv DOI."""
+    found = _ARXIV_DOI.match(record.doi or "")
+    return _arxiv_base(record.arxiv or (found.group(1) if found else None))
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """What identifies a paper: its name for messages, ids and title."""
@@ -65,7 +75,7 @@ class Index:
 
     def find(self, record: Record) -> Duplicate | None:
         """Return the known paper a record repeats, if any."""
-        arxiv = _arxiv_base(record.arxiv)
+        arxiv = _arxiv_id(record)
         if arxiv and arxiv in self._arxiv:
             return Duplicate(record.name, self._arxiv[arxiv], f"same arXiv id {arxiv}")
         if record.doi and record.doi.lower() in self._doi:
@@ -94,7 +104,7 @@ class Index:
 
     def add(self, record: Record) -> None:
         """Remember a paper."""
-        arxiv = _arxiv_base(record.arxiv)
+        arxiv = _arxiv_id(record)
         if arxiv:
             self._arxiv.setdefault(arxiv, record.name)
         if record.doi:

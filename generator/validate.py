@@ -37,7 +37,7 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
     records = tuple(paper_record(p) for p in oldest_first)
     for duplicate in _DUPLICATES.get(records, find_duplicates, records):
         paper = by_path[duplicate.new]
-        field = "arxiv" if "arXiv" in duplicate.reason else "doi" if "DOI" in duplicate.reason else "title"
+        field = "title" if "title" in duplicate.reason else "arxiv" if "arXiv" in duplicate.reason and paper.arxiv else "doi"
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
     section_ids = [spec.id for spec in overrides.sections]
     pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]

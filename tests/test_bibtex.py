@@ -682,6 +682,11 @@ def test_read_bibtex_follows_crossref_and_reads_biblatex_journaltitle():
     ]
 
 
+def test_read_bibtex_takes_the_arxiv_id_from_an_arxiv_doi():
+    (record,), _ = read_bibtex("@article{z, title={Zot}, doi={10.48550/arXiv.2212.04089}, journal={arXiv}, year={2022}}", "refs.bib")
+    assert (record["arxiv"], record["venue"]) == ("2212.04089", None)
+
+
 def test_an_organisation_author_reads_and_writes_back_whole():
     (record,), _ = read_bibtex("@misc{a, title={Report}, author={{World Health Organization} and Doe, Jane}, year={2020}}", "refs.bib")
     assert record["authors"] == ["World Health Organization,", "Jane Doe"]

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import run
 
@@ -99,6 +100,15 @@ def test_settings_that_load_fonts_or_scripts_from_other_hosts_are_warned_about(s
     config.write_text(short, encoding="utf-8")
     _, _, err = run(capsys, "-C", str(survey), "check")
     assert f"mkdocs.yml:{short.splitlines().index('theme: material') + 1}: warning: field 'theme.font'" in err
+
+
+def test_a_paper_given_by_its_arxiv_doi_is_found_to_repeat_one_given_by_its_arxiv_id(survey, capsys):
+    # arXiv's DOIs (10.48550/arXiv.<id>, as Zotero exports them) name the same paper as the id.
+    arxiv = yaml.safe_load((survey / "content" / "papers" / "zhang2025lori.yaml").read_text(encoding="utf-8"))["arxiv"]
+    add(survey, "again2025lori", f"title: Another title\nyear: 2025\ndoi: 10.48550/arXiv.{arxiv}\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert f"content/papers/again2025lori.yaml:3: field 'doi': duplicate of content/papers/zhang2025lori.yaml (same arXiv id {arxiv})" in err
 
 
 def test_github_format_prints_annotations(survey, capsys):
