@@ -252,11 +252,18 @@ def _content_at(project: Project, revision: str, folder: Path) -> Project:
             raise InputError([Problem("survey diff", 0, "", f"git: {message}")])
         return result.stdout
 
+    if subprocess.run(["git", "-C", str(project.root), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], capture_output=True, check=False).returncode:
+        raise InputError([Problem("survey diff", 0, "", f"git: no commit '{revision}' in this repository (fetch it first, as in `git fetch origin main`)")])
     # Run inside the survey folder, git archives paths relative to it.
-    archive = git("archive", "--format=tar", revision, "--", project.content.name)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return Project(folder, folder / "mkdocs.yml", folder / project.content.name, folder / "docs", folder / "site")
+    listed = git("ls-tree", "--name-only", revision, "--", project.content.name)
+    content = folder / project.content.name
+    if listed.strip():
+        archive = git("archive", "--format=tar", revision, "--", project.content.name)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+    else:  # the revision before the survey had content: every paper is new
+        (content / PAPERS_DIR).mkdir(parents=True)
+    return Project(folder, folder / "mkdocs.yml", content, folder / "docs", folder / "site")
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -142,7 +142,7 @@ def test_diff_reports_added_removed_edited_renamed_moved_and_retitled(repository
     overrides.write_text(overrides.read_text().replace("title: Model merging", "title: Merging models"))
     code, out, _ = run(capsys, "-C", str(repository), "diff", "main")
     assert code == 0
-    assert "### Survey changes against `main`" in out
+    assert "### Survey changes against main\n" in out
     assert "**Added (1)**" in out and "`lovelace2025benchmark`" in out and "→ Benchmarks" in out
     assert "**Removed (1)**" in out and "`chen2024megabench`" in out
     assert "**Keys renamed (1)**" in out and "was gu2024olmes (same title)" in out
@@ -168,10 +168,21 @@ def test_diff_without_changes_says_so(repository, capsys):
     assert "No paper or section changes." in out
 
 
+def test_diff_against_a_revision_before_the_survey_had_content_lists_every_paper_as_added(repository, capsys):
+    empty_tree = subprocess.run(["git", "-C", str(repository), "mktree"], input=b"", capture_output=True, check=True).stdout.decode().strip()
+    commit = ["git", "-C", str(repository), "-c", "user.name=t", "-c", "user.email=t@example.org", "commit-tree", empty_tree, "-m", "before the survey"]
+    git(repository, "branch", "start", subprocess.run(commit, capture_output=True, check=True).stdout.decode().strip())
+    code, out, err = run(capsys, "-C", str(repository), "diff", "start")
+    papers = len(list((repository / "content" / "papers").glob("*.yaml")))
+    assert code == 0, err
+    assert out.startswith("### Survey changes against start\n")
+    assert f"**Added ({papers})**" in out
+
+
 def test_diff_of_an_unknown_revision_is_a_clear_error(repository, capsys):
     code, _, err = run(capsys, "-C", str(repository), "diff", "no-such-branch")
     assert code == 1
-    assert "git:" in err
+    assert "git: no commit 'no-such-branch' in this repository" in err
     assert "Traceback" not in err
 
 
