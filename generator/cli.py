@@ -49,8 +49,10 @@ def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
             level = "error" if problem.severity == "error" else "warning"
             text = f"field '{problem.field}': {problem.message}" if problem.field else problem.message
             message = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            # A property also ends at "," and ":" (as GitHub's toolkit escapes them): a file may be named anything.
+            path = problem.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
             line = f",line={problem.line}" if problem.line else ""
-            print(f"::{level} file={problem.path}{line},title=survey check::{message}", flush=True)
+            print(f"::{level} file={path}{line},title=survey check::{message}", flush=True)
         else:
             print(problem, file=sys.stderr, flush=True)
 

@@ -116,6 +116,10 @@ def test_github_format_prints_annotations(survey, capsys):
     code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
     assert code == 1
     assert "::error file=content/papers/broken2024soon.yaml,line=2,title=survey check::field 'year': expected a whole number, got 'soon'" in out
+    # A file name with "," or ":" would end the annotation's properties early: they are escaped.
+    add(survey, "a,b:c", "title: Odd name\n")
+    _, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
+    assert "::error file=content/papers/a%2Cb%3Ac.yaml,line=1,title=survey check::file name 'a,b:c.yaml' is not a valid citation key" in out
 
 
 def test_a_failed_build_leaves_the_last_good_site(survey, capsys):
