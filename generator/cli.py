@@ -193,7 +193,9 @@ def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
         entries, problems = read_bibtex(text, name)
         if errors(problems):
             raise InputError(errors(problems))
-        if len(entries) != 1:
+        if not entries:
+            raise InputError([Problem(name, 0, "", "expected one BibTeX entry, found none (an entry starts with @article{, @inproceedings{ …)")])
+        if len(entries) > 1:
             raise InputError([Problem(name, 0, "", f"expected one BibTeX entry, found {len(entries)}: use `survey import` for several")])
         key = str(entries[0]["key"])
         fields = {k: v for k, v in entries[0].items() if k != "key"}

@@ -86,6 +86,12 @@ def test_add_from_a_pasted_bibtex_entry(survey, capsys, monkeypatch, tmp_path):
     assert paper["authors"][0] == "Łukasz Kaiser"
     assert paper["section"] == "benchmarks"
     assert "pinned by its section field" in out
+    entry.write_text("@article{a, title={One}}\n@article{b, title={Two}}\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "add", "--bibtex", str(entry))
+    assert code == 1 and "expected one BibTeX entry, found 2: use `survey import` for several" in err
+    entry.write_text("% nothing but a comment\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "add", "--bibtex", str(entry))
+    assert code == 1 and "expected one BibTeX entry, found none" in err
 
 
 def test_add_fetch_fills_fields_from_a_recorded_arxiv_answer(survey, capsys, monkeypatch):
