@@ -47,6 +47,10 @@ def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
         where += f" ({error.context} on line {context.line + 1})"
     elif error.context and context is mark:
         where += f" ({error.context}; it is never closed)"
+    line = (mark.buffer or "").split("\n")[mark.line] if mark.buffer else ""
+    if error.problem == "mapping values are not allowed here" and ": " in line[: mark.column]:
+        # A second ": " on a line: a title such as "LoRA: Low-Rank Adaptation" written without quotes.
+        where += ": a value with ': ' in it goes in quotes, as in title: 'LoRA: Low-Rank Adaptation'"
     return Problem(shown, mark.line + 1, "", where)
 
 
