@@ -157,7 +157,7 @@ def parse_yaml(data: bytes, shown: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(shown, 1, "", f"YAML error: {error}")]
 
 
-_STR, _INT, _DATE, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "timestamp", "seq"))
+_STR, _INT, _FLOAT, _DATE, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "timestamp", "seq"))
 _DECIMAL = re.compile(r"[1-9][0-9]{0,17}")
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
@@ -169,6 +169,10 @@ def _value(node: Any) -> Any:
             return node.value
         if node.tag == _INT and _DECIMAL.fullmatch(node.value):
             return int(node.value)
+        if node.tag == _FLOAT:
+            # No field of a paper is a fraction: an unquoted `arxiv: 2401.00010` is read as
+            # written, not as the number 2401.0001, which names another paper.
+            return node.value
         day = _DAY.fullmatch(node.value) if node.tag == _DATE else None
         if day:
             return datetime.date(*map(int, day.groups()))

@@ -112,6 +112,16 @@ def test_a_paper_given_by_its_arxiv_doi_is_found_to_repeat_one_given_by_its_arxi
     assert f"content/papers/again2025lori.yaml:3: field 'doi': duplicate of content/papers/zhang2025lori.yaml (same arXiv id {arxiv})" in err
 
 
+def test_an_unquoted_arxiv_id_keeps_its_trailing_zero(survey, capsys):
+    # YAML reads 2401.00010 as the number 2401.0001, the id of another paper.
+    add(survey, "doe2024zero", "title: An id ending in zero\nyear: 2024\narxiv: 2401.00010\n")
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 0, err
+    bib = (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+    entry = bib[bib.index("{doe2024zero,") :].split("\n}\n")[0]
+    assert "eprint = {2401.00010}" in entry and "2401.0001}" not in entry
+
+
 def test_github_format_prints_annotations(survey, capsys):
     add(survey, "broken2024soon", "title: Soon\nyear: soon\n")
     code, out, _ = run(capsys, "-C", str(survey), "check", "--format", "github")
