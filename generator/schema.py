@@ -67,6 +67,8 @@ def text(limit: int = MAX_TITLE, *, paragraphs: bool = False) -> Callable[[Any],
     def check(value: Any) -> str:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
+        if isinstance(value, bool):
+            raise Invalid(f"expected text, got {_describe(value)}: YAML reads an unquoted yes, no, on or off as true or false, so put the text in quotes")
         if not isinstance(value, str):
             raise Invalid(f"expected text, got {_describe(value)}")
         cleaned = clean_text(value, keep_newlines=paragraphs)
