@@ -582,6 +582,7 @@ def survey_json(survey: Survey) -> bytes:
                     "code": p.code,
                     "section": section_of[p.key],
                     "keywords": list(survey.paper_keywords.get(p.key, ())),
+                    "tags": list(p.tags),
                     "bibtex_key": p.key,
                 }
                 for p in (by_key[k] for s in survey.sections for k in s.papers)

@@ -188,6 +188,21 @@ def test_head_tags_escape_hostile_section_text(tmp_path: Path) -> None:
     assert html.unescape(re.search(r"<title>(.*?)</title>", text, re.DOTALL)[1]).startswith(hostile)
 
 
+def test_a_papers_tags_show_beside_it_are_searched_and_in_survey_json(tmp_path: Path) -> None:
+    root = copy_survey(FIXTURE, tmp_path / "tags")
+    path = sorted((root / "content" / "papers").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8") + "tags: [reading-group, must read]\n", encoding="utf-8")
+    assert main(["-C", str(root), "build"]) == 0
+    paper = json.loads((root / "site" / "survey.json").read_text(encoding="utf-8"))["papers"]
+    assert next(p for p in paper if p["id"] == path.stem)["tags"] == ["reading-group", "must read"]
+    section = next(p for p in paper if p["id"] == path.stem)["section"]
+    page = (root / "site" / "sections" / section / "index.html").read_text(encoding="utf-8")
+    assert '<span class="chip chip--tag">reading-group</span> <span class="chip chip--tag">must read</span>' in page
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entry = next(d for d in index["docs"] if d["location"].endswith(f"#{path.stem}"))
+    assert "reading-group, must read" in entry["text"]
+
+
 def test_feed_is_valid_atom_of_the_newest_papers_by_added_date(fixture_site: Path) -> None:
     site = fixture_site / "site"
     feed = feedparser.parse((site / "feed.xml").read_bytes())
