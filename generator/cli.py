@@ -28,7 +28,7 @@ from .content import paper_yaml
 from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
-from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, published_text
+from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, not_utf8, published_text
 from .models import Overrides, Paper, Problem
 from .progress import Progress
 from .project import Project, ProjectError, open_project
@@ -42,17 +42,23 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
+# What GitHub's toolkit escapes in an annotation's message, and also in a property, which "," and ":" end.
+_DATA = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_PROPERTY = {**_DATA, ":": "%3A", ",": "%2C"}
+
+
+def _escaped(text: str, table: dict[str, str]) -> str:
+    return "".join(table.get(char, char) for char in text)
+
+
 def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
     """Print problems, errors before warnings, as text or as GitHub Actions annotations."""
     for problem in sorted(problems, key=lambda p: p.severity != "error"):
         if fmt == "github":
             level = "error" if problem.severity == "error" else "warning"
             text = f"field '{problem.field}': {problem.message}" if problem.field else problem.message
-            message = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            # A property also ends at "," and ":" (as GitHub's toolkit escapes them): a file may be named anything.
-            path = problem.path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
             line = f",line={problem.line}" if problem.line else ""
-            print(f"::{level} file={path}{line},title=survey check::{message}", flush=True)
+            print(f"::{level} file={_escaped(problem.path, _PROPERTY)}{line},title=survey check::{_escaped(text, _DATA)}", flush=True)
         else:
             print(problem, file=sys.stderr, flush=True)
 
@@ -123,9 +129,7 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        message = f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8"
-        raise ProjectError([Problem(str(path), line, "", message)]) from None
+        raise ProjectError([not_utf8(str(path), data, error)]) from None
 
 
 def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
@@ -249,15 +253,14 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _content_at(project: Project, revision: str, folder: Path) -> Project:
     """Extract content/ as it was at a git revision into a folder."""
-    def git(*words: str) -> bytes:
+    def git(*words: str, failure: str = "") -> bytes:
         result = subprocess.run(["git", "-C", str(project.root), *words], capture_output=True, check=False)
         if result.returncode != 0:
-            message = result.stderr.decode("utf-8", "replace").strip() or "git failed"
+            message = failure or result.stderr.decode("utf-8", "replace").strip() or "git failed"
             raise InputError([Problem("survey diff", 0, "", f"git: {message}")])
         return result.stdout
 
-    if subprocess.run(["git", "-C", str(project.root), "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], capture_output=True, check=False).returncode:
-        raise InputError([Problem("survey diff", 0, "", f"git: no commit '{revision}' in this repository (fetch it first, as in `git fetch origin main`)")])
+    git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", failure=f"no commit '{revision}' in this repository (fetch it first, as in `git fetch origin main`)")
     # Run inside the survey folder, git archives paths relative to it.
     listed = git("ls-tree", "--name-only", revision, "--", project.content.name)
     content = folder / project.content.name

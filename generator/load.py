@@ -47,7 +47,7 @@ def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
         where += f" ({error.context} on line {context.line + 1})"
     elif error.context and context is mark:
         where += f" ({error.context}; it is never closed)"
-    line = (mark.buffer or "").split("\n")[mark.line] if mark.buffer else ""
+    line = mark.buffer.split("\n")[mark.line] if mark.buffer else ""
     if error.problem == "mapping values are not allowed here" and ": " in line[: mark.column]:
         # A second ": " on a line: a title such as "LoRA: Low-Rank Adaptation" written without quotes.
         where += ": a value with ': ' in it goes in quotes, as in title: 'LoRA: Low-Rank Adaptation'"
@@ -131,13 +131,18 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     return parse_yaml(data, shown)
 
 
+def not_utf8(shown: str, data: bytes, error: UnicodeDecodeError) -> Problem:
+    """Return the problem of bytes that are not UTF-8: the line and byte of the first bad character."""
+    line = data[: error.start].count(b"\n") + 1
+    return Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")
+
+
 def parse_yaml(data: bytes, shown: str) -> tuple[Any, list[Problem]]:
     """Parse the bytes of one YAML file; return its node tree and problems."""
     try:
         source = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
+        return None, [not_utf8(shown, data, error)]
     if _FastLoader is not _Loader:
         try:
             node = yaml.compose(source, Loader=_FastLoader)
@@ -400,8 +405,7 @@ def published_problems(content: Path, root: Path) -> list[Problem]:
     try:
         data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return [Problem(shown, line, "", f"file is not UTF-8 (byte {data[error.start]:#04x} at offset {error.start}); save it as UTF-8")]
+        return [not_utf8(shown, data, error)]
     return []
 
 

@@ -82,6 +82,11 @@ def _check_outputs(root: Path, docs: Path, site: Path) -> None:
 SEARCH_CHOICES = ("auto", "full", "light")
 
 
+def _line_of(text: str, name: str, indented: bool = False) -> int:
+    """Return the line of mkdocs.yml that sets `name:` (the first; only nested settings when `indented`), or 1."""
+    return next((n for n, row in enumerate(text.splitlines(), start=1) if (not indented or row[:1] in (" ", "\t")) and row.strip().startswith(f"{name}:")), 1)
+
+
 def _check_extra(config: dict[str, Any], text: str) -> None:
     """Refuse a survey setting under `extra: survey:` that would silently mean something else."""
     extra = config.get("extra")
@@ -90,13 +95,10 @@ def _check_extra(config: dict[str, Any], text: str) -> None:
         return
     value = str(survey["search"]).strip().lower()
     if value not in SEARCH_CHOICES:
-        line = next((n for n, row in enumerate(text.splitlines(), start=1) if row[:1] in (" ", "\t") and row.strip().startswith("search:")), 1)
+        line = _line_of(text, "search", indented=True)
         raise ProjectError([Problem(CONFIG_FILE, line, "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}")])
 
 
-def _line_of(text: str, name: str) -> int:
-    """Return the line of mkdocs.yml that sets `name:` (the first), or 1."""
-    return next((n for n, row in enumerate(text.splitlines(), start=1) if row.strip().startswith(f"{name}:")), 1)
 
 
 def _offline_warnings(config: dict[str, Any], text: str) -> tuple[Problem, ...]:
