@@ -687,6 +687,32 @@ def test_check_and_help_do_not_load_the_analysis_libraries():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_the_survey_command_runs_openblas_on_one_thread_unless_the_user_chose(chosen):
+    # The command's own work is shared by forked copies, one per core; OpenBLAS threads would compete.
+    code = (
+        "import os\n"
+        "import generator.cli as cli\n"
+        "def main():\n"
+        "    import numpy, threadpoolctl\n"
+        "    pools = [p['num_threads'] for p in threadpoolctl.threadpool_info() if p['internal_api'] == 'openblas']\n"
+        "    print(os.environ['OPENBLAS_NUM_THREADS'], sorted(set(pools)))\n"
+        "    return 0\n"
+        "cli.main = main\n"
+        "cli.entry()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if chosen:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    setting, pools = result.stdout.split(maxsplit=1)
+    if chosen:
+        assert setting == chosen
+    else:
+        assert (setting, pools.strip()) == ("1", "[1]")
+
+
 def test_a_file_where_a_folder_of_generated_files_goes_is_named_and_nothing_is_written(survey, capsys):
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     docs = survey / "docs"
