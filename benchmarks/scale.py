@@ -159,6 +159,9 @@ def _run(command: list[str], cwd: Path, log: Path, sampled: bool) -> dict:
 def stage_child(folder: Path, changed: bool) -> None:
     """Time each stage of `generate` in this process and print one JSON line (run as a child)."""
     start, start_cpu = time.perf_counter(), time.process_time()
+    from generator.cli import one_thread_blas
+
+    one_thread_blas()  # as the `survey` command does, before NumPy is imported
     from generator import build, workers
     from generator.features import featurize
     from generator.keywords import paper_keywords
