@@ -25,6 +25,7 @@ from methods import CHOSEN, METHODS, group, group_at  # noqa: E402
 
 from generator import sections  # noqa: E402
 from generator.features import featurize  # noqa: E402
+from generator.keywords import section_keywords  # noqa: E402
 from generator.models import Overrides, Paper, Section  # noqa: E402
 from generator.sections import assign_sections, find_groups  # noqa: E402
 
@@ -209,6 +210,48 @@ def draw_means(corpus: Corpus) -> tuple[float, float, float, float, float, float
     return tuple(float(m) for m in means)  # type: ignore[return-value]
 
 
+def keyword_figures(features_of: Sequence[Paper], groups: Sequence[Sequence[str]], overrides: Overrides, distinct: bool) -> tuple[float, float]:
+    """Return how well section keywords tell sections apart: the mean share of the papers using a
+    keyword that are in its section, and the mean share of a section's papers using one of them."""
+    features = featurize(features_of, overrides.stop_words)
+    row = {key: i for i, key in enumerate(features.keys)}
+    labels = np.zeros(len(features.keys), dtype=int)
+    for number, keys in enumerate(groups):
+        labels[[row[k] for k in keys]] = number
+    column = {features.shown(term): i for i, term in reversed(list(enumerate(features.terms)))}
+    using = (features.counts > 0).tocsc()
+    shares, covered = [], []
+    for number, words in enumerate(section_keywords(features, labels, len(groups), distinct=distinct)):
+        inside = labels == number
+        users = [using[:, column[w]].nonzero()[0] for w in words]
+        shares.append(np.mean([inside[rows].mean() for rows in users]))
+        covered.append(inside[np.unique(np.concatenate(users))].sum() / inside.sum())
+    return float(np.mean(shares)), float(np.mean(covered))
+
+
+def keyword_table(corpora: Sequence[Corpus]) -> list[str]:
+    """Section keywords with and without the distinctness weight, on three groupings."""
+    curated, _ = sections_of(corpora[0].papers, corpora[0].overrides)
+    automatic, _ = sections_of(unpinned(corpora[0].papers), Overrides())
+    topics = sorted(set(corpora[1].labels.values()))
+    cases = [
+        ("shipped survey, curated sections", corpora[0].papers, [s.papers for s in curated], corpora[0].overrides),
+        ("shipped survey, automatic sections", tuple(unpinned(corpora[0].papers)), [s.papers for s in automatic], Overrides()),
+        ("second corpus, its five topics", corpora[1].papers, [[k for k, t in sorted(corpora[1].labels.items()) if t == topic] for topic in topics], Overrides()),
+    ]
+    lines = [
+        "",
+        "Section keywords: of the papers using a keyword, the share in its section (mean over keywords and sections), and the share of a section's papers using at least one of its keywords:",
+        "",
+        "| grouping | class-based TF-IDF alone | × distinctness (chosen) |",
+        "| --- | --- | --- |",
+    ]
+    for name, papers, groups, overrides in cases:
+        plain, chosen = (keyword_figures(papers, groups, overrides, distinct) for distinct in (False, True))
+        lines.append(f"| {name} | {plain[0]:.0%} in section, {plain[1]:.0%} covered | {chosen[0]:.0%} in section, {chosen[1]:.0%} covered |")
+    return lines
+
+
 def tables() -> str:
     """Measure everything and return the Markdown tables."""
     corpora = [shipped(), second()]
@@ -252,6 +295,7 @@ def tables() -> str:
         f"| stability: {RANDOM_REMOVALS} random removals, papers keeping their id, mean (worst) | — | {np.mean(same[1:]):.0%} ({min(same[1:]):.0%}) |",
         f"| determinism: two builds give identical sections, titles, keywords and order | yes | {'yes' if deterministic(corpora[0]) else 'no'} |",
     ]
+    lines += keyword_table(corpora)
     nmi, ari, kept, random_ari, random_kept, hits_mean = draw_means(corpora[0])
     lines += [
         "",

@@ -21,6 +21,12 @@ SECTION_KEYWORD_PAPERS = 2
 SCORE_DECIMALS = 12
 # A bigram takes the place of its own word when it scores at least this share of the word.
 BIGRAM_PREFERENCE = 0.5
+# A section keyword's score is its class-based TF-IDF times the square root of the share of the
+# papers using it that are in the section (so that a word most of the section uses still
+# outranks a rarer one found only there), counted as if this many more papers used it, spread
+# over the sections by their sizes: a word that few papers use says little about where they are.
+DISTINCT_PRIOR = 3.0
+DISTINCT_POWER = 0.5
 # Papers whose keywords are found together, and how many of each paper's best terms are
 # looked at first (all of them in the rare paper where these are not enough).
 KEYWORD_BLOCK = 1000
@@ -31,8 +37,12 @@ KEYWORD_HEAD = 24
 # apart from how the topics are found. The curator's own stop words (overrides) leave the
 # features as well.
 KEYWORD_SKIP = frozenset(
-    ["according", "accurate", "advanced", "approximately", "associated", "attempt", "cause", "comprehensively", "contributed", "creating", "enhance", "enhanced", "enhancing", "especially", "examining", "focusing", "incorporate", "incorporates", "indicate", "indicates", "investigation", "represented", "seen", "separately", "setup", "significant", "typical", "usage"]
+    ["according", "accurate", "advanced", "approximately", "associated", "attempt", "cause", "comprehensively", "contributed", "creating", "enhance", "enhanced", "enhancing", "especially", "examining", "focusing", "incorporate", "incorporates", "indicate", "indicates", "instead", "investigation", "regardless", "remains", "represented", "seen", "separately", "setup", "significant", "typical", "usage"]
 )
+# An adverb ("surprisingly", "remarkably", "directly") says how, not what: a single word ending
+# in "ly" is never shown alone, but for the nouns that end so (anomaly, assembly, family,
+# supply, monopoly). A bigram keeps it ("weakly supervised", "early stopping").
+NOT_ADVERBS = ("aly", "mbly", "mily", "pply", "oly")
 
 
 def _stem(word: str) -> str:
@@ -69,7 +79,11 @@ class _Stems:
 def shown_terms(terms: tuple[str, ...]) -> np.ndarray:
     """Tell, for each term, whether it may be shown as a keyword (see KEYWORD_SKIP)."""
     skip = {fold(word) for word in KEYWORD_SKIP}
-    return np.array([term.split(" ", 1)[0] not in skip for term in terms], dtype=bool)
+    return np.array([term.split(" ", 1)[0] not in skip and not _adverb(term) for term in terms], dtype=bool)
+
+
+def _adverb(term: str) -> bool:
+    return " " not in term and len(term) > 4 and term.endswith("ly") and not term.endswith(NOT_ADVERBS)
 
 
 @functools.lru_cache(maxsize=2)
@@ -99,7 +113,7 @@ def _pick(terms: Sequence[str], order: Sequence[int], replacement: dict[int, int
 
 
 def class_tfidf(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return each section's class-based TF-IDF scores and how many of its papers use each term."""
+    """Return each section's class-based TF-IDF scores (BERTopic's) and how many of its papers use each term."""
     labels = np.asarray(labels, dtype=int)
     membership = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_sections, len(labels)))
     per_class = np.asarray((membership @ features.counts).todense())
@@ -112,13 +126,33 @@ def class_tfidf(features: Features, labels: Sequence[int] | np.ndarray, n_sectio
     return tf * idf, papers_using
 
 
-def section_keywords(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS) -> list[tuple[str, ...]]:
-    """Return each section's distinguishing terms by class-based TF-IDF (as BERTopic does), as written."""
+def distinctness(papers_using: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Return, per section and term, how much of the term's use is the section's (see DISTINCT_PRIOR).
+
+    Smoothed towards the section's share of all papers by DISTINCT_PRIOR papers, so that a
+    term two papers use, both in one section, does not count as wholly that section's.
+    """
+    base = sizes[:, None] / max(int(sizes.sum()), 1)
+    share = (papers_using + DISTINCT_PRIOR * base) / (papers_using.sum(axis=0, keepdims=True) + DISTINCT_PRIOR)
+    return share**DISTINCT_POWER
+
+
+def section_keywords(
+    features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS, distinct: bool = True
+) -> list[tuple[str, ...]]:
+    """Return each section's distinguishing terms, as written: class-based TF-IDF (as BERTopic
+    does) weighted by how much of each term's use is the section's (see `distinctness`).
+
+    Without `distinct`, by class-based TF-IDF alone: the terms an automatic section's id is
+    made of (see sections.py), which a few papers moving between sections change less often.
+    """
     if not features.terms or not len(labels):
         return [() for _ in range(n_sections)]
     scores, papers_using = class_tfidf(features, labels, n_sections)
-    scores *= shown_terms(tuple(features.terms))
     sizes = np.bincount(np.asarray(labels, dtype=int), minlength=n_sections)
+    scores *= shown_terms(tuple(features.terms))
+    if distinct:
+        scores *= distinctness(papers_using, sizes)
     stems = _stems(tuple(features.terms))
     result = []
     for c in range(n_sections):
