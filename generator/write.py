@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import itertools
 import json
 import os
@@ -68,6 +69,34 @@ def stage(folder: Path, relative: str, data: bytes) -> Staged:
     return Staged(path, len(data))
 
 
+def fresh_folder(parent: Path, prefix: str) -> Path:
+    """Make a new folder `<prefix><process id>-<random>` in `parent`.
+
+    First remove the folders of that prefix whose process no longer runs: a build that was
+    killed (a closed terminal, an out-of-memory kill) never reached its own clean-up. A folder
+    of a build still running, here or in another process, is left alone.
+    """
+    for leftover in parent.glob(f"{glob.escape(prefix)}*"):
+        if leftover.is_dir() and not leftover.is_symlink() and not _running(leftover.name[len(prefix) :].split("-", 1)[0]):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f"{prefix}{os.getpid()}-"))
+
+
+def _running(pid: str) -> bool:
+    """Tell whether a process of this id runs (a name without one is an earlier version's: no)."""
+    if os.name == "nt":
+        return True  # Windows' os.kill ends the process it asks about
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process is there
+    except PermissionError:
+        return True  # another user's
+    except (ProcessLookupError, OverflowError):
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def staging(docs: Path) -> Iterator[Path]:
     """Give a fresh folder beside the docs folder for files being made; remove it afterwards.
@@ -76,7 +105,7 @@ def staging(docs: Path) -> Iterator[Path]:
     papers they are gigabytes), and a changed file is then moved into place, not copied.
     """
     docs.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(dir=docs.parent, prefix=f".{docs.name}.staging-"))
+    folder = fresh_folder(docs.parent, f".{docs.name}.staging-")
     try:
         yield folder
     finally:
@@ -293,7 +322,7 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
     retired = target.parent / f".{target.name}.old"
     if retired.exists() and not target.exists():
         os.replace(retired, target)  # a build stopped mid-swap: the last good site comes back
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    staging = fresh_folder(target.parent, f".{target.name}.new-")
     try:
         fill(staging)
         _remove(retired)  # what an earlier, interrupted swap retired (a file, with an older survey)

@@ -877,6 +877,20 @@ def test_a_file_an_older_swap_retired_does_not_block_the_next(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_folders_a_killed_build_left_are_cleared_and_a_running_build_s_are_not(survey, capsys):
+    # A build killed mid-way never ran its clean-up: its staging folders stay beside docs/ and site/.
+    dead = 4_194_305  # above Linux's largest process id
+    left = [f".site.new-{dead}-x1", ".site.new-k2j3", f".docs.staging-{dead}-y2"]
+    running = [f".site.new-{os.getpid()}-z3", f".docs.staging-{os.getpid()}-z4"]
+    for name in left + running:
+        (survey / name / "assets").mkdir(parents=True)
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 0, err
+    hidden = sorted(p.name for p in survey.iterdir() if p.name.startswith("."))
+    assert hidden == sorted(running)
+    assert (survey / "site" / "index.html").is_file()
+
+
 def test_generate_never_deletes_or_overwrites_a_file_it_did_not_write(survey, capsys):
     docs = survey / "docs"
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
