@@ -25,7 +25,14 @@ CSL_TYPES = {
 
 
 def csl_name(parts: NameParts) -> dict[str, str]:
-    """Return a CSL name; particles such as "van der" are non-dropping."""
+    """Return a CSL name; particles such as "van der" are non-dropping.
+
+    An organisation ("World Health Organization," in a paper file: a family name of several
+    words and nothing else) is a `literal` name, which CSL styles never invert or abbreviate
+    and Zotero imports as one field.
+    """
+    if " " in parts.family and not (parts.given or parts.particle or parts.suffix):
+        return {"literal": parts.family}
     name = {
         "family": parts.family,
         "given": parts.given,
@@ -62,6 +69,9 @@ def to_csl_item(paper: Paper) -> dict:
     abstract = clean_text(paper.abstract)
     if abstract:
         item["abstract"] = abstract
+    if paper.tags:
+        # CSL's keyword is one string; Zotero makes a tag of each part between commas.
+        item["keyword"] = ", ".join(clean_text(tag) for tag in paper.tags)
     return item
 
 

@@ -93,6 +93,10 @@ def test_missing_values_are_left_out():
     assert item() == {"id": "smith2024x", "type": "article", "title": "A title"}
 
 
+def test_tags_are_keywords_that_zotero_makes_tags_of():
+    assert item(tags=("model merging", "théorie"))["keyword"] == "model merging, théorie"
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -104,6 +108,8 @@ def test_missing_values_are_left_out():
             {"family": "Gogh", "given": "Vincent", "non-dropping-particle": "van"},
         ),
         ("OpenAI", {"family": "OpenAI"}),
+        ("World Health Organization,", {"literal": "World Health Organization"}),
+        ("Karimi Mahabadi, Rabeeh", {"family": "Karimi Mahabadi", "given": "Rabeeh"}),
     ],
 )
 def test_names(name, expected):
@@ -124,9 +130,9 @@ def test_every_fixture_gives_json_in_a_stable_form():
     assert json.dumps(to_csl(papers), ensure_ascii=False, indent=1) == text
     allowed = {
         "id", "type", "title", "author", "issued", "container-title",
-        "publisher", "number", "DOI", "URL", "abstract",
+        "publisher", "number", "DOI", "URL", "abstract", "keyword",
     }  # fmt: skip
     for result in items:
         assert set(result) <= allowed
         assert result["type"] in {"paper-conference", "article-journal", "article"}
-        assert all(name.get("family") for name in result.get("author", []))
+        assert all(name.get("family") or name.get("literal") for name in result.get("author", []))
