@@ -14,7 +14,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from conftest import REPO
 from generator.build import analyse
-from generator.features import featurize, fold
+from generator.features import Features, featurize, fold
 from generator.keywords import paper_keywords, pick_terms, readable_title, section_keywords
 from generator.models import Overrides, Paper, SectionSpec
 from generator.sections import OTHER_ID, assign_sections
@@ -215,38 +215,38 @@ def test_section_keywords_are_five_to_ten_distinct_terms_without_stop_words():
         assert not {"the", "we", "and", "propose"} & {part for w in words for part in w.lower().split()}
 
 
-def test_prose_words_are_never_keywords_but_still_count_in_the_grouping():
-    def paper(key: str, title: str, abstract: str) -> Paper:
-        return Paper(key=key, title=title, abstract=abstract)
+GRAPH_PAPERS = [
+    paper("c2024graphs", "Graph neural networks", "Graph networks learn from nodes and edges of graphs."),
+    paper("d2024graphs", "Message passing on graphs", "Nodes pass messages along graph edges; enhanced readout."),
+]
 
-    papers = [
+
+def shown_keywords(features: Features) -> list[str]:
+    """Return every paper and section keyword, lower-case, of two sections: the first two papers and the last two."""
+    sections = section_keywords(features, [0, 0, 1, 1], 2)
+    return [w.lower() for words in [*paper_keywords(features).values(), *sections] for w in words]
+
+
+def test_prose_words_are_never_keywords_but_still_count_in_the_grouping():
+    features = featurize([
         paper("a2024merging", "Enhanced model merging", "Especially enhanced merging of models, especially with significant improvements. Merging weights."),
         paper("b2024merging", "Merging weights", "Merging models by averaging weights, especially after fine-tuning."),
-        paper("c2024graphs", "Graph neural networks", "Graph networks learn from nodes and edges of graphs."),
-        paper("d2024graphs", "Message passing on graphs", "Nodes pass messages along graph edges; enhanced readout."),
-    ]
-    features = featurize(papers)
+        *GRAPH_PAPERS,
+    ])
     assert {"especially", "enhanced", "significant improvement"} <= set(features.terms)  # counted
-    keywords = paper_keywords(features)
-    sections = section_keywords(features, [0, 0, 1, 1], 2)
-    shown = [w.lower() for words in [*keywords.values(), *sections] for w in words]
+    shown = shown_keywords(features)
     assert "merging" in " ".join(shown)
     assert not [w for w in shown if w.split()[0] in {"especially", "enhanced", "significant"}], shown
 
 
 def test_adverbs_are_never_keywords_alone_but_nouns_ending_in_ly_and_bigrams_are():
-    def paper(key: str, title: str, abstract: str) -> Paper:
-        return Paper(key=key, title=title, abstract=abstract)
-
-    papers = [
+    features = featurize([
         paper("a2024anomaly", "Weakly supervised anomaly detection", "Surprisingly, anomaly detection works. Surprisingly, weakly supervised."),
         paper("b2024anomaly", "Anomaly scores", "Surprisingly, weakly supervised anomaly scores. Surprisingly, they work."),
-        paper("c2024graphs", "Graph neural networks", "Graph networks learn from nodes and edges of graphs."),
-        paper("d2024graphs", "Message passing on graphs", "Nodes pass messages along graph edges."),
-    ]
-    features = featurize(papers)
+        *GRAPH_PAPERS,
+    ])
     assert "surprisingly" in features.terms  # counted, as prose words are
-    shown = [w.lower() for words in [*paper_keywords(features).values(), *section_keywords(features, [0, 0, 1, 1], 2)] for w in words]
+    shown = shown_keywords(features)
     assert "surprisingly" not in shown
     assert "anomaly" in shown or "anomaly detection" in shown
     assert "weakly supervised" in shown
