@@ -163,10 +163,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Add papers from a listing or a .bib file; report duplicates instead of adding them."""
     project = open_project(args.root)
     source = Path(args.file)
-    if source.suffix.lower() == ".bib":
-        candidates, problems = _bibtex_candidates(source)
-    else:
-        candidates, problems = _listing_candidates(source, args.metadata)
+    bib = source.suffix.lower() == ".bib"
+    candidates, problems = _bibtex_candidates(source) if bib else _listing_candidates(source, args.metadata)
+    if not candidates and not errors(problems):  # most likely the wrong file
+        expected = "BibTeX entries (an entry starts with @article{, @inproceedings{ …)" if bib else "papers (a listing is a title line, then its abstract line)"
+        problems.append(Problem(str(source), 0, "", f"expected {expected}, found none"))
     existing, _ = _valid_content(project)
     plan = plan_import(candidates, existing, args.added)
     _report(problems + plan.problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import run
@@ -71,3 +72,22 @@ def test_import_of_a_latin1_bib_names_the_line_of_the_first_odd_byte(survey, tmp
     assert code == 1
     assert f"{refs}:2: file is not UTF-8 (byte 0xe9 at offset 65); save it as UTF-8" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("refs.bib", "", "refs.bib: expected BibTeX entries (an entry starts with @article{, @inproceedings{ …), found none"),
+        ("refs.bib", "% notes\n@comment{to do}\n", "refs.bib: expected BibTeX entries"),
+        ("listing.txt", "\n\n", "listing.txt: expected papers (a listing is a title line, then its abstract line), found none"),
+    ],
+)
+def test_importing_a_file_with_no_papers_is_an_error_that_says_what_was_expected(survey, tmp_path, capsys, name, text, expected):
+    # Most likely the wrong file: saying "added 0 paper(s)" and succeeding hid that.
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, _, err = run(capsys, "-C", str(survey), "import", str(source))
+    assert code == 1
+    assert expected in err.replace(str(tmp_path) + "/", "")
+    assert sorted((survey / "content" / "papers").iterdir()) == before
