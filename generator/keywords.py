@@ -327,6 +327,16 @@ def _block_keywords(terms: Sequence[str], stems: _Stems, block: sp.csr_matrix, l
     return result
 
 
+def titled(names: Sequence[str], keywords: Sequence[str], limit: int = SECTION_KEYWORDS) -> tuple[str, ...]:
+    """Return an automatic section's keywords: the two its title and id are made of (`names`,
+    by class-based TF-IDF alone: its most used terms), then its most distinct others, none
+    sharing a word with those two."""
+    head = tuple(names[:2])
+    stems = {stem for name in head for stem in _signature(name.lower())}
+    rest = [word for word in keywords if not stems & set(_signature(word.lower()))]
+    return (*head, *rest)[:limit]
+
+
 def readable_title(keywords: Sequence[str]) -> str:
     """Return a section title made of its two best keywords: 'Model merging · task vectors'."""
     if not keywords:

@@ -23,7 +23,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from .features import Features, fold
-from .keywords import readable_title, section_keywords
+from .keywords import readable_title, section_keywords, titled
 from .models import Overrides, Paper, Placement, Section
 
 # Up to CONSENSUS_MAX papers, groups are the consensus of CONSENSUS_RUNS groupings of subsamples
@@ -332,14 +332,15 @@ def _automatic(papers: Sequence[Paper], features: Features, overrides: Overrides
     # The "Other" papers are one more class for keywords, so that no section's keywords describe them.
     classes = np.where(labels < 0, count, labels)
     keywords = section_keywords(features, classes, count + 1)
-    # Ids come from the plainer ranking: with the keywords shown, ids kept after 10 random
-    # removals fell from 73 % to 70 % (means over ten draws; benchmarks/README.md).
+    # Ids and titles come from the plainer ranking, whose first terms are the section's most
+    # used: from the keywords shown, ids kept after 10 random removals fell from 73 % to 70 %
+    # (means over ten draws; benchmarks/README.md), and a title read "LLMs · user" for "LLMs · evaluation".
     names = section_keywords(features, classes, count + 1, distinct=False)
     sections: list[Section] = []
     used: set[str] = set()
     for group in range(count):
-        words = keywords[group]
-        section_id = _section_id(names[group], used)
+        words = titled(names[group], keywords[group])
+        section_id = _section_id(words, used)
         used.add(section_id)
         members = {features.keys[i] for i in np.flatnonzero(labels == group)}
         sections.append(Section(section_id, readable_title(words), "", words, _order(papers, members)))

@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from conftest import REPO
 from generator.build import analyse
 from generator.features import Features, featurize, fold
-from generator.keywords import paper_keywords, pick_terms, readable_title, section_keywords
+from generator.keywords import paper_keywords, pick_terms, readable_title, section_keywords, titled
 from generator.models import Overrides, Paper, SectionSpec
 from generator.sections import OTHER_ID, assign_sections
 from generator.themes import themes_table
@@ -252,13 +252,20 @@ def test_adverbs_are_never_keywords_alone_but_nouns_ending_in_ly_and_bigrams_are
     assert "weakly supervised" in shown
 
 
+def test_an_automatic_section_shows_its_title_s_words_first_then_other_distinct_ones():
+    names = ("LLMs", "evaluation", "benchmark")  # class-based TF-IDF alone: the most used terms
+    distinct = ("user", "model evaluation", "LLMs", "memory", "reward")
+    assert titled(names, distinct) == ("LLMs", "evaluation", "user", "memory", "reward")
+    assert readable_title(titled(names, distinct)) == "LLMs · evaluation"
+
+
 def test_section_keywords_name_what_sets_a_section_apart(shipped_corpus):
     # Of the papers using a curated section's keyword, most are in that section; by class-based
     # TF-IDF alone, fewer than half were ("data", "parameters", "LLMs" named several sections).
     curated, _ = grouping.sections_of(shipped_corpus.papers, shipped_corpus.overrides)
     groups = [s.papers for s in curated]
-    share, covered = grouping.keyword_figures(shipped_corpus.papers, groups, shipped_corpus.overrides, distinct=True)
-    plain, _ = grouping.keyword_figures(shipped_corpus.papers, groups, shipped_corpus.overrides, distinct=False)
+    share, covered = grouping.keyword_figures(shipped_corpus.papers, groups, shipped_corpus.overrides, [s.keywords for s in curated])
+    plain, _ = grouping.keyword_figures(shipped_corpus.papers, groups, shipped_corpus.overrides)
     assert share > 0.55 > 0.5 > plain
     assert covered > 0.9
 
