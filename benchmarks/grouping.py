@@ -25,7 +25,7 @@ from methods import CHOSEN, METHODS, group, group_at  # noqa: E402
 
 from generator import sections  # noqa: E402
 from generator.features import featurize  # noqa: E402
-from generator.keywords import section_keywords  # noqa: E402
+from generator.keywords import section_keywords, section_names  # noqa: E402
 from generator.models import Overrides, Paper, Section  # noqa: E402
 from generator.sections import assign_sections, find_groups  # noqa: E402
 
@@ -224,7 +224,7 @@ def keyword_figures(papers: Sequence[Paper], groups: Sequence[Sequence[str]], ov
     column = {features.shown(term): i for i, term in reversed(list(enumerate(features.terms)))}
     using = (features.counts > 0).tocsc()
     shares, covered = [], []
-    for number, words in enumerate(shown if shown is not None else section_keywords(features, labels, len(groups), distinct=False)):
+    for number, words in enumerate(shown if shown is not None else section_names(features, labels, len(groups))[0]):
         inside = labels == number
         users = [using[:, column[w]].nonzero()[0] for w in words]
         shares.append(np.mean([inside[rows].mean() for rows in users]))

@@ -137,32 +137,40 @@ def distinctness(papers_using: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return share**DISTINCT_POWER
 
 
-def section_keywords(
-    features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS, distinct: bool = True
-) -> list[tuple[str, ...]]:
+def section_keywords(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS) -> list[tuple[str, ...]]:
     """Return each section's distinguishing terms, as written: class-based TF-IDF (as BERTopic
-    does) weighted by how much of each term's use is the section's (see `distinctness`).
+    does) weighted by how much of each term's use is the section's (see `distinctness`)."""
+    return _section_terms(features, labels, n_sections, limit, (True,))[0]
 
-    Without `distinct`, by class-based TF-IDF alone: the terms an automatic section's id is
-    made of (see sections.py), which a few papers moving between sections change less often.
-    """
+
+def section_names(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int = SECTION_KEYWORDS) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Return each section's terms by class-based TF-IDF alone (its most used: what an automatic
+    section's id and title are made of), and its keywords as `section_keywords` gives them."""
+    plain, distinct = _section_terms(features, labels, n_sections, limit, (False, True))
+    return plain, distinct
+
+
+def _section_terms(features: Features, labels: Sequence[int] | np.ndarray, n_sections: int, limit: int, weightings: Sequence[bool]) -> list[list[tuple[str, ...]]]:
+    """Return, for each weighting (with or without `distinctness`), each section's best terms."""
     if not features.terms or not len(labels):
-        return [() for _ in range(n_sections)]
-    scores, papers_using = class_tfidf(features, labels, n_sections)
+        return [[() for _ in range(n_sections)] for _ in weightings]
+    plain, papers_using = class_tfidf(features, labels, n_sections)
     sizes = np.bincount(np.asarray(labels, dtype=int), minlength=n_sections)
-    scores *= shown_terms(tuple(features.terms))
-    if distinct:
-        scores *= distinctness(papers_using, sizes)
+    plain *= shown_terms(tuple(features.terms))
     stems = _stems(tuple(features.terms))
     result = []
-    for c in range(n_sections):
-        needed = min(SECTION_KEYWORD_PAPERS, int(sizes[c]))
-        shared = np.where(papers_using[c] >= needed, scores[c], 0.0)
-        words = pick_terms(features.terms, shared, limit, stems)
-        if len(words) < min(SECTION_KEYWORDS_MIN, limit):
-            # Too few shared words (a small section): top up with its other words, shared first.
-            words = pick_terms(features.terms, np.where(shared > 0, scores[c] + scores[c].max(), scores[c]), limit, stems)
-        result.append(tuple(features.shown(w) for w in words))
+    for distinct in weightings:
+        scores = plain * distinctness(papers_using, sizes) if distinct else plain
+        chosen = []
+        for c in range(n_sections):
+            needed = min(SECTION_KEYWORD_PAPERS, int(sizes[c]))
+            shared = np.where(papers_using[c] >= needed, scores[c], 0.0)
+            words = pick_terms(features.terms, shared, limit, stems)
+            if len(words) < min(SECTION_KEYWORDS_MIN, limit):
+                # Too few shared words (a small section): top up with its other words, shared first.
+                words = pick_terms(features.terms, np.where(shared > 0, scores[c] + scores[c].max(), scores[c]), limit, stems)
+            chosen.append(tuple(features.shown(w) for w in words))
+        result.append(chosen)
     return result
 
 

@@ -23,7 +23,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from .features import Features, fold
-from .keywords import readable_title, section_keywords, titled
+from .keywords import readable_title, section_keywords, section_names, titled
 from .models import Overrides, Paper, Placement, Section
 
 # Up to CONSENSUS_MAX papers, groups are the consensus of CONSENSUS_RUNS groupings of subsamples
@@ -330,12 +330,10 @@ def _automatic(papers: Sequence[Paper], features: Features, overrides: Overrides
     labels = find_groups(features, overrides.min_sections, overrides.max_sections, overrides.min_section_size)
     count = int(labels.max()) + 1
     # The "Other" papers are one more class for keywords, so that no section's keywords describe them.
-    classes = np.where(labels < 0, count, labels)
-    keywords = section_keywords(features, classes, count + 1)
     # Ids and titles come from the plainer ranking, whose first terms are the section's most
     # used: from the keywords shown, ids kept after 10 random removals fell from 73 % to 70 %
     # (means over ten draws; benchmarks/README.md), and a title read "LLMs · user" for "LLMs · evaluation".
-    names = section_keywords(features, classes, count + 1, distinct=False)
+    names, keywords = section_names(features, np.where(labels < 0, count, labels), count + 1)
     sections: list[Section] = []
     used: set[str] = set()
     for group in range(count):
