@@ -10,13 +10,14 @@ import errno
 import io
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -348,11 +349,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     generate(project, progress, serving=True)
     progress.finish()
     show_mkdocs_messages()
-    try:
-        serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
-    except OSError as error:  # taken meanwhile
-        raise InputError([_address_problem(args.dev_addr, error)]) from None
+    with stopped_as_by_ctrl_c(signal.SIGTERM):
+        try:
+            serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
+        except OSError as error:  # taken meanwhile
+            raise InputError([_address_problem(args.dev_addr, error)]) from None
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def stopped_as_by_ctrl_c(signum: int) -> Iterator[None]:
+    """Let a signal (SIGTERM: `kill`, `docker stop`, a service manager) stop the block as Ctrl-C does.
+
+    MkDocs builds the served site in a temporary folder and removes it when Ctrl-C stops the
+    server; killed by SIGTERM's default action it left the whole site behind (133 MB at 10,000
+    papers) on every stop.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signum, before)
 
 
 def show_mkdocs_messages(stream: TextIO | None = None) -> logging.Handler:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -107,7 +108,7 @@ def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, cap
 class Served:
     """A running `survey serve`, with everything it printed so far."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, temporary: Path | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -116,6 +117,7 @@ class Served:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env={**os.environ, "TMPDIR": str(temporary)} if temporary else None,
         )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -170,6 +172,20 @@ def test_an_edited_paper_reaches_the_page_after_one_build_and_a_broken_one_is_na
     time.sleep(2)
     assert served.count("Building documentation") == 2  # the last good site stays
     assert "edited while serving" in served.page("papers/")
+
+
+def test_stopping_the_server_with_sigterm_shuts_it_down_as_ctrl_c_does_and_removes_its_temporary_site(survey, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    running = Served(survey, temporary)
+    try:
+        wait_until(lambda: running.count("Serving on") == 1, "the server to start")
+        assert len(list(temporary.glob("mkdocs_*"))) == 1  # MkDocs builds the served site there
+    finally:
+        running.stop()  # SIGTERM, as `kill` and `docker stop` send
+    assert running.process.returncode == 0
+    assert running.count("Shutting down") == 1
+    assert list(temporary.glob("mkdocs_*")) == []
 
 
 def test_serving_on_a_busy_or_malformed_address_is_a_clear_error_before_any_work(survey, capsys):
