@@ -56,6 +56,7 @@ from generator import workers
 from generator.cache import Memo, memo
 from generator.keys import PARTICLES, SUFFIXES
 from generator.models import Paper, Problem
+from generator.schema import MAX_TAG
 
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 # Entries that hold a volume's fields for the papers that name it with crossref.
@@ -78,8 +79,12 @@ FIELD_ORDER = (
     "eprint",
     "archivePrefix",
     "url",
+    "keywords",
     "abstract",
 )
+# A paper's tags go in `keywords`, comma-separated, as biblatex, JabRef and Zotero read them
+# (Zotero makes a tag of each); `read_bibtex` reads them back, also separated by semicolons.
+KEYWORD_SEPARATOR = re.compile(r"[,;]")
 
 # ---------------------------------------------------------------------------
 # Venues
@@ -545,6 +550,9 @@ def _entry_values(paper: Paper) -> tuple[str, dict[str, str]]:
     url = clean_url(paper.url) or (arxiv_url(paper.arxiv) if paper.arxiv else "")
     if url:
         values["url"] = url
+    tags = [latex_text(tag) for tag in map(clean_text, paper.tags) if tag]
+    if tags:
+        values["keywords"] = ", ".join(tags)
     return kind, values
 
 
@@ -851,7 +859,18 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
         "venue": venue,
         "entry_type": None if preprint else _read_type(entry.entry_type, venue),
         "url": url,
+        "tags": _read_tags(fields.get("keywords", "")),
     }
+
+
+def _read_tags(value: str) -> list[str]:
+    """Return the tags of a `keywords` field: its comma- or semicolon-separated words, each once."""
+    tags: list[str] = []
+    for part in KEYWORD_SEPARATOR.split(value):
+        tag = clean_text(latex_to_text(part))
+        if tag and len(tag) <= MAX_TAG and tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    return tags
 
 
 def _failure(block: ParsingFailedBlock, path: str) -> Problem:

@@ -21,6 +21,7 @@ ENTRY_TYPES = ("inproceedings", "article", "misc")
 FIRST_YEAR = 1600
 MAX_TITLE = 500
 MAX_TEXT = 20_000
+MAX_TAG = 60
 
 
 class Invalid(ValueError):
@@ -198,7 +199,7 @@ PAPER_FIELDS: dict[str, Callable[[Any], Any]] = {
     "url": web_url,
     "code": web_url,
     "section": section_id,
-    "tags": text_list(text(60)),
+    "tags": text_list(text(MAX_TAG)),
     "added": date,
 }
 REQUIRED_PAPER_FIELDS = ("title",)

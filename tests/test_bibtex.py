@@ -50,8 +50,9 @@ def paper(**fields) -> Paper:
     """Return a paper with a key and title unless given."""
     fields.setdefault("key", "smith2024x")
     fields.setdefault("title", "A title")
-    if "authors" in fields:
-        fields["authors"] = tuple(fields["authors"])
+    for name in ("authors", "tags"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
     return Paper(**fields)
 
 
@@ -174,6 +175,7 @@ def test_fields_come_in_a_fixed_order():
         arxiv="2106.09685",
         url="https://example.org/paper",
         abstract="An abstract.",
+        tags=["model merging"],
     )
     assert list(fields_of(full, abstract=True)) == [
         "author",
@@ -184,6 +186,7 @@ def test_fields_come_in_a_fixed_order():
         "eprint",
         "archivePrefix",
         "url",
+        "keywords",
         "abstract",
     ]
     assert fields_of(full)["doi"] == "10.1000/xyz"
@@ -473,11 +476,23 @@ def test_round_trip_through_read_bibtex(p):
     ]
     assert record["abstract"] == clean_text(p.abstract)
     assert record["arxiv"] == p.arxiv
+    assert record["tags"] == [clean_text(tag) for tag in p.tags]
     assert entry_type(Paper(**_paper_fields(record))) == to_entry(p).entry_type
 
 
 def _paper_fields(record: dict) -> dict:
-    return {**record, "authors": tuple(record["authors"])}
+    return {**record, "authors": tuple(record["authors"]), "tags": tuple(record["tags"])}
+
+
+def test_tags_are_the_entrys_keywords_and_read_back_as_tags():
+    written = fields_of(paper(authors=["Ann Smith"], year=2021, tags=["model merging", "théorie & 100%"]))
+    assert written["keywords"] == r"model merging, th{\'e}orie \& 100\%"
+    assert "keywords" not in fields_of(paper(authors=["Ann Smith"], year=2021))
+    # Zotero and JabRef separate keywords by commas, Scopus and Web of Science by semicolons.
+    (record,), _ = read_bibtex("@misc{k, title={T}, keywords={LoRA; adapters, Adapters ,, th{\\'e}orie}}", "refs.bib")
+    assert record["tags"] == ["LoRA", "adapters", "théorie"]
+    (record,), _ = read_bibtex("@misc{k, title={T}, keywords={" + "x" * 61 + ", short}}", "refs.bib")
+    assert record["tags"] == ["short"]  # longer than a tag may be: dropped, not an error
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,8 @@ REFS = r"""@inproceedings{Yadav2023Ties,
   author = {Garc{\'i}a, Jos{\'e} and van der Waals, Ludwig},
   journal = {Journal of Odd Results},
   year = {2024},
-  doi = {10.1234/odd.2024.1}
+  doi = {10.1234/odd.2024.1},
+  keywords = {model merging; th{\'e}orie}
 }
 """
 
@@ -40,9 +41,11 @@ def test_import_bib_adds_the_new_paper_and_names_the_duplicate(survey, tmp_path,
     assert paper["authors"] == ["José García", "Ludwig van der Waals"]
     assert paper["venue"] == "Journal of Odd Results"
     assert paper["doi"] == "10.1234/odd.2024.1"
+    assert paper["tags"] == ["model merging", "théorie"]
     assert run(capsys, "-C", str(survey), "check")[0] == 0
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
-    assert "garcia2024uber" in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+    bibliography = (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+    assert "garcia2024uber" in bibliography and "keywords = {model merging, th{\\'e}orie}" in bibliography
 
 
 def test_import_bib_reports_broken_entries_with_their_line(survey, tmp_path, capsys):
