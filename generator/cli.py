@@ -150,7 +150,7 @@ def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candid
 
 
 def _bibtex_candidates(source: Path) -> tuple[list[Candidate], list[Problem]]:
-    from .bibtex import read_bibtex
+    from .bibimport import read_bibtex
 
     entries, problems = read_bibtex(_read_text(source), str(source))
     candidates = []
@@ -189,7 +189,7 @@ def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
     """Collect a new paper's fields from --bibtex, --fetch and the flags (flags win)."""
     from .arxiv import FetchError
     from .arxiv import fetch as fetch_arxiv
-    from .bibtex import read_bibtex
+    from .bibimport import read_bibtex
 
     fields: dict = {}
     key = None

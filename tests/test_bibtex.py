@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pybtex.bibtex.utils import change_case
 from pybtex.database import parse_string as pybtex_parse
 
+from generator.bibimport import read_bibtex
 from generator.bibtex import (
     NameParts,
     bibtex_name,
@@ -26,7 +27,6 @@ from generator.bibtex import (
     latex_text,
     latex_title,
     latex_to_text,
-    read_bibtex,
     split_author,
     to_entry,
     write_bibtex,

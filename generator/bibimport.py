@@ -1,0 +1,291 @@
+"""Read a .bib file for `survey import`: each entry becomes a paper record, each flaw a problem.
+
+bibtexparser parses the file; what it leaves as written is resolved here as BibTeX would:
+`@string` names and `#` concatenations, `crossref` volumes, LaTeX in the values (decoded by
+`bibtex.latex_to_text`, the inverse of what bibtex.py writes). BibLaTeX's `journaltitle` and
+`date` are read too, and an arXiv id is found wherever exports put it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import bibtexparser
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ParsingFailedBlock,
+)
+
+from generator.bibtex import (
+    NO_YEAR,
+    NameParts,
+    bare_doi,
+    clean_text,
+    entry_type,
+    is_preprint_venue,
+    latex_to_text,
+    split_author,
+    starts_lowercase,
+)
+from generator.models import Paper, Problem
+from generator.schema import MAX_TAG
+
+# Entries that hold a volume's fields for the papers that name it with crossref.
+CROSSREF_VOLUMES = ("proceedings", "book", "collection", "mvproceedings", "mvbook")
+# What separates the tags of a `keywords` field: commas (biblatex, JabRef, Zotero; bibtex.py
+# writes them so) or semicolons (Scopus, Web of Science).
+KEYWORD_SEPARATOR = re.compile(r"[,;]")
+
+_ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})"
+_ARXIV_BARE = re.compile(rf"^(?:arXiv:)?({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_ID})(?:v\d+)?(?:\.pdf)?/?$", re.I)
+_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
+_ARXIV_IN_TEXT = re.compile(rf"(?:arXiv:|abs/)\s*({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
+_YEAR = re.compile(r"\b(\d{4})\b")
+
+
+def _verbatim(value: str) -> str:
+    """Return a URL or DOI as written, without braces, \\url{} or escaping backslashes."""
+    value = re.sub(r"^\\url\s*\{(.*)\}$", r"\1", value.strip(), flags=re.S)
+    value = re.sub(r"\\([_%&#$~])", r"\1", value)
+    return clean_text(value.replace("{", "").replace("}", ""))
+
+
+def _reader_name(parts: NameParts) -> str:
+    """Return a name as a record writes it: "Given Family" unless that would split wrong."""
+    family = " ".join(p for p in (parts.particle, parts.family) if p)
+    natural = " ".join(p for p in (parts.given, family, parts.suffix) if p)
+    if split_author(natural) == parts:
+        return natural
+    if parts.suffix:
+        return f"{family}, {parts.suffix}, {parts.given}"
+    return f"{family}, {parts.given}".rstrip()
+
+
+def _read_authors(value: str) -> tuple[list[str], bool]:
+    """Return the authors of a BibTeX author field and whether it ended in "and others"."""
+    names = split_multiple_persons_names(value)
+    et_al = bool(names) and names[-1].strip().lower() == "others"
+    authors = []
+    for name in names[:-1] if et_al else names:
+        bib = parse_single_name_into_parts(name, strict=False)
+        if "," not in name and bib.first and starts_lowercase(bib.first[0]):
+            # BibTeX's "First von Last": no First before a lowercase word ("van Gogh");
+            # bibtexparser reads a two-word "van Gogh" as First Last.
+            bib.von, bib.first = bib.first + bib.von, []
+        parts = NameParts(
+            given=latex_to_text(" ".join(bib.first)),
+            particle=latex_to_text(" ".join(bib.von)),
+            family=latex_to_text(" ".join(bib.last)),
+            suffix=latex_to_text(" ".join(bib.jr)),
+        )
+        if parts.family or parts.given:
+            authors.append(_reader_name(parts))
+    return authors, et_al
+
+
+def _read_arxiv(fields: dict[str, str]) -> str | None:
+    """Return the arXiv id an entry names in eprint, url, journal or note."""
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "arxiv").lower()
+    eprint = _ARXIV_BARE.match(_verbatim(fields.get("eprint", "")))
+    if eprint and prefix == "arxiv":
+        return eprint.group(1)
+    url = _ARXIV_URL.search(_verbatim(fields.get("url", "")))
+    if url:
+        return url.group(1)
+    doi = _ARXIV_DOI.match(bare_doi(_verbatim(fields.get("doi", ""))))
+    if doi:
+        return doi.group(1)
+    for name in ("journal", "howpublished", "note", "volume"):
+        found = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        if found:
+            return found.group(1)
+    return None
+
+
+def _read_type(bib_type: str, venue: str | None) -> str | None:
+    """Return the entry type a record must state, or None when its venue implies it."""
+    kind = {
+        "inproceedings": "inproceedings",
+        "conference": "inproceedings",
+        "incollection": "inproceedings",
+        "article": "article",
+        "misc": "misc",
+        "online": "misc",
+        "unpublished": "misc",
+        "techreport": "misc",
+        "report": "misc",
+    }.get(bib_type.lower())
+    if kind is None or kind == entry_type(Paper(key="x", title="x", venue=venue)):
+        return None
+    return kind
+
+
+# BibTeX's own month abbreviations, which a .bib file may use without defining them.
+_MONTHS = {
+    month[:3].lower(): month
+    for month in ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+}
+
+
+def _parts(value: str) -> list[str]:
+    """Split a value on the # signs outside braces and quotes: `"Proc. " # acl # {2020}`."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:index])
+            start = index + 1
+    return [*parts, value[start:]]
+
+
+def _joined(value: str, strings: dict[str, str]) -> str:
+    """Return a concatenation as the text it stands for; bibtexparser leaves it as written.
+
+    Each part is a quoted or braced text, a number, or the name of an @string (or a month).
+    """
+    texts = []
+    for part in (p.strip() for p in _parts(value)):
+        if len(part) >= 2 and (part[0], part[-1]) in (('"', '"'), ("{", "}")):
+            texts.append(part[1:-1])
+        else:
+            texts.append(strings.get(part.lower(), _MONTHS.get(part.lower(), part)))
+    return "".join(texts)
+
+
+def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
+    """Return an entry's fields by lowercase name, with concatenations joined."""
+    return {
+        field.key.lower(): _joined(str(field.value), strings) if field.enclosing == "no-enclosing" and "#" in str(field.value) else str(field.value)
+        for field in entry.fields
+    }
+
+
+def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[str, str]:
+    """Return an entry's fields with those it lacks taken from the entry its crossref names.
+
+    As BibTeX does (DBLP's exports work this way); the parent's title is the child's booktitle.
+    """
+    if parent is None:
+        return fields
+    taken = {name: value for name, value in parent.items() if name not in ("title", "crossref", "abstract")}
+    if "title" in parent:
+        taken["booktitle"] = parent["title"]
+    return {**taken, **fields}
+
+
+def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[str, str]) -> dict | None:
+    """Return the record of one parsed entry from its fields (see `_field_texts`), or None (with a
+    problem) when it has no title."""
+    line = (entry.start_line or 0) + 1
+    title = latex_to_text(fields.get("title", ""))
+    if not title:
+        problems.append(Problem(path, line, "title", f"entry '{entry.key}' has no title"))
+        return None
+    authors, et_al = _read_authors(fields.get("author", ""))
+    year = None
+    raw_year = fields.get("year") or fields.get("date") or ""
+    if raw_year and raw_year.strip().lower() != NO_YEAR:
+        found = _YEAR.search(raw_year)
+        if found:
+            year = int(found.group(1))
+        else:
+            message = f"expected a year such as 2021 in entry '{entry.key}', got '{raw_year}'"
+            problems.append(Problem(path, line, "year", message, severity="warning"))
+    arxiv = _read_arxiv(fields)
+    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or fields.get("journaltitle") or "") or None
+    preprint = venue is not None and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
+    if preprint:
+        venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
+    url = _verbatim(fields.get("url", "")) or None
+    if url and arxiv and _ARXIV_URL.search(url):
+        url = None  # the arxiv field already links it
+    doi = bare_doi(_verbatim(fields.get("doi", ""))) or None
+    return {
+        "key": entry.key,
+        "title": title,
+        "authors": authors,
+        "et_al": et_al,
+        "year": year,
+        "abstract": latex_to_text(fields.get("abstract", "")),
+        "arxiv": arxiv,
+        "doi": doi,
+        "venue": venue,
+        "entry_type": None if preprint else _read_type(entry.entry_type, venue),
+        "url": url,
+        "tags": _read_tags(fields.get("keywords", "")),
+    }
+
+
+def _read_tags(value: str) -> list[str]:
+    """Return the tags of a `keywords` field: its comma- or semicolon-separated words, each once."""
+    tags: list[str] = []
+    for part in KEYWORD_SEPARATOR.split(value):
+        tag = clean_text(latex_to_text(part))
+        if tag and len(tag) <= MAX_TAG and tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    return tags
+
+
+def _failure(block: ParsingFailedBlock, path: str) -> Problem:
+    """Return the problem a block bibtexparser could not parse stands for."""
+    line = (block.start_line or 0) + 1
+    if isinstance(block, DuplicateBlockKeyBlock):
+        first = (block.previous_block.start_line or 0) + 1
+        return Problem(
+            path, line, "key", f"duplicate key '{block.key}' (first used on line {first})"
+        )
+    if isinstance(block, DuplicateFieldKeyBlock):
+        names = ", ".join(sorted(block.duplicate_keys))
+        entry = block.ignore_error_block  # bibtexparser always gives the entry holding the fields
+        key = entry.key if isinstance(entry, Entry) else "?"
+        return Problem(path, line, names, f"field written twice in entry '{key}'")
+    reason = getattr(block.error, "abort_reason", None) or str(block.error)
+    return Problem(path, line, "", f"could not parse this entry: {reason}")
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Silence a logger below errors for the length of a block."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
+    """Return the records of a .bib text as plain dicts, and every problem found in it."""
+    with _quiet(logging.getLogger("bibtexparser")):
+        # bibtexparser logs each syntax error; they are returned as problems instead.
+        library = bibtexparser.parse_string(text)
+    problems = [_failure(block, path) for block in library.failed_blocks]
+    strings = {string.key.lower(): str(string.value) for string in library.strings}
+    texts = [_field_texts(entry, strings) for entry in library.entries]
+    by_key = {entry.key.lower(): fields for entry, fields in zip(library.entries, texts, strict=True)}
+    parents = {fields["crossref"].strip().lower() for fields in texts if fields.get("crossref")}
+    records = []
+    for entry, fields in zip(library.entries, texts, strict=True):
+        if entry.entry_type.lower() in CROSSREF_VOLUMES and entry.key.lower() in parents:
+            continue  # a volume its papers point at with crossref, not a paper of its own
+        parent = by_key.get(fields.get("crossref", "").strip().lower())
+        record = _read_entry(entry, path, problems, _inherited(fields, parent))
+        if record is not None:
+            records.append(record)
+    problems.sort(key=lambda problem: problem.line)
+    return records, problems
