@@ -42,7 +42,8 @@ def dump_yaml(value: Any) -> str:
 
 def paper_yaml(fields: Mapping[str, Any]) -> str:
     """Return the YAML text of one paper file, fields in a fixed order."""
-    ordered = {name: fields[name] for name in FIELD_ORDER if fields.get(name) not in (None, "", [], ())}
+    # An empty value, or `et_al: false`, is what leaving the field out says already.
+    ordered = {name: fields[name] for name in FIELD_ORDER if fields.get(name) not in (None, "", [], ()) and fields.get(name) is not False}
     for name, value in ordered.items():
         if isinstance(value, tuple):
             ordered[name] = list(value)

@@ -36,7 +36,9 @@ def test_import_bib_adds_the_new_paper_and_names_the_duplicate(survey, tmp_path,
     new = set((survey / "content" / "papers").iterdir()) - before
     assert [p.name for p in new] == ["garcia2024uber.yaml"]
     assert "entry 'Yadav2023Ties'): skipped, duplicate of content/papers/yadav2023ties.yaml (same arXiv id 2306.01708)" in out
-    paper = yaml.safe_load(new.pop().read_text(encoding="utf-8"))
+    written = new.pop().read_text(encoding="utf-8")
+    assert "et_al" not in written  # false is what leaving it out says
+    paper = yaml.safe_load(written)
     assert paper["title"] == "Über die LoRA von Cañete"
     assert paper["authors"] == ["José García", "Ludwig van der Waals"]
     assert paper["venue"] == "Journal of Odd Results"
