@@ -411,14 +411,16 @@ def _jobs(
         "author_count": len(authors),
         "first_year": min(years) if years else None,
         "last_year": max(years) if years else None,
-        "newest": _by_day([papers[p.key] for p in newest(list(survey.papers))]),
         "feed": FEED_FILE,
         "search_abstracts": search_abstracts(settings, len(survey.papers)),
     })
     count = len(survey.papers)
     by_section = {s["id"]: s for s in sections}
     ordered = sorted((by_key[k] for s in survey.sections for k in s.papers), key=lambda p: p.key)
-    home = functools.partial(_home_job, env, site, sections, section_pages, papers)
+    # Only the home page lists the newest papers: on every page's `site` a change to one of them
+    # (its related papers) made a warm build render every section again.
+    home_site = Record({**site, "newest": _by_day([papers[p.key] for p in newest(list(survey.papers))])})
+    home = functools.partial(_home_job, env, home_site, sections, section_pages, papers)
     return [
         *(Job(COST_SECTION * len(section["papers"]), _section_files, (env, site, section), f"section {section['id']}") for section in sections),
         *_table_jobs(env, site, papers, sections),
