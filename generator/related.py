@@ -1,6 +1,15 @@
-"""Related papers: nearest neighbours by TF-IDF cosine, computed in bounded blocks."""
+"""Related papers: nearest neighbours by TF-IDF cosine, computed in bounded blocks.
+
+Up to EVERY_PAIR_UP_TO papers every pair is compared, and two papers also gain for each nearest
+paper they share (shared-neighbour similarity, as sections.py groups by): a paper that shares
+words with another but not their company ranks below one whose nearest papers are its own. On
+the shipped survey this raised the share of related papers in the editor's own section from 38 %
+to 41 %, and on the second corpus from 86 % to 94 % (benchmarks/README.md).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +28,11 @@ EVERY_PAIR_UP_TO = 5_000
 STRONGEST_TERMS = 16
 CHAMPIONS = 32
 ROWS_AT_ONCE = 4096
+# Each paper's nearest papers (by cosine) that define its company, and what each nearest paper
+# two papers share adds to their cosine: SHARED_WEIGHT / NEIGHBOURS.
+NEIGHBOURS = 10
+SHARED_WEIGHT = 0.5
+DECIMALS = 9
 
 
 def related_papers(features: Features, limit: int = RELATED) -> dict[str, tuple[str, ...]]:
@@ -28,22 +42,52 @@ def related_papers(features: Features, limit: int = RELATED) -> dict[str, tuple[
         return {key: () for key in keys}
     if len(keys) > EVERY_PAIR_UP_TO:
         return _from_champions(features, limit)
-    matrix, transposed = features.matrix, features.matrix.T.tocsr()
-    chunk, k = max(1, BLOCK // len(keys)), min(limit, len(keys) - 1)
+    # A survey whose similarities fit in one block computes them once for both passes.
+    once = list(_cosine_blocks(features.matrix)) if len(keys) ** 2 <= BLOCK else None
+    shared = _shared_neighbours(features.matrix, once)
     result: dict[str, tuple[str, ...]] = {}
-    for start in range(0, len(keys), chunk):
+    for start, block in once or _cosine_blocks(features.matrix):
+        scores = np.where(block > 0, block + shared[start : start + len(block)].toarray(), -1.0)
+        for row, best in enumerate(_best_per_row(scores, limit)):
+            result[keys[start + row]] = tuple(keys[i] for i in best)
+    return result
+
+
+def _cosine_blocks(matrix: sp.csr_matrix) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (first row, block of rows × all papers) of cosine similarities; a paper's own is -1."""
+    transposed, chunk = matrix.T.tocsr(), max(1, BLOCK // matrix.shape[0])
+    for start in range(0, matrix.shape[0], chunk):
         block = (matrix[start : start + chunk] @ transposed).toarray()
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -1.0
-        # Only values within rounding of the k-th best can be chosen; sorting those few by
-        # (rounded similarity, position) keeps ties independent of the platform.
-        kth = -np.partition(-block, k - 1, axis=1)[:, k - 1] - 1e-8
-        for row in rows:
-            values = block[row]
-            candidates = np.flatnonzero((values > 0) & (values >= kth[row])).tolist()
-            best = sorted(candidates, key=lambda i: (-round(float(values[i]), 9), i))[:limit]
-            result[keys[start + row]] = tuple(keys[i] for i in best)
-    return result
+        yield start, block
+
+
+def _best_per_row(block: np.ndarray, limit: int) -> list[list[int]]:
+    """Return each row's `limit` columns of highest positive value, best first.
+
+    Only values within rounding of the limit-th best can be chosen; sorting those few by
+    (rounded value, column) keeps ties independent of the platform.
+    """
+    k = min(limit, block.shape[1] - 1)
+    kth = -np.partition(-block, k - 1, axis=1)[:, k - 1] - 1e-8
+    chosen = []
+    for row, values in enumerate(block):
+        candidates = np.flatnonzero((values > 0) & (values >= kth[row])).tolist()
+        chosen.append(sorted(candidates, key=lambda i: (-round(float(values[i]), DECIMALS), i))[:limit])
+    return chosen
+
+
+def _shared_neighbours(matrix: sp.csr_matrix, blocks: list[tuple[int, np.ndarray]] | None = None) -> sp.csr_matrix:
+    """Return, for every two papers, SHARED_WEIGHT times the share of their nearest papers they share."""
+    count = matrix.shape[0]
+    rows, columns = [], []
+    for start, block in blocks or _cosine_blocks(matrix):
+        for row, nearest in enumerate(_best_per_row(block, NEIGHBOURS)):
+            rows += [start + row] * len(nearest)
+            columns += nearest
+    nearest = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(count, count))
+    return (nearest @ nearest.T).tocsr() * (SHARED_WEIGHT / NEIGHBOURS)
 
 
 def _largest_per_row(matrix: sp.csr_matrix, count: int) -> sp.csr_matrix:

@@ -335,3 +335,11 @@ def test_second_corpus_topics_are_found_at_their_own_number_of_sections():
     truth = [data.labels[p.key] for p in papers]
     _, placed = grouping.sections_of(papers, Overrides(min_sections=5, max_sections=5))
     assert normalized_mutual_info_score(truth, [placed[p.key] for p in papers]) >= 0.95
+
+
+def test_related_papers_favour_papers_whose_nearest_papers_they_share(shipped_corpus):
+    # Cosine alone: 86 % of the second corpus's related papers are on the paper's topic, 38 % of
+    # the shipped survey's in the editor's section; counting shared nearest papers: 94 % and 41 %.
+    for corpus, least in ((second(), 0.9), (shipped_corpus, 0.4)):
+        chosen = grouping.related_share(corpus)
+        assert chosen >= least and chosen > grouping.related_share(corpus, shared_weight=0.0)
