@@ -171,6 +171,21 @@ def date(value: Any) -> datetime.date:
         raise Invalid(f"expected a date YYYY-MM-DD, got {_describe(value)}") from None
 
 
+# The day a paper joined the survey: not before Unix time begins (the build stamps the sitemap's
+# gzip with the newest such day; 2205 overflowed it), nor after tomorrow (wherever the
+# contributor is, it is today somewhere), which catches a mistyped year.
+FIRST_ADDED = datetime.date(1970, 1, 1)
+
+
+def added_date(value: Any) -> datetime.date:
+    """Accept the day a paper joined the survey: a date no later than tomorrow."""
+    day = date(value)
+    last = datetime.date.today() + datetime.timedelta(days=1)
+    if not FIRST_ADDED <= day <= last:
+        raise Invalid(f"expected the day the paper joined the survey, from {FIRST_ADDED} to {last}, got {day}")
+    return day
+
+
 def whole(low: int, high: int) -> Callable[[Any], int]:
     """Accept a whole number in a range."""
 
@@ -200,7 +215,7 @@ PAPER_FIELDS: dict[str, Callable[[Any], Any]] = {
     "code": web_url,
     "section": section_id,
     "tags": text_list(text(MAX_TAG)),
-    "added": date,
+    "added": added_date,
 }
 REQUIRED_PAPER_FIELDS = ("title",)
 
