@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import ascii_fold
+from .keys import fold_letters
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -36,8 +37,16 @@ class Duplicate:
 
 
 def title_words(title: str) -> tuple[str, ...]:
-    """Return a title's words, folded to lowercase ASCII."""
-    return tuple(w for w in (ascii_fold(p) for p in re.split(r"\W+", title)) if w)
+    """Return a title's words, folded to lowercase (Latin letters without accents; see keys.fold_letters)."""
+    return tuple(w for w in (fold_letters(p) for p in re.split(r"\W+", title)) if w)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _folded(title: str) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
+    """Return a title's words, the words joined, and their character counts (worked out once per title)."""
+    words = title_words(title)
+    joined = " ".join(words)
+    return words, joined, _profile(joined)
 
 
 def _arxiv_base(arxiv: str | None) -> str | None:
@@ -64,14 +73,38 @@ class Record:
     doi: str | None = None
 
 
+def _different_works(a: Record, b: Record) -> bool:
+    """Tell whether two records name different works by their ids: two arXiv ids, or two DOIs.
+
+    Yearly series ("Findings of the WMT 2019 …", "… 2020 …") and overviews of one track in two
+    years have near-identical titles; their ids tell them apart.
+    """
+    arxiv_a, arxiv_b = _arxiv_id(a), _arxiv_id(b)
+    if arxiv_a and arxiv_b:
+        return arxiv_a != arxiv_b
+    doi_a, doi_b = (a.doi or "").lower(), (b.doi or "").lower()
+    return bool(doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b))
+
+
+# A leading article is no part of what a title is about: "The NADI 2021 …" repeats "NADI 2021 …".
+_ARTICLES = frozenset(["the", "a", "an"])
+
+
+def _blocks(words: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Return the keys under which a title is compared with others: its first two words (after
+    an article) and its last two. Titles alike enough to be one work share one of them."""
+    start = 1 if len(words) > 2 and words[0] in _ARTICLES else 0
+    return {words[start : start + 2], words[-2:]}
+
+
 class Index:
     """Known papers, looked up by arXiv id, DOI and title."""
 
     def __init__(self) -> None:
         self._arxiv: dict[str, str] = {}
         self._doi: dict[str, str] = {}
-        self._titles: dict[tuple[str, ...], str] = {}
-        self._by_prefix: dict[tuple[str, ...], list[tuple[str, tuple[int, ...], str]]] = defaultdict(list)
+        self._titles: dict[tuple[str, ...], list[Record]] = defaultdict(list)
+        self._blocks: dict[tuple[str, ...], list[tuple[str, tuple[int, ...], Record]]] = defaultdict(list)
 
     def find(self, record: Record) -> Duplicate | None:
         """Return the known paper a record repeats, if any."""
@@ -80,26 +113,34 @@ class Index:
             return Duplicate(record.name, self._arxiv[arxiv], f"same arXiv id {arxiv}")
         if record.doi and record.doi.lower() in self._doi:
             return Duplicate(record.name, self._doi[record.doi.lower()], f"same DOI {record.doi}")
-        words = title_words(record.title)
-        if words in self._titles:
-            return Duplicate(record.name, self._titles[words], "same title")
-        joined = " ".join(words)
-        profile = _profile(joined)
+        words, joined, profile = _folded(record.title)
+        if not words:  # a title of no letters or digits ("!!!") says nothing about which work it is
+            return None
+        same = next((other for other in self._titles.get(words, ()) if not _different_works(record, other)), None)
+        if same is not None:
+            return Duplicate(record.name, same.name, "same title")
         matcher: difflib.SequenceMatcher[str] | None = None
-        for other_joined, other_profile, other in self._by_prefix.get(words[:2], []):
-            # Cheap upper bounds first (lengths, then character counts): the same answer with far
-            # fewer full comparisons.
-            total = len(joined) + len(other_joined)
-            if 2.0 * min(len(joined), len(other_joined)) < TITLE_SIMILARITY * total or _bound(profile, other_profile, total) < TITLE_SIMILARITY:
-                continue
-            if matcher is None:
-                # SequenceMatcher indexes its second sequence: index the new title once, not every known one.
-                matcher = difflib.SequenceMatcher(None, autojunk=False)
-                matcher.set_seq2(joined)
-            matcher.set_seq1(other_joined)
-            ratio = matcher.ratio()
-            if ratio >= TITLE_SIMILARITY:
-                return Duplicate(record.name, other, f"near-identical title ({ratio:.0%} alike)")
+        seen: set[str] = set()
+        for block in sorted(_blocks(words)):
+            for other_joined, other_profile, other in self._blocks.get(block, []):
+                if other.name in seen:
+                    continue
+                seen.add(other.name)
+                # Cheap upper bounds first (lengths, then character counts): the same answer with
+                # far fewer full comparisons.
+                total = len(joined) + len(other_joined)
+                if 2.0 * min(len(joined), len(other_joined)) < TITLE_SIMILARITY * total or _bound(profile, other_profile, total) < TITLE_SIMILARITY:
+                    continue
+                if _different_works(record, other):
+                    continue
+                if matcher is None:
+                    # SequenceMatcher indexes its second sequence: index the new title once, not every known one.
+                    matcher = difflib.SequenceMatcher(None, autojunk=False)
+                    matcher.set_seq2(joined)
+                matcher.set_seq1(other_joined)
+                ratio = matcher.ratio()
+                if ratio >= TITLE_SIMILARITY:
+                    return Duplicate(record.name, other.name, f"near-identical title ({ratio:.0%} alike)")
         return None
 
     def add(self, record: Record) -> None:
@@ -109,10 +150,12 @@ class Index:
             self._arxiv.setdefault(arxiv, record.name)
         if record.doi:
             self._doi.setdefault(record.doi.lower(), record.name)
-        words = title_words(record.title)
-        self._titles.setdefault(words, record.name)
-        joined = " ".join(words)
-        self._by_prefix[words[:2]].append((joined, _profile(joined), record.name))
+        words, joined, profile = _folded(record.title)
+        if not words:
+            return
+        self._titles[words].append(record)
+        for block in _blocks(words):
+            self._blocks[block].append((joined, profile, record))
 
 
 def find_duplicates(records: Iterable[Record], known: Sequence[Record] = ()) -> list[Duplicate]:

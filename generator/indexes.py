@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .cache import Memo, memo
-from .keys import ascii_fold, split_name
+from .keys import fold_letters, split_name
 from .models import Paper, Survey
 
 Tokens = tuple[str, ...]
@@ -47,8 +47,8 @@ def display_name(name: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def name_tokens(name: str) -> Tokens:
-    """Return a name's words in reading order, folded to ASCII: "J.-B. Alayrac" -> (j, b, alayrac)."""
-    return tuple(t for t in (ascii_fold(w) for w in re.split(r"[\s.\-]+", display_name(name))) if t)
+    """Return a name's words in reading order, folded: "J.-B. Alayrac" -> (j, b, alayrac), "张伟" -> (张伟,)."""
+    return tuple(t for t in (fold_letters(w) for w in re.split(r"[\s.\-]+", display_name(name))) if t)
 
 
 def _fits(short: Tokens, full: Tokens) -> bool:
@@ -67,12 +67,17 @@ def abbreviates(short: Tokens, full: Tokens) -> bool:
 
 
 def slug(text: str) -> str:
-    """Return lowercase ASCII words joined by hyphens."""
-    return "-".join(_fold_words(text).split()) or "x"
+    """Return lowercase ASCII words joined by hyphens; a word of another script as its code points."""
+    return "-".join(map(_ascii_word, _fold_words(text).split())) or "x"
+
+
+def _ascii_word(word: str) -> str:
+    """Return a folded word as an anchor may carry it: "张伟" -> "u5f20-4f1f"."""
+    return word if word.isascii() else "u" + "-".join(f"{ord(char):x}" for char in word)
 
 
 def _fold_words(text: str) -> str:
-    return " ".join(ascii_fold(w) for w in re.split(r"[^\w]+", text) if ascii_fold(w))
+    return " ".join(folded for w in re.split(r"[^\w]+", text) if (folded := fold_letters(w)))
 
 
 def _unique(anchor: str, taken: set[str]) -> str:
@@ -161,8 +166,9 @@ def _author_index(papers: Sequence[Paper]) -> AuthorIndex:
     taken: set[str] = set()
     authors, anchors = [], {}
     for order, person, best, names in people:
-        anchor = _unique("author-" + "-".join(person), taken)
-        letter = order[:1].upper() if order[:1].isalpha() else "#"
+        anchor = _unique("author-" + "-".join(map(_ascii_word, person)), taken)
+        # Names in other scripts are listed under "#", not under a page per character.
+        letter = order[:1].upper() if order[:1].isascii() and order[:1].isalpha() else "#"
         shown = display_name(best)
         variants = tuple(sorted({display_name(n) for n in names} - {shown}))
         chosen = sorted(keys[person].values(), key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))

@@ -21,6 +21,8 @@ SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
 
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_LATIN_LIGATURES = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "đ": "d"})
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -28,10 +30,27 @@ def ascii_fold(text: str) -> str:
     """Return lowercase ASCII letters and digits of a text, accents dropped."""
     if text.isascii():
         return _NOT_ALNUM.sub("", text).lower()
-    text = text.replace("ß", "ss").replace("ł", "l").replace("Ł", "L").replace("ø", "o")
-    text = text.replace("Ø", "O").replace("æ", "ae").replace("Æ", "AE").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LATIN_LIGATURES))
     return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def fold_letters(text: str) -> str:
+    """Return a text's letters and digits in lowercase, as two spellings of one word agree on them.
+
+    Latin letters lose their accents ("Über" -> "uber", as `ascii_fold` gives); other scripts
+    stay as written ("张伟", "иван"), where `ascii_fold` would leave nothing to tell two titles
+    or two names apart.
+    """
+    if text.isascii():
+        return _NOT_ALNUM.sub("", text).lower()
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", text.translate(_LATIN_LIGATURES)):
+        if char.isalnum():
+            kept.append(char)
+        elif unicodedata.combining(char) and kept and not kept[-1].isascii():
+            kept.append(char)  # a mark of another script (Japanese dakuten, Cyrillic breve) stays
+    return unicodedata.normalize("NFC", "".join(kept)).casefold()
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -203,3 +203,26 @@ def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at
     section_line = text.splitlines().index("section: nowhere") + 1
     assert f"content/papers/zhang2025lori.yaml:{section_line}: field 'section': unknown section 'nowhere'" in err
     assert "field 'year'" in err
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "duplicate"),
+    [
+        ("title: 'Языковые модели для задач'\n", "title: '多任务学习综述'\n", False),
+        ("title: '多任务学习综述'\n", "title: '多任务学习综述。'\n", True),
+        ("title: 'Marks'\n", "title: '!!!'\n", False),
+        # Yearly series and a track's overviews in two years: their arXiv ids or DOIs tell them apart.
+        ("title: Overview of the TREC 2022 NeuCLIR Track\narxiv: '2304.12367'\n", "title: Overview of the TREC 2023 NeuCLIR Track\narxiv: '2404.08071'\n", False),
+        ("title: Findings of the 2019 Conference on Machine Translation\ndoi: 10.18653/v1/W19-5301\n", "title: Findings of the 2020 Conference on Machine Translation\ndoi: 10.18653/v1/2020.wmt-1.1\n", False),
+        ("title: Overview of the TREC 2022 NeuCLIR Track\narxiv: '2304.12367'\n", "title: Overview of the TREC 2022 NeuCLIR Track\n", True),
+        # A leading article changes nothing.
+        ("title: 'NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", "title: 'The NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", True),
+    ],
+)
+def test_duplicates_are_the_same_work_in_any_script_and_ids_tell_a_series_apart(survey, capsys, first, second, duplicate):
+    add(survey, "aaa2024first", first)
+    add(survey, "zzz2024second", second)
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    said = "content/papers/zzz2024second.yaml:1: field 'title': duplicate of content/papers/aaa2024first.yaml" in err
+    assert said == duplicate, err
+    assert ("duplicate of" in err) == duplicate and code == (1 if duplicate else 0), err

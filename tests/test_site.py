@@ -266,6 +266,17 @@ def test_author_index_merges_spellings_of_one_name(fixture_site: Path) -> None:
     assert "José Ñúñez-García" in text
 
 
+def test_names_in_other_scripts_are_indexed_with_anchors_a_link_can_carry() -> None:
+    papers = [paper("a", authors=("张伟", "Иван Петров", "محمد علي", "Jane Doe")), paper("b", authors=("张伟", "Иван Петров"))]
+    authors, anchors = author_index(papers)
+    by_name = {a.name: a for a in authors}
+    assert set(by_name) == {"张伟", "Иван Петров", "محمد علي", "Jane Doe"}
+    assert by_name["张伟"].papers == ("a", "b") and by_name["Иван Петров"].papers == ("a", "b")
+    assert anchors["张伟"] == "author-u5f20-4f1f"
+    assert all(re.fullmatch(r"author-[a-z0-9-]+", a.anchor) for a in authors)
+    assert {by_name[name].letter for name in ("张伟", "Иван Петров", "محمد علي")} == {"#"}  # not a page per character
+
+
 def test_edit_links_follow_repo_url_and_branch(fixture_site: Path) -> None:
     text = (fixture_site / "site" / "sections" / "adapters" / "index.html").read_text(encoding="utf-8")
     assert 'href="https://github.com/example/fixture-survey/edit/main/content/papers/zhang2025lori.yaml"' in text
