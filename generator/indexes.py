@@ -116,7 +116,8 @@ def _best_spelling(names: Counter[str]) -> str:
     return min(names, key=lambda n: (-len(name_tokens(n)), -sum(map(len, name_tokens(n))), -names[n], -sum(not c.isascii() for c in n), n))
 
 
-def _family_first(name: str) -> str:
+def family_first(name: str) -> str:
+    """Return a name folded for sorting by family name: "Karimi Mahabadi, Rabeeh" -> "karimi mahabadi rabeeh"."""
     given, family, _ = split_name(name)
     return f"{_fold_words(family)} {_fold_words(given)}"
 
@@ -161,7 +162,7 @@ def _author_index(papers: Sequence[Paper]) -> AuthorIndex:
         best = _best_spelling(names)
         # "Family, Given" says where the family name starts; prefer it for sorting.
         sort_as = next((n for n in sorted(names) if "," in n), best)
-        people.append((_family_first(sort_as), person, best, names))
+        people.append((family_first(sort_as), person, best, names))
     people.sort()
     taken: set[str] = set()
     authors, anchors = [], {}

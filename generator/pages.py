@@ -23,6 +23,7 @@ from .indexes import (
     Keyword,
     author_index,
     display_name,
+    family_first,
     keyword_index,
     remember_author_index,
 )
@@ -170,6 +171,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "title": paper.title,
             "authors": [person(a) for a in paper.authors],
             "et_al": paper.et_al,
+            "author_sort": family_first(paper.authors[0]) if paper.authors else "",  # the table sorts by the first author's family name
             "year": paper.year,
             "venue": paper.venue,
             "venue_series": venue_series(paper.venue),
@@ -518,7 +520,8 @@ def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: S
         "sections": [{"id": s["id"], "title": s["title"], "href": page_url(s["page"], PAPERS_PAGE)} for s in sections],
         "papers": [
             [p["title"], ", ".join(a["name"] for a in p["authors"][:3]) + (" et al." if len(p["authors"]) > 3 or p["et_al"] else ""),
-             p["year"] or "", p["badge"] or "", order[p["section"]], p["venue_series"], f"{page_url(p['page'], PAPERS_PAGE)}#{p['key']}"]
+             p["year"] or "", p["badge"] or "", order[p["section"]], p["venue_series"], f"{page_url(p['page'], PAPERS_PAGE)}#{p['key']}",
+             ", ".join(a["name"] for a in p["authors"]), p["author_sort"]]
             for p in rows
         ],
     }

@@ -19,6 +19,9 @@ from test_pagination import build as build_paged
 
 from conftest import FIXTURE, copy_survey
 from generator.cli import main
+from generator.indexes import family_first
+from generator.keys import split_name
+from generator.load import load_papers
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -243,7 +246,7 @@ def test_no_console_errors(page: Page, base: str) -> None:
     assert errors == []
 
 
-@pytest.mark.parametrize("path", ["", SECTION, "papers/", "authors/", "keywords/"])
+@pytest.mark.parametrize("path", ["", SECTION, "sections/benchmarks/", "papers/", "authors/", "keywords/"])
 def test_phone_has_no_horizontal_scroll(browser: Browser, base: str, path: str) -> None:
     """At 390x844 a page is no wider than the screen."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -498,6 +501,31 @@ def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Br
         page.wait_for_load_state()
         entry = page.locator(f"xpath=//h2[@id='{UNLISTED}']/following-sibling::p[@class='paper-meta'][1]")
         assert entry.inner_text().startswith("Authors not listed")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
+def test_the_table_finds_a_paper_by_any_author_and_sorts_by_family_name(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
+    """The table shows three authors, but the filter searches all; sorting follows family names."""
+    base = request.getfixturevalue(survey)
+    papers, _ = load_papers(FIXTURE / "content", FIXTURE)
+    listed = [p for p in papers if p.authors and p.key != UNLISTED]
+    fourth = next(p for p in listed if len(p.authors) > 3)
+    hidden = split_name(fourth.authors[3])[1]  # "Goldstein": not shown in the table
+    expected = [p.key for p in sorted(listed, key=lambda p: (family_first(p.authors[0]), p.title.casefold()))]
+    assert expected != [p.key for p in sorted(listed, key=lambda p: (p.authors[0].casefold(), p.title.casefold()))]
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(base + "papers/")
+        page.locator("table[data-papers-table] tbody tr").first.wait_for()
+        page.locator(".papers-controls input[type='search']").fill(hidden)
+        assert [r[0] for r in visible_rows(page)] == [fourth.title] and hidden not in visible_rows(page)[0][1]
+        page.locator(".papers-controls input[type='search']").fill("")
+        page.get_by_role("button", name="Sort by Authors").click()
+        keys = page.eval_on_selector_all("table[data-papers-table] tbody tr:not([hidden]) td:first-child a", "links => links.map(a => a.hash.slice(1))")
+        assert keys[: len(expected)] == expected
     finally:
         context.close()
 

@@ -77,7 +77,8 @@
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
       rows.forEach(function (row) {
-        var haystack = row.textContent.toLowerCase();
+        // Every author is searched, though the table shows three.
+        var haystack = (row.textContent + " " + (row.getAttribute("data-authors") || "")).toLowerCase();
         var visible = words.every(function (word) { return haystack.indexOf(word) >= 0; }) &&
           (!section.input.value || row.getAttribute("data-section") === section.input.value) &&
           (!year.input.value || row.getAttribute("data-year") === year.input.value) &&
@@ -100,6 +101,7 @@
         // A cell with nothing known (no year, no venue, "Authors not listed") sorts last either way.
         var blank = value === "" || cell.classList.contains("papers-unknown");
         if (column === 4) value = sectionOrder[row.getAttribute("data-section")];
+        else if (column === 1 && row.getAttribute("data-author-sort")) value = row.getAttribute("data-author-sort");
         else if (numeric) value = blank ? 0 : Number(value);
         else value = value.toLowerCase();
         return { row: row, value: value, blank: blank && column !== 4, index: index };
@@ -145,7 +147,8 @@
     return td;
   }
 
-  // Each paper is [title, authors, year, venue, section number, venue series, link].
+  // Each paper is [title, authors shown, year, venue, section number, venue series, link,
+  // every author, the first author's family name for sorting].
   function fill(table, data) {
     var body = table.tBodies[0];
     data.papers.forEach(function (paper) {
@@ -155,6 +158,8 @@
       row.setAttribute("data-section", section.id);
       row.setAttribute("data-section-order", paper[4]);
       row.setAttribute("data-venue", paper[5]);
+      row.setAttribute("data-authors", paper[7]);
+      row.setAttribute("data-author-sort", paper[8]);
       cell(row, paper[0], paper[6]);
       if (paper[1]) cell(row, paper[1]);
       else cell(row, "Authors not listed").className = "papers-unknown";
