@@ -302,6 +302,21 @@ def landed_anchor(page: Page) -> Locator:
     return target
 
 
+def test_the_keyboard_passes_the_map_without_stopping_at_every_point(page: Page, base: str) -> None:
+    """Every paper is reached from its section; the map's 118 points are no 118 tab stops."""
+    page.goto(base)
+    where = (
+        "(() => { const e = document.activeElement, map = document.querySelector('.survey-map');"
+        " return [e.classList.contains('survey-point'), !!(map.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)]; })()"
+    )
+    stops = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(where))
+    assert not any(point for point, _ in stops)
+    assert any(after for _, after in stops), "Tab reaches what follows the map"
+
+
 def test_clicking_a_point_on_the_map_opens_its_paper(page: Page, base: str) -> None:
     """The topmost dot links to its paper's heading, and its title shows on hover."""
     page.goto(base)

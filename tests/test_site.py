@@ -152,6 +152,15 @@ def test_the_home_page_figures_are_well_formed_svg_with_escaped_titles(fixture_s
     assert 'data-search-exclude' in text[text.index('<div class="survey-figure"') - 10:][:80]
 
 
+def test_a_screen_reader_hears_the_papers_per_year(fixture_site: Path) -> None:
+    text = (fixture_site / "site" / "index.html").read_text(encoding="utf-8")
+    chart = ET.fromstring(re.search(r'<svg class="survey-years".*?</svg>', text, re.DOTALL).group(0))
+    (desc,) = chart.iter(f"{SVG}desc")
+    assert chart.get("aria-describedby") == desc.get("id")
+    bars = ["".join(g.find(f"{SVG}title").itertext()) for g in chart.iter(f"{SVG}g")]
+    assert bars and desc.text == "; ".join(bars) + "."  # "2021: 2 papers; …; 2026: 1 paper."
+
+
 def test_every_page_links_the_feed_favicon_and_social_tags(fixture_site: Path) -> None:
     site = fixture_site / "site"
     for page in sorted(site.rglob("index.html")):
