@@ -280,18 +280,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .render import environment, render
 
     project = open_project(args.root)
+    # A paper file that cannot be read would show as removed: the content must check first.
+    papers, overrides = _valid_content(project)
     with tempfile.TemporaryDirectory() as temporary:
         base = _content_at(project, args.base, Path(temporary))
         before_papers, before_overrides, _ = check(base)
         before = analyse(before_papers, before_overrides)
-    papers, overrides, problems = check(project)
     after = analyse(papers, overrides)
     changes = diff_surveys(before, after)
     titles = {s.id: s.title for s in after.sections}
     placed = {p.key: f"{titles[p.section]}" + ("" if p.pinned else f" (best fit, similarity {p.similarity:.2f})") for p in after.placements}
     sys.stdout.write(render(environment(project.root), "diff.md.j2", {"base": args.base, "diff": changes, "placed": placed}))
-    if errors(problems):
-        _report(errors(problems))
     return EXIT_OK
 
 

@@ -199,3 +199,12 @@ def test_a_key_takes_the_first_word_of_two_letters_or_more():
     assert make_key("C++ for everyone", ["Jane Doe"], 2020, set()) == "doe2020everyone"
     assert make_key("X", ["Jane Doe"], 2020, set()) == "doe2020x"
     assert make_key("The 2020 a", ["Jane Doe"], 2020, set()) == "doe2020untitled"
+
+
+def test_diff_of_content_with_an_error_names_it_and_lists_no_paper_as_removed(repository, capsys):
+    path = repository / "content" / "papers" / "tam2023merging.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "title: 'unclosed\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 1
+    assert "content/papers/tam2023merging.yaml:" in err and "YAML syntax error" in err
+    assert out == "" and "Traceback" not in err
