@@ -28,8 +28,10 @@ class Invalid(ValueError):
     """A field's value does not fit the schema; the message says what was expected."""
 
 
-# Joiners shape Arabic, Persian and Indic words and emoji; every other control or format
-# character (bidirectional overrides, zero-width spaces, lone surrogates) is dropped.
+# Joiners shape Arabic, Persian and Indic words and emoji; every other format character
+# (soft hyphens from a PDF, zero-width spaces, bidirectional overrides, lone surrogates) is
+# dropped, so "Trans\u00adformers" stays one word; a control character (a stray carriage
+# return, a vertical tab) stands between words and becomes a space.
 KEPT_FORMAT_CHARACTERS = frozenset("\n\t\u200c\u200d")
 
 
@@ -45,7 +47,7 @@ def clean_text(value: str, *, keep_newlines: bool = False) -> str:
     else:
         value = unicodedata.normalize("NFC", value)
         value = "".join(
-            c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " for c in value
+            c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " if unicodedata.category(c) == "Cc" else "" for c in value
         )
     if keep_newlines:
         paragraphs = re.split(r"\n\s*\n", value.strip())

@@ -226,3 +226,12 @@ def test_duplicates_are_the_same_work_in_any_script_and_ids_tell_a_series_apart(
     said = "content/papers/zzz2024second.yaml:1: field 'title': duplicate of content/papers/aaa2024first.yaml" in err
     assert said == duplicate, err
     assert ("duplicate of" in err) == duplicate and code == (1 if duplicate else 0), err
+
+
+def test_soft_hyphens_and_zero_width_spaces_pasted_from_a_pdf_do_not_split_words(survey, capsys):
+    add(survey, "schmidt2024multitask", 'title: "Multi\\u00adTask Trans\\u00adformers for Every\\u200bthing"\nauthors: ["Jo\\u00adhann Schmidt"]\nyear: 2024\nsection: adapters\n')
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 0, err
+    page = (survey / "docs" / "sections" / "adapters.md").read_text(encoding="utf-8")
+    assert "## MultiTask Transformers for Everything" in page and "Johann Schmidt" in page
+    assert "Schmidt, Johann" in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
