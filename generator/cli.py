@@ -10,6 +10,7 @@ import errno
 import io
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -122,6 +123,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# The start of a BibTeX file: an entry such as "@article{", after blank lines and % comments.
+BIBTEX_START = re.compile(r"\A(?:[ \t]*(?:%[^\n]*)?\n)*[ \t]*@[A-Za-z]+[ \t]*[{(]")
+
+
 def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -133,8 +138,8 @@ def _read_text(path: Path) -> str:
         raise ProjectError([not_utf8(str(path), data, error)]) from None
 
 
-def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
-    listed, problems = parse_listing(_read_text(source), str(source))
+def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
+    listed, problems = parse_listing(text, str(source))
     rows: dict = {}
     if metadata:
         rows, found = parse_metadata(_read_text(Path(metadata)), metadata)
@@ -149,10 +154,10 @@ def _listing_candidates(source: Path, metadata: str | None) -> tuple[list[Candid
     return candidates, problems
 
 
-def _bibtex_candidates(source: Path) -> tuple[list[Candidate], list[Problem]]:
+def _bibtex_candidates(source: Path, text: str) -> tuple[list[Candidate], list[Problem]]:
     from .bibimport import read_bibtex
 
-    entries, problems = read_bibtex(_read_text(source), str(source))
+    entries, problems = read_bibtex(text, str(source))
     candidates = []
     for entry in entries:
         fields = {k: v for k, v in entry.items() if k != "key"}
@@ -164,8 +169,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Add papers from a listing or a .bib file; report duplicates instead of adding them."""
     project = open_project(args.root)
     source = Path(args.file)
-    bib = source.suffix.lower() == ".bib"
-    candidates, problems = _bibtex_candidates(source) if bib else _listing_candidates(source, args.metadata)
+    text = _read_text(source)
+    # A .bib file, or BibTeX under another name (refs.txt): read as a listing, its lines became papers.
+    bib = source.suffix.lower() == ".bib" or BIBTEX_START.match(text) is not None
+    candidates, problems = _bibtex_candidates(source, text) if bib else _listing_candidates(source, text, args.metadata)
     if not candidates and not errors(problems):  # most likely the wrong file
         expected = "BibTeX entries (an entry starts with @article{, @inproceedings{ …)" if bib else "papers (a listing is a title line, then its abstract line)"
         problems.append(Problem(str(source), 0, "", f"expected {expected}, found none"))

@@ -96,3 +96,13 @@ def test_importing_a_file_with_no_papers_is_an_error_that_says_what_was_expected
     assert code == 1
     assert expected in err.replace(str(tmp_path) + "/", "")
     assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+def test_bibtex_under_another_name_is_read_as_bibtex_not_as_a_listing(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.txt"
+    refs.write_text("% exported from a reference manager\n\n" + REFS, encoding="utf-8")
+    before = set((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--added", "2026-11-25")
+    assert code == 0, err
+    assert [p.name for p in set((survey / "content" / "papers").iterdir()) - before] == ["garcia2024uber.yaml"]
+    assert "added 1 paper(s), skipped 1 duplicate(s)" in out
