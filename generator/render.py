@@ -9,7 +9,7 @@ import json
 import posixpath
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import yaml
 from markupsafe import Markup
 
 from . import cache
+from .load import not_utf8
 from .models import Problem
 from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 
@@ -193,10 +194,29 @@ def read_settings(root: Path) -> SiteSettings:
     )
 
 
+class TemplateUnreadable(jinja2.TemplateError):
+    """A template file that is not UTF-8: the problem names its file and the line of the first bad byte."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _TemplateFolder(jinja2.FileSystemLoader):
+    """Jinja2's loader of a folder, whose file that is not UTF-8 is a template problem, not a crash."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            path = Path(self.searchpath[0]) / template
+            raise TemplateUnreadable(not_utf8(_template_path(str(path)), path.read_bytes(), error)) from None
+
+
 def template_loader(root: Path) -> jinja2.BaseLoader:
     """Prefer the survey's own `site_templates/`, fall back to the packaged ones."""
     folders = [root / "site_templates", packaged_folder()]
-    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders if f.is_dir()])
+    return jinja2.ChoiceLoader([_TemplateFolder(str(f)) for f in folders if f.is_dir()])
 
 
 def templates_stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -361,6 +381,8 @@ def template_problem(error: jinja2.TemplateError) -> Exception:
     """Return a template's error as an input problem: the template's file and line, and why."""
     from .build import InputError
 
+    if isinstance(error, TemplateUnreadable):
+        return InputError([error.problem])
     if isinstance(error, jinja2.TemplateSyntaxError):
         where, line, why = error.filename or error.name or "", error.lineno, f"template syntax error: {error.message}"
     else:

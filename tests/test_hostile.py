@@ -607,6 +607,7 @@ TEMPLATE_CASES = {
     "syntax error": ("# Authors\n{% for group in %}\n", "site_templates/authors.md.j2:2: template syntax error: Expected an expression"),
     "a field no page has": ("# Authors\n\n{{ site.doi }}\n", "site_templates/authors.md.j2:3: the template could not be rendered: no field 'doi' here"),
     "a missing template": ('# Authors\n\n{% include "nothere.j2" %}\n', "site_templates/authors.md.j2:3: the template could not be rendered: no template named 'nothere.j2'"),
+    "not UTF-8": (b"# Authors\n\n{{ site.title }} caf\xe9\n", "site_templates/authors.md.j2:3: file is not UTF-8 (byte 0xe9 at offset 31); save it as UTF-8"),
 }
 
 
@@ -623,7 +624,7 @@ def test_a_broken_template_of_the_survey_s_own_is_named_with_its_line(survey, ca
     assert run(capsys, "-C", str(survey), "build")[0] == 0
     before = {p: p.read_bytes() for folder in ("docs", "site") for p in (survey / folder).rglob("*") if p.is_file()}
     (survey / "site_templates").mkdir()
-    (survey / "site_templates" / "authors.md.j2").write_text(text, encoding="utf-8")
+    (survey / "site_templates" / "authors.md.j2").write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     code, _, err = run(capsys, "-C", str(survey), "build")
     assert code == 1 and expected in err, err
     assert "Traceback" not in err and "internal error" not in err
