@@ -317,9 +317,11 @@ def cmd_release(args: argparse.Namespace) -> int:
     papers, _ = _valid_content(project)
     path = project.content / PUBLISHED_FILE
     before = {key for _, key in load_published(project.content, project.root)[1]}
-    keys = sorted({p.key for p in papers} | before)
-    write_atomic(path, published_text(keys).encode("utf-8"))
-    _say(f"{len(keys)} published keys in {path.relative_to(project.root)} ({len(set(keys) - before)} new)")
+    new = sorted({p.key for p in papers} - before)
+    # The curator's comments and order stay; the new keys go at the end.
+    kept = path.read_text(encoding="utf-8-sig") if path.is_file() else None
+    write_atomic(path, published_text(new, kept).encode("utf-8"))
+    _say(f"{len(before) + len(new)} published keys in {path.relative_to(project.root)} ({len(new)} new)")
     return EXIT_OK
 
 

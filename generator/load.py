@@ -416,11 +416,18 @@ def load_published(content: Path, root: Path) -> tuple[str, list[tuple[int, str]
     if path is None or published_problems(content, root):
         return shown, []
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    keys = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
-    return shown, [(n, k) for n, k in keys if k and not k.startswith("#")]
+    # A key is a line's text up to a comment: "lee2024old  # withdrawn, kept for citations".
+    keys = [(number, line.split("#", 1)[0].strip()) for number, line in enumerate(lines, start=1)]
+    return shown, [(n, k) for n, k in keys if k]
 
 
-def published_text(keys: list[str]) -> str:
-    """Return the published-keys file for a release."""
-    header = "# Citation keys released so far. `survey check` fails if one disappears; `survey release` adds new ones.\n"
-    return header + "".join(f"{key}\n" for key in sorted(set(keys)))
+PUBLISHED_HEADER = "# Citation keys released so far. `survey check` fails if one disappears; `survey release` adds new ones.\n"
+
+
+def published_text(new: list[str], kept: str | None = None) -> str:
+    """Return the published-keys file after a release: the file as the curator left it (its
+    comments and order too), or a header, then the new keys in order."""
+    text = PUBLISHED_HEADER if kept is None else kept
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + "".join(f"{key}\n" for key in sorted(set(new)))

@@ -235,3 +235,20 @@ def test_soft_hyphens_and_zero_width_spaces_pasted_from_a_pdf_do_not_split_words
     page = (survey / "docs" / "sections" / "adapters.md").read_text(encoding="utf-8")
     assert "## MultiTask Transformers for Everything" in page and "Johann Schmidt" in page
     assert "Schmidt, Johann" in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+
+
+def test_a_release_keeps_the_curator_s_comments_and_a_key_may_carry_one(survey, capsys):
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    published = survey / "content" / "published-keys.txt"
+    lines = published.read_text(encoding="utf-8").splitlines()
+    lines = [f"{line}  # withdrawn, kept for citations: see #12" if line == "zhang2025lori" else line for line in lines]
+    published.write_text("\n".join(["# Released with v1.0", *lines]) + "\n", encoding="utf-8")
+    add(survey, "lovelace2026new", "title: A new paper\n")
+    code, out, _ = run(capsys, "-C", str(survey), "release")
+    assert code == 0 and "(1 new)" in out
+    text = published.read_text(encoding="utf-8")
+    assert text.startswith("# Released with v1.0\n") and "zhang2025lori  # withdrawn, kept for citations: see #12\n" in text
+    assert text.endswith("\nlovelace2026new\n")
+    (survey / "content" / "papers" / "zhang2025lori.yaml").unlink()
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1 and "published key 'zhang2025lori' has no paper file any more" in err
