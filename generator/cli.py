@@ -148,7 +148,7 @@ def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[
     for paper in listed:
         fields, found = merge(paper, rows.get(paper.n), metadata or "")
         problems += found
-        candidates.append(Candidate(f"{source}:{paper.line}", fields, paper.line))
+        candidates.append(Candidate(str(source), fields, paper.line))
     for n in sorted(set(rows) - {paper.n for paper in listed}):
         problems.append(Problem(metadata or "", rows[n]["_line"], "n", f"entry {n} is not in the listing ({len(listed)} papers); its facts are not used", "warning"))
     return candidates, problems
@@ -399,10 +399,13 @@ def show_mkdocs_messages(stream: TextIO | None = None) -> logging.Handler:
 
 
 def _date(value: str) -> datetime.date:
+    """Read --added as a paper file's `added` field is checked."""
+    from .schema import Invalid, added_date
+
     try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        return added_date(value)
+    except Invalid as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parser() -> argparse.ArgumentParser:

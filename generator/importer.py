@@ -41,7 +41,8 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
     taken = {paper.key for paper in existing}
     for candidate in candidates:
         fields = {k: v for k, v in candidate.fields.items() if v not in (None, "", [], ())}
-        record = Record(candidate.name, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"))
+        where = f"{candidate.name}:{candidate.line}" if candidate.line else candidate.name
+        record = Record(where, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"))
         duplicate = index.find(record)
         if duplicate:
             plan.duplicates.append(duplicate)

@@ -9,7 +9,7 @@ from typing import Any
 
 from .dedupe import title_words
 from .models import Problem
-from .schema import ARXIV_PATTERN, clean_text
+from .schema import ARXIV_PATTERN, Invalid, clean_text, web_url
 
 CHROME_PREFIXES = ("Get trending papers",)
 CHROME_WORDS = ("Subscribe",)
@@ -40,10 +40,18 @@ def _strip_url(url: str) -> str:
 
 
 def find_links(abstract: str) -> tuple[str | None, str | None]:
-    """Return the first code link and the first other link found in an abstract."""
+    """Return the first code link and the first other link found in an abstract.
+
+    A link a paper's `url` or `code` field would refuse (a template such as ".../{split}/file.json")
+    stays in the abstract as text: the paper is not refused for a field its listing never gave.
+    """
     code = url = None
     for match in URL_PATTERN.finditer(abstract.replace("~", " ")):
         link = _strip_url(match.group(0))
+        try:
+            web_url(link)
+        except Invalid:
+            continue
         host = re.sub(r"^https?://(www\.)?", "", link).split("/")[0].lower()
         if host in CODE_HOSTS and link.count("/") >= 4:
             code = code or link.removesuffix(".git")

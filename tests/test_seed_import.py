@@ -113,3 +113,14 @@ def test_metadata_of_the_wrong_shape_is_named_and_left_out(survey, tmp_path, cap
     assert f"{metadata}:1: field 'year': expected a whole number, got '2020x'; the year is left out" in err
     assert f"{metadata}:2: warning: field 'n': entry 7 is not in the listing (1 papers); its facts are not used" in err
 
+
+
+def test_a_link_a_url_field_would_refuse_stays_in_the_abstract_and_the_paper_is_added(empty_survey, tmp_path, capsys):
+    listing = tmp_path / "listing.txt"
+    abstract = "We release splits at https://example.com/data/{split}/file.json and code at https://github.com/someone/tool for everyone to use."
+    listing.write_text(f"A Dataset of Splits\n{abstract}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(empty_survey), "import", str(listing), "--added", "2026-11-25")
+    assert code == 0, err
+    (paper,) = imported(empty_survey).values()
+    assert paper["code"] == "https://github.com/someone/tool" and "url" not in paper
+    assert "https://example.com/data/{split}/file.json" in paper["abstract"]
