@@ -55,8 +55,12 @@ def clean_text(value: str, *, keep_newlines: bool = False) -> str:
     return " ".join(value.split())
 
 
+# What a YAML value that is neither text nor a number is, in a contributor's words.
+_KINDS = {type(None): "nothing (an empty value)", dict: "a mapping (indented 'name: value' lines)", list: "a list"}
+
+
 def _describe(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else type(value).__name__
+    text = repr(value) if isinstance(value, str) else _KINDS.get(type(value), type(value).__name__)
     if isinstance(value, bool):
         text = str(value).lower()
     elif isinstance(value, int | float):
@@ -150,12 +154,14 @@ def text_list(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
             raise Invalid(f"expected a list (one '- item' per line), got {_describe(value)}")
         if not isinstance(value, list):
             raise Invalid(f"expected a list, got {_describe(value)}")
-        result = []
+        result, wrong = [], []
         for number, entry in enumerate(value, start=1):
             try:
                 result.append(item(entry))
             except Invalid as error:
-                raise Invalid(f"item {number}: {error}") from None
+                wrong.append(f"item {number}: {error}")
+        if wrong:  # every wrong item at once, not only the first
+            raise Invalid("; ".join(wrong))
         return tuple(result)
 
     return check

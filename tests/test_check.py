@@ -26,6 +26,7 @@ BROKEN = {
     "not utf8": ("broken2024latin", b"title: caf\xe9\n", "file is not UTF-8"),
     "alias": ("broken2024alias", "title: &a Hello\nabstract: *a\n", "YAML aliases (*name) are not allowed"),
     "yes as a title": ("broken2024yes", "title: Yes\n", ":1: field 'title': expected text, got true: YAML reads an unquoted yes, no, on or off as true or false, so put the text in quotes"),
+    "two wrong authors": ("broken2024authors", "title: Two\nauthors: [Ann Lee, [x], {a: b}]\n", ":2: field 'authors': item 2: expected text, got a list; item 3: expected text, got a mapping (indented 'name: value' lines)"),
     "added in 2205": ("broken2024added", "title: Later\nadded: 2205-11-25\n", ":2: field 'added': expected the day the paper joined the survey, from 1970-01-01 to "),
     "unquoted colon": ("broken2024colon", "title: LoRA: Low-Rank Adaptation\n", ":1: YAML syntax error at column 12: mapping values are not allowed here: a value with ': ' in it goes in quotes"),
 }
