@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,20 @@ def _ignore(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     return None
 
 
+def _environment(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Read `!ENV NAME` or `!ENV [NAME, OTHER, default]` as MkDocs does: the first variable set, else the default."""
+    if isinstance(node, yaml.ScalarNode):
+        return os.environ.get(str(loader.construct_scalar(node)))
+    if isinstance(node, yaml.SequenceNode):
+        names = [str(loader.construct_scalar(item)) if isinstance(item, yaml.ScalarNode) else "" for item in node.value]
+        found = next((os.environ[name] for name in names[:-1] if name in os.environ), None)
+        if found is not None:
+            return found
+        return os.environ.get(names[0]) if len(names) == 1 else names[-1]
+    return None
+
+
+_ConfigLoader.add_constructor("!ENV", _environment)
 _ConfigLoader.add_multi_constructor("", _ignore)
 _ConfigLoader.add_multi_constructor("!", _ignore)
 _ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore)

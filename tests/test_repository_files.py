@@ -130,6 +130,11 @@ def test_deploy_workflow() -> None:
     assert used >= {"actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"}
     deploy = next(job for job in data["jobs"].values() if any("deploy-pages" in s.get("uses", "") for s in job["steps"]))
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    # The build learns the Pages address (mkdocs.yml's site_url) before it runs.
+    build_steps = steps(data)
+    pages = next(i for i, s in enumerate(build_steps) if s.get("uses", "").startswith("actions/configure-pages"))
+    build = next(i for i, s in enumerate(build_steps) if s.get("run") == "survey build")
+    assert pages < build and build_steps[build]["env"]["SITE_URL"] == f"${{{{ steps.{build_steps[pages]['id']}.outputs.base_url }}}}/"
 
 
 def test_tests_workflow_runs_ci_script() -> None:

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURE, copy_survey
+from conftest import FIXTURE, REPO, copy_survey
 from generator.build import analyse
 from generator.cli import main
 from generator.feed import feed_context, xml_text
@@ -210,6 +210,18 @@ def test_a_papers_tags_show_beside_it_are_searched_and_in_survey_json(tmp_path: 
     index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
     entry = next(d for d in index["docs"] if d["location"].endswith(f"#{path.stem}"))
     assert "reading-group, must read" in entry["text"]
+
+
+def test_published_under_a_sub_path_the_404_page_and_the_feed_use_the_site_address(shipped_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deploy workflow sets SITE_URL (mkdocs.yml's site_url) to the GitHub Pages address."""
+    assert 'href="/assets/' in (shipped_site / "site" / "404.html").read_text(encoding="utf-8")  # built without it
+    root = copy_survey(REPO, tmp_path / "published")
+    monkeypatch.setenv("SITE_URL", "https://example.org/tasks-survey/")
+    assert main(["-C", str(root), "build"]) == 0
+    missing = (root / "site" / "404.html").read_text(encoding="utf-8")
+    assert 'href="/tasks-survey/assets/' in missing and 'href="/assets/' not in missing
+    feed = feedparser.parse((root / "site" / "feed.xml").read_bytes())
+    assert feed.entries and all(e.link.startswith("https://example.org/tasks-survey/sections/") for e in feed.entries)
 
 
 def test_feed_is_valid_atom_of_the_newest_papers_by_added_date(fixture_site: Path) -> None:
