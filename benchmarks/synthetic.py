@@ -12,6 +12,7 @@ long Zipf-distributed tail, so the vocabulary keeps growing with the survey as a
 from __future__ import annotations
 
 import argparse
+import datetime
 import difflib
 import itertools
 import json
@@ -133,6 +134,16 @@ def _abstract(rng: random.Random, vocabulary: _Vocabulary, topic: int, second: i
     if github:
         sentences.append(f"Code is available at {github}.")
     return " ".join(sentences).replace(" \n\n", "\n\n")
+
+
+# The last day a synthetic paper was added: days after it are a year earlier, since a paper
+# file's `added` may not lie in the future. Fixed, so that a size and seed always give the same files.
+LAST_ADDED = datetime.date(2026, 10, 31)
+
+
+def _added(year: int, month: int, day: int) -> str:
+    added = datetime.date(year, month, day)
+    return str(added if added <= LAST_ADDED else added.replace(year=year - 1))
 
 
 def _title(rng: random.Random, vocabulary: _Vocabulary, topic: int) -> str:
@@ -315,7 +326,7 @@ def make_survey(folder: Path, n_papers: int, seed: int = 0, config: Path = REPO 
             "code": github,
             "section": topic_section.get(topic) if rng.random() < PIN_SHARE else None,
             "tags": [rng.choice(vocabulary.topics[topic][:20]).lower()] if rng.random() < 0.05 else [],
-            "added": f"{rng.randint(2020, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "added": _added(rng.randint(2020, 2026), rng.randint(1, 12), rng.randint(1, 28)),
             "abstract": _abstract(rng, vocabulary, topic, second, github),
         }
         first_word = next((w for w in (_ascii(x) for x in title.split()) if len(w) > 3 and w not in ("towards", "survey", "learning", "understanding", "improving", "rethinking")), "paper")
