@@ -347,8 +347,6 @@ def build_date(papers: Sequence[Paper]) -> int:
 
 def build_site(project: Project, survey: Survey, *, strict: bool = True) -> None:
     """Run MkDocs into a fresh folder and swap it in for `site/` only when it succeeded."""
-    # MkDocs stamps the sitemap and its gzip with the build time unless told otherwise.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(build_date(survey.papers)))
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -369,4 +367,20 @@ def build_site(project: Project, survey: Survey, *, strict: bool = True) -> None
         finally:
             logger.removeHandler(reasons)
 
-    replace_folder(project.site, fill)
+    with source_date(survey.papers):
+        replace_folder(project.site, fill)
+
+
+@contextlib.contextmanager
+def source_date(papers: Sequence[Paper]) -> Iterator[None]:
+    """Date MkDocs' sitemap and its gzip by the survey, not the clock (SOURCE_DATE_EPOCH), unless
+    the user set that date; afterwards the environment is as it was, so that a later build in
+    this process is dated by its own survey."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    os.environ["SOURCE_DATE_EPOCH"] = str(build_date(papers))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)

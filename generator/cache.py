@@ -3,7 +3,9 @@
 Each memo maps a key that holds every input of a computation (a frozen record, or a hash
 of the bytes) to its result, so a hit returns exactly what computing again would. A memo
 keeps only what the current build and the one before it asked for: `next_build()`
-forgets everything older, so memory follows the survey's size, not the number of edits.
+forgets everything older, so memory follows the survey's size, not the number of edits. A
+lasting memo (`lasting`) keeps up to its limit across builds instead, for small results of a
+stage that a build which changes nothing skips.
 """
 
 from __future__ import annotations

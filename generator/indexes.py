@@ -213,8 +213,3 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
         chosen = sorted((k for k in carriers[word] if k in rank), key=rank.__getitem__)
         index.append(Keyword(word, _unique("kw-" + slug(word), taken), tuple(of_sections.get(word, ())), tuple(chosen)))
     return index
-
-
-def anchors_of(keywords: Sequence[Keyword]) -> Mapping[str, str]:
-    """Return each indexed keyword's anchor."""
-    return {k.word: k.anchor for k in keywords}

@@ -117,9 +117,3 @@ class Survey:
     placements: tuple[Placement, ...] = ()
     coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def section_of(self, key: str) -> Section:
-        """Return the section that holds a paper."""
-        for section in self.sections:
-            if key in section.papers:
-                return section
-        raise KeyError(key)

@@ -1,4 +1,6 @@
-"""Render Markdown pages from Jinja2 templates; the Python side only builds contexts."""
+"""Render Markdown pages from Jinja2 templates (the survey's own, else the packaged ones), and
+read what the pages need from mkdocs.yml and the template and asset folders. All markup is in
+the templates; the Python side builds their contexts."""
 
 from __future__ import annotations
 
@@ -405,8 +407,13 @@ def _template_path(filename: str) -> str:
 
 
 def asset_files(root: Path) -> dict[str, bytes]:
-    """Return the static assets (CSS, icons) to copy into the docs folder."""
-    for folder in (root / "site_templates" / "assets", packaged_folder("assets")):
+    """Return the static assets (CSS, script, icon) to copy into the docs folder.
+
+    File by file, as templates are: a survey's own `site_templates/assets/favicon.svg` replaces
+    the packaged icon and leaves the packaged stylesheet and script, which mkdocs.yml loads.
+    """
+    files: dict[str, bytes] = {}
+    for folder in (packaged_folder("assets"), root / "site_templates" / "assets"):
         if folder.is_dir():
-            return {f"assets/{p.name}": p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-    return {}
+            files.update({f"assets/{p.name}": p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()})
+    return dict(sorted(files.items()))

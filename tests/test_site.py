@@ -224,6 +224,36 @@ def test_published_under_a_sub_path_the_404_page_and_the_feed_use_the_site_addre
     assert feed.entries and all(e.link.startswith("https://example.org/tasks-survey/sections/") for e in feed.entries)
 
 
+def gzip_date(path: Path) -> datetime.date:
+    """Return the day a gzip file's header says it was made."""
+    stamp = int.from_bytes(path.read_bytes()[4:8], "little")
+    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).date()
+
+
+def test_each_build_is_dated_by_its_own_newest_paper_unless_the_user_chose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = copy_survey(FIXTURE, tmp_path / "first")
+    assert main(["-C", str(first), "build"]) == 0
+    assert gzip_date(first / "site" / "sitemap.xml.gz") == datetime.date(2026, 11, 25)  # its newest paper's `added`
+    second = copy_survey(FIXTURE, tmp_path / "second")
+    (second / "content" / "papers" / "lovelace2026later.yaml").write_text("title: Later\nadded: 2026-11-26\n", encoding="utf-8")
+    assert main(["-C", str(second), "build"]) == 0  # in the same process
+    assert gzip_date(second / "site" / "sitemap.xml.gz") == datetime.date(2026, 11, 26)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")
+    assert main(["-C", str(second), "build"]) == 0
+    assert gzip_date(second / "site" / "sitemap.xml.gz") == datetime.date(2000, 1, 1)
+
+
+def test_a_survey_s_own_asset_replaces_only_that_file(tmp_path: Path) -> None:
+    root = copy_survey(FIXTURE, tmp_path / "icon")
+    (root / "site_templates" / "assets").mkdir(parents=True)
+    (root / "site_templates" / "assets" / "favicon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><title>ours</title></svg>\n', encoding="utf-8")
+    assert main(["-C", str(root), "build"]) == 0
+    assets = root / "site" / "assets"
+    assert "<title>ours</title>" in (assets / "favicon.svg").read_text(encoding="utf-8")
+    assert (assets / "survey.css").is_file() and (assets / "papers-table.js").is_file()  # mkdocs.yml loads them
+
+
 def test_feed_is_valid_atom_of_the_newest_papers_by_added_date(fixture_site: Path) -> None:
     site = fixture_site / "site"
     feed = feedparser.parse((site / "feed.xml").read_bytes())
