@@ -47,8 +47,8 @@ from generator import workers
 from generator.cache import Memo, memo
 from generator.keys import PARTICLES, SUFFIXES
 from generator.models import Paper
+from generator.schema import ENTRY_TYPES
 
-ENTRY_TYPES = ("inproceedings", "article", "misc")
 NO_YEAR = "n.d."
 # plainnat.bst makes the label of an author-less entry from its `key`, and BibTeX
 # stops a label at 500 characters ("you've exceeded 500, the entry-string-size").
