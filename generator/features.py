@@ -277,7 +277,10 @@ def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Ca
 
 def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> Features:
     """Vectorise titles (weighted) and abstracts; drop words common to most papers."""
-    stop_words = frozenset(english_stop_words() | PROSE_STOP_WORDS | {w.lower() for w in extra_stop_words})
+    extra = [w.lower() for w in extra_stop_words]
+    # A curator's two-word stop word ("task vectors") removes that bigram; its words stay terms.
+    phrases = {" ".join(fold(word) for word in w.split()) for w in extra if len(w.split()) == 2}
+    stop_words = frozenset(english_stop_words() | PROSE_STOP_WORDS | {w for w in extra if len(w.split()) == 1})
     stop_words = stop_words | {fold(w) for w in stop_words}
     keys = tuple(p.key for p in papers)
     size = len(papers)
@@ -317,7 +320,7 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     frequency = np.bincount(both.indices, minlength=width)
     used = np.bincount(both.indices, weights=both.data, minlength=width)
     del both
-    named = _vocabulary(frequency, used, name, size)
+    named = [(term, column) for term, column in _vocabulary(frequency, used, name, size) if term not in phrases]
     if not named:
         return _empty(keys)
     terms = tuple(term for term, _ in named)

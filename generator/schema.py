@@ -194,6 +194,15 @@ def added_date(value: Any) -> datetime.date:
     return day
 
 
+def stop_word(value: Any) -> str:
+    """Accept a word, or two ("task vectors"), that should never name a theme: the features are
+    words and pairs of words, so a longer phrase would match nothing."""
+    word = text(80)(value)
+    if len(word.split()) > 2:
+        raise Invalid(f"expected one word or two, got {_describe(word)}: name its words, or the pairs of them, apart")
+    return word
+
+
 def whole(low: int, high: int) -> Callable[[Any], int]:
     """Accept a whole number in a range."""
 
@@ -312,7 +321,7 @@ OVERRIDES_FIELDS: dict[str, Callable[[Any], Any]] = {
     "repository": web_url,
     "sections": lambda value: value,
     "exclude": text_list(pattern(re.compile(r"^\S+$"), "a paper key")),
-    "stop_words": text_list(text(80)),
+    "stop_words": text_list(stop_word),
     "automatic_sections": lambda value: value,
 }
 

@@ -253,3 +253,10 @@ def test_a_release_keeps_the_curator_s_comments_and_a_key_may_carry_one(survey, 
     (survey / "content" / "papers" / "zhang2025lori.yaml").unlink()
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 1 and "published key 'zhang2025lori' has no paper file any more" in err
+
+
+def test_a_stop_word_of_three_words_is_an_error_as_it_would_match_nothing(survey, capsys):
+    overrides = survey / "content" / "overrides.yaml"
+    overrides.write_text(overrides.read_text(encoding="utf-8").replace("stop_words: [fixture]", "stop_words: [fixture, multi task learning]", 1), encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1 and "field 'stop_words': item 2: expected one word or two, got 'multi task learning'" in err, err

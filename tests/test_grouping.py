@@ -6,6 +6,7 @@ Pure functions on in-memory papers; the last tests measure the shipped survey's 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -82,6 +83,15 @@ def test_words_in_most_papers_and_curator_stop_words_are_not_features():
     assert "task" not in features.terms, "a word in every paper names no theme"
     assert "gamma" not in features.terms
     assert "alpha" in features.terms
+
+
+def test_a_two_word_stop_word_takes_that_pair_out_of_the_keywords_and_leaves_its_words(shipped_corpus):
+    papers, stop = list(shipped_corpus.papers), shipped_corpus.overrides.stop_words
+    assert "task vector" in featurize(papers, stop).terms
+    features = featurize(papers, [*stop, "Task Vectors"])
+    assert "task vector" not in features.terms and "vector" in features.terms
+    merging = next(s for s in analyse(papers, dataclasses.replace(shipped_corpus.overrides, stop_words=(*stop, "task vectors"))).sections if s.id == "model-merging")
+    assert merging.keywords and not any(k.lower() == "task vectors" for k in merging.keywords)
 
 
 def test_terms_are_shown_as_the_papers_write_them():
