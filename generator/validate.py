@@ -21,12 +21,22 @@ def paper_record(paper: Paper) -> Record:
 _DUPLICATES: cache.Memo[tuple[Record, ...], list[Duplicate]] = cache.memo(limit=2)
 
 
-def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread: Collection[str] = (), unread_sections: Sequence[tuple[str, int, str]] = ()) -> list[Problem]:
+def validate(
+    papers: Sequence[Paper],
+    overrides: Overrides,
+    published: tuple[str, Sequence[tuple[int, str]]] = ("", ()),
+    unread: Collection[str] = (),
+    unread_sections: Sequence[tuple[str, int, str]] = (),
+    sections_read: bool = True,
+) -> list[Problem]:
     """Return the problems that only show when all files are read together.
 
     `unread` are the keys of paper files that exist but could not be read (their own problems
     say why): the overrides and the released keys may name them. `unread_sections` are the
-    sections such files name, as (file, line, section id).
+    sections such files name, as (file, line, section id). Without `sections_read` (the
+    overrides file has an error, reported on its own) no paper's `section:` is called unknown:
+    one mistake there made an error of every pinned paper, and an annotation on every file of a
+    pull request.
     """
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
@@ -41,7 +51,7 @@ def validate(papers: Sequence[Paper], overrides: Overrides, published: tuple[str
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
     section_ids = [spec.id for spec in overrides.sections]
     pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]
-    for where, line, section in [*pinned, *unread_sections]:
+    for where, line, section in [*pinned, *unread_sections] if sections_read else []:
         if section not in section_ids:
             problems.append(Problem(where, line, "section", unknown_section(section, section_ids)))
     keys = {paper.key for paper in papers} | set(unread)

@@ -260,3 +260,14 @@ def test_a_stop_word_of_three_words_is_an_error_as_it_would_match_nothing(survey
     overrides.write_text(overrides.read_text(encoding="utf-8").replace("stop_words: [fixture]", "stop_words: [fixture, multi task learning]", 1), encoding="utf-8")
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 1 and "field 'stop_words': item 2: expected one word or two, got 'multi task learning'" in err, err
+
+
+@pytest.mark.parametrize("mistake", ["\tbad: [\n", "sections: {id: merging}\n"])
+def test_a_mistake_in_the_overrides_is_reported_alone_not_once_more_for_every_pinned_paper(survey, capsys, mistake):
+    overrides = survey / "content" / "overrides.yaml"
+    text = overrides.read_text(encoding="utf-8")
+    overrides.write_text(text.split("sections:")[0] + mistake if "sections" in mistake else text + mistake, encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/overrides.yaml:" in err and "unknown section" not in err, err
+    assert "1 problem(s) in 1 file(s)." in err
