@@ -66,11 +66,12 @@ class SiteError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """What `generate` made: the analysed survey, its warnings and what was written."""
+    """What `generate` made: the analysed survey, its warnings, what was written, and the overrides it followed."""
 
     survey: Survey
     warnings: tuple[Problem, ...]
     report: WriteReport
+    overrides: Overrides = Overrides()
 
 
 def errors(problems: Sequence[Problem]) -> list[Problem]:
@@ -324,7 +325,7 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         with progress.stage("write"):
             report = write_docs(project.docs, made)
     reuse.commit()
-    return Generated(survey, tuple(problems), report)
+    return Generated(survey, tuple(problems), report, overrides)
 
 
 class _Collector(logging.Handler):

@@ -25,7 +25,7 @@ from typing import TextIO
 # Only light modules load here, so that `survey check` and `--help` start at once;
 # commands import BibTeX, Jinja2, scikit-learn and MkDocs when they need them.
 from . import __version__
-from .build import InputError, SiteError, analyse, build_site, check, errors, generate
+from .build import Generated, InputError, SiteError, analyse, build_site, check, errors, generate
 from .content import paper_yaml
 from .diff import diff_surveys
 from .importer import Candidate, plan_import
@@ -89,8 +89,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     result = generate(project, progress)
     progress.finish()
     _report(result.warnings)
+    _notes(result)
     _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
     return EXIT_OK
+
+
+def _notes(result: Generated) -> None:
+    """Tell the curator where the unpinned papers went and what the grouping could not do."""
+    from .themes import build_notes
+
+    for note in build_notes(result.survey, result.overrides):
+        _say(note)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -99,6 +108,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     progress = _progress(args)
     result = generate(project, progress)
     _report(result.warnings)
+    _notes(result)
     _say(_summary(len(result.survey.papers), len(result.survey.sections), len(result.report.written), result.report.unchanged))
     with progress.stage("mkdocs build"):
         build_site(project, result.survey, strict=not args.no_strict)
@@ -307,7 +317,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
 
     project = open_project(args.root)
     papers, overrides = _valid_content(project)
-    _say(themes_table(analyse(papers, overrides)).rstrip("\n"))
+    _say(themes_table(analyse(papers, overrides), overrides=overrides).rstrip("\n"))
     return EXIT_OK
 
 

@@ -331,6 +331,7 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
     problems: list[Problem] = []
     values = _fields(raw, OVERRIDES_FIELDS, problems)
     specs: list[SectionSpec] = []
+    ranks: list[tuple[int, bool, int]] = []
     seen: dict[str, int] = {}
     for position, item in enumerate(sections):
         fields = _fields(item, SECTION_FIELDS, problems)
@@ -343,6 +344,9 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
             problems.append(Problem(item.path, item.line_of("id"), "id", f"section id '{fields['id']}' is defined twice (first on line {seen[fields['id']]})"))
             continue
         seen[fields["id"]] = item.line_of("id")
+        # Sorted by `order`, else by place in the list (from 0); on a tie, the section that
+        # states its order comes first, then list order: `order: 1` makes a section the second.
+        ranks.append((fields.get("order", position), "order" not in fields, position))
         fields.setdefault("order", position)
         specs.append(SectionSpec(line=item.line, **fields))
     bounds = _fields(automatic, AUTOMATIC_FIELDS, problems) if automatic else {}
@@ -351,7 +355,7 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
         problems.append(Problem(raw.path, automatic.line, "automatic_sections", f"'min' ({low}) is larger than 'max' ({high})"))
     lines = tuple(sorted((str(k), v) for k, v in raw.lines.items()))
     overrides = Overrides(
-        sections=tuple(sorted(specs, key=lambda s: (s.order, s.id))),
+        sections=tuple(spec for _, spec in sorted(zip(ranks, specs, strict=True), key=lambda pair: pair[0])),
         exclude=values.get("exclude", ()),
         stop_words=tuple(w.lower() for w in values.get("stop_words", ())),
         min_sections=low,

@@ -46,6 +46,9 @@ DRAW = ""
 # grouped by k-means (3 restarts, fixed seed) on a 60-dimensional LSA view instead, fitted on a
 # key-hashed sample of LARGE_SAMPLE papers, and k is chosen by the silhouette of that sample.
 MAX_PAIRWISE = 3000
+# A cut into more groups than the lower bound is tried up to this many times that bound, when
+# dissolving small groups leaves too few (see `enough_groups`).
+MAX_CUT_FACTOR = 4
 LARGE_SAMPLE = 2000
 LSA_COMPONENTS = 60
 KMEANS_RESTARTS = 3
@@ -66,7 +69,8 @@ SCORE_DECIMALS = 4
 OTHER_SIMILARITY = 0.05
 OTHER_ID = "other"
 OTHER_TITLE = "Other papers"
-OTHER_DESCRIPTION = "Papers that fit none of the sections closely. Pin them with a `section:` field, or define a section for them."
+# Shown to readers; the curator learns of these papers from the build and `survey themes`.
+OTHER_DESCRIPTION = "Papers that fit none of the sections closely."
 # How much a curated section's own words (title, description, keywords) weigh against the
 # centre of its pinned papers; both are unit vectors.
 SEED_WEIGHT = 0.5
@@ -162,16 +166,36 @@ def _dissolve_small(matrix: sp.spmatrix | np.ndarray, labels: np.ndarray, min_si
     return np.array([order[g] for g in labels])
 
 
+def enough_groups(matrix: sp.spmatrix | np.ndarray, cut: Callable[[int], np.ndarray], start: int, low: int, min_size: int) -> np.ndarray:
+    """Cut into `start` groups, or more while dissolving the small ones leaves fewer than `low`.
+
+    A cut of a tree into k groups often holds a few groups under the minimum size; dissolved,
+    they left fewer sections than the curator's lower bound. One more cut splits one group, so
+    the first cut that leaves `low` groups leaves exactly that many. When no cut does (the
+    papers hold fewer groups of that size), the cut that left the most is kept.
+    """
+    count = matrix.shape[0]
+    best = _dissolve_small(matrix, cut(start), min_size)
+    for k in range(start + 1, min(count, MAX_CUT_FACTOR * max(low, 1)) + 1):
+        if len(set(best.tolist())) >= low:
+            break
+        labels = _dissolve_small(matrix, cut(k), min_size)
+        if len(set(labels.tolist())) > len(set(best.tolist())):
+            best = labels
+    return best
+
+
 def best_partition(
     matrix: sp.spmatrix | np.ndarray, distance: np.ndarray | None, cut: Callable[[int], np.ndarray], low: int, high: int, min_size: int, points: np.ndarray | None = None
 ) -> np.ndarray:
-    """Cut for every k in [low, high]; keep the partition with the best silhouette (fewest groups on ties)."""
+    """Cut for every k in [low, high]; keep the partition with the best silhouette (fewest groups on
+    ties) among those that leave `low` to `high` groups once small ones are dissolved."""
     count = matrix.shape[0]
     high = min(high, count // max(min_size, 1))
     best: tuple[float, np.ndarray] | None = None
     for k in range(max(2, min(low, high)), high + 1):
         labels = _dissolve_small(matrix, cut(k), min_size)
-        if len(set(labels)) < 2:
+        if len(set(labels)) < max(2, min(low, high)):
             continue
         if distance is not None:
             score = float(silhouette_score(distance, labels, metric="precomputed"))
@@ -180,6 +204,9 @@ def best_partition(
         score = round(score, SCORE_DECIMALS)
         if best is None or score > best[0]:
             best = (score, labels)
+    if best is None and high >= 2:  # every cut in range left too few groups of the minimum size
+        labels = enough_groups(matrix, cut, high + 1, min(low, high), min_size)
+        return labels if len(set(labels.tolist())) >= 2 else np.zeros(count, dtype=int)
     return best[1] if best else np.zeros(count, dtype=int)
 
 
@@ -224,9 +251,14 @@ def _consensus_groups(features: Features, low: int, high: int, min_size: int) ->
     tree = linkage(squareform(distance, checks=False), method=LINKAGE)
     labels = fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1
     groups = len(set(_dissolve_small(features.matrix, labels, min_size).tolist()))
-    if groups > high or groups < low:  # keep within the curator's bounds
-        labels = fcluster(tree, min(max(groups, low), high), criterion="maxclust") - 1
-    return _dissolve_small(features.matrix, labels, min_size)
+    if low <= groups <= high:
+        return _dissolve_small(features.matrix, labels, min_size)
+
+    def cut(k: int) -> np.ndarray:
+        return fcluster(tree, k, criterion="maxclust") - 1
+
+    # Within the curator's bounds: counted after small groups are dissolved.
+    return enough_groups(features.matrix, cut, min(max(groups, low), high), low, min_size)
 
 
 def find_groups(features: Features, low: int, high: int, min_size: int) -> np.ndarray:

@@ -271,3 +271,28 @@ def test_a_mistake_in_the_overrides_is_reported_alone_not_once_more_for_every_pi
     assert code == 1
     assert "content/overrides.yaml:" in err and "unknown section" not in err, err
     assert "1 problem(s) in 1 file(s)." in err
+
+
+def test_a_build_says_where_each_unpinned_paper_went_and_which_section_is_left_empty(survey, capsys):
+    paper = survey / "content" / "papers" / "ilharco2022editing.yaml"
+    paper.write_text("".join(line for line in paper.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("section:")), encoding="utf-8")
+    overrides = survey / "content" / "overrides.yaml"
+    overrides.write_text(overrides.read_text(encoding="utf-8").replace("stop_words:", "  - id: soft-prompts\n    title: Soft prompts\nstop_words:", 1), encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 0, err
+    placed = next(line for line in out.splitlines() if line.startswith("placed ilharco2022editing in 'merging' by its words (similarity "))
+    assert re.search(r"similarity 0\.\d\d, margin [+-]\d\.\d\d", placed), placed
+    assert "section 'soft-prompts' has no papers: none pins it with `section: soft-prompts` and none fits it best" in out
+    loose = [path.stem for path in (survey / "content" / "papers").glob("*.yaml") if "\nsection:" not in "\n" + path.read_text(encoding="utf-8")]
+    assert sorted(line.split()[1] for line in out.splitlines() if line.startswith("placed ")) == sorted(loose)  # each once; pinned ones stay unsaid
+
+
+def test_a_section_that_states_its_order_comes_before_one_that_is_only_listed_there(tmp_path):
+    from generator.load import load_overrides
+
+    (tmp_path / "overrides.yaml").write_text(
+        "sections:\n  - {id: first, title: First}\n  - {id: second, title: Second}\n  - {id: moved, title: Moved, order: 1}\n  - {id: lead, title: Lead, order: -1}\n",
+        encoding="utf-8",
+    )
+    overrides, problems = load_overrides(tmp_path, tmp_path)
+    assert problems == [] and [s.id for s in overrides.sections] == ["lead", "first", "moved", "second"]

@@ -19,7 +19,7 @@ from generator.features import Features, featurize, fold
 from generator.keywords import paper_keywords, pick_terms, readable_title, section_keywords, titled
 from generator.models import Overrides, Paper, SectionSpec
 from generator.sections import OTHER_ID, assign_sections
-from generator.themes import themes_table
+from generator.themes import build_notes, themes_table
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import grouping  # noqa: E402
@@ -294,6 +294,35 @@ def test_themes_table_lists_sections_keywords_weakest_members_and_close_calls():
     assert "Placed by their words (not pinned):" in text
     assert "Unplaced or low-confidence papers:" in text and "misfit" in text.split("Unplaced")[1]
     assert text == themes_table(analyse(papers, curated())), "the table is a pure function of the survey"
+
+
+def test_close_calls_are_listed_as_close_and_the_table_never_says_there_are_none(shipped_corpus):
+    loose = {"srivastava2022beyond", "giancola2022soccernet", "mal2025diffcrysgen"}
+    survey = analyse(unpinned(shipped_corpus.papers, loose), shipped_corpus.overrides)
+    close = [p for p in survey.placements if p.key in loose and round(p.margin, 2) <= 0.02]
+    assert close, "the shipped papers give close calls to look at"
+    text = themes_table(survey)
+    assert "No unplaced or low-confidence papers." not in text
+    listed = text.split("Unplaced or low-confidence papers:")[1]
+    assert all(p.key in listed for p in close)
+
+
+@pytest.mark.parametrize("bounds", [(9, 9), (10, 10), (12, 12)])
+def test_automatic_sections_keep_within_the_curator_s_bounds(shipped_corpus, bounds):
+    low, high = bounds
+    survey = analyse(unpinned(shipped_corpus.papers), Overrides(min_sections=low, max_sections=high))
+    assert low <= sum(s.id != OTHER_ID for s in survey.sections) <= high
+    assert all(len(s.papers) >= 3 for s in survey.sections if s.id != OTHER_ID)
+
+
+def test_bounds_the_papers_cannot_meet_are_said_not_silently_broken(shipped_corpus):
+    overrides = Overrides(min_sections=3, max_sections=3, min_section_size=30, path="content/overrides.yaml")
+    survey = analyse(unpinned(shipped_corpus.papers), overrides)
+    found = sum(s.id != OTHER_ID for s in survey.sections)
+    assert found < 3 and all(len(s.papers) >= 30 for s in survey.sections if s.id != OTHER_ID)
+    said = f"found {found} automatic section(s) of at least 30 papers, but automatic_sections in content/overrides.yaml asks for 3 to 3"
+    assert any(note.startswith(said) for note in build_notes(survey, overrides))
+    assert said[0].upper() + said[1:] in themes_table(survey, overrides=overrides)
 
 
 # The shipped survey's figures (benchmarks/README.md)
