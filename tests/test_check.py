@@ -291,8 +291,8 @@ def test_a_section_that_states_its_order_comes_before_one_that_is_only_listed_th
     from generator.load import load_overrides
 
     (tmp_path / "overrides.yaml").write_text(
-        "sections:\n  - {id: first, title: First}\n  - {id: second, title: Second}\n  - {id: moved, title: Moved, order: 1}\n  - {id: lead, title: Lead, order: -1}\n",
+        "sections:\n  - {id: first, title: First}\n  - {id: second, title: Second}\n  - {id: tail, title: Tail, order: 1}\n  - {id: lead, title: Lead, order: -1}\n",
         encoding="utf-8",
     )
     overrides, problems = load_overrides(tmp_path, tmp_path)
-    assert problems == [] and [s.id for s in overrides.sections] == ["lead", "first", "moved", "second"]
+    assert problems == [] and [s.id for s in overrides.sections] == ["lead", "first", "tail", "second"]
