@@ -326,18 +326,24 @@ def _needs_protection(word: str) -> bool:
     return capital or "[U+" in latex_text(word)
 
 
+def _protected(latex: str) -> str:
+    """Return a word's LaTeX braced against lowercasing.
+
+    A brace group that starts with a macro ("{\\#MeToo}") is one "special character" to BibTeX,
+    whose letters it still lowercases; a second pair of braces keeps them.
+    """
+    return f"{{{{{latex}}}}}" if latex.startswith("\\") else f"{{{latex}}}"
+
+
 def latex_title(text: str) -> str:
     """Return a title as ASCII LaTeX with capitalised words braced against lowercasing."""
     cleaned = clean_text(text)
     if cleaned.isascii():  # its words are clean already: escape each by table
         return " ".join(
-            f"{{{word.translate(_ASCII_LATEX_TABLE)}}}" if _needs_protection(word) else word.translate(_ASCII_LATEX_TABLE)
+            _protected(word.translate(_ASCII_LATEX_TABLE)) if _needs_protection(word) else word.translate(_ASCII_LATEX_TABLE)
             for word in cleaned.split(" ")
         )
-    return " ".join(
-        f"{{{latex_text(word)}}}" if _needs_protection(word) else latex_text(word)
-        for word in clean_text(text).split(" ")
-    )
+    return " ".join(_protected(latex_text(word)) if _needs_protection(word) else latex_text(word) for word in cleaned.split(" "))
 
 
 # ---------------------------------------------------------------------------

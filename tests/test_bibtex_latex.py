@@ -181,3 +181,13 @@ def test_the_check_sees_errors_and_warnings(bib, expected, tmp_path, texmf_var):
     # Without this the clean runs above would also pass with a blind check.
     problems = build(bib, tmp_path, "plain", texmf_var).problems()
     assert any(expected in line for line in problems), problems
+
+
+@pytest.mark.parametrize("style", ["plain", "plainnat"])
+def test_a_capitalised_word_that_starts_with_a_special_keeps_its_capitals(style, tmp_path, texmf_var):
+    # BibTeX reads "{\#MeToo}" as one special character and lowercases the letters in it.
+    title = "Detecting #MeToo Posts, %Percent and _Under in $\\alpha$-Skalierung"
+    result = build(write_bibtex([Paper(key="smith2024detecting", title=title, authors=("Ann Smith",), year=2024)]), tmp_path, style, texmf_var)
+    assert result.problems() == []
+    for word in ("MeToo", "Percent", "Under", "Skalierung"):
+        assert word in result.bbl, result.bbl
