@@ -364,8 +364,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     project = open_project(args.root)
     _check_address(args.dev_addr)
     progress = _progress(args)
-    generate(project, progress, serving=True)
+    result = generate(project, progress, serving=True)
     progress.finish()
+    _notes(result)
     show_mkdocs_messages()
     with stopped_as_by_ctrl_c(signal.SIGTERM):
         try:
