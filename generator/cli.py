@@ -515,7 +515,10 @@ def entry() -> None:
     every copy of the process has ended, before `main` returns.
     """
     one_thread_blas()
-    code = main()
+    # SIGTERM (`kill`, a CI job cancelled, `docker stop`) stops a build as Ctrl-C does: its
+    # forked copies and half-made folders go, and the last good site stays.
+    with stopped_as_by_ctrl_c(signal.SIGTERM):
+        code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that went away (`survey check | head -1`)
             stream.flush()

@@ -12,12 +12,14 @@ goes on with other work, where a core would otherwise stay idle.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import gc
 import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,11 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .write import Staged, stage
+from .write import Staged, fresh_folder, stage
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+# prctl's request to be sent a signal when the parent process ends (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 # More processes than this gain little: the parent still has to receive and write every file.
 MAX_PROCESSES = 4
 # Items handed out together by `map_items`.
@@ -107,9 +111,24 @@ def _collect(path: str) -> Any:
 
 
 def _spool_folder() -> str:
-    """Return a fresh folder for results, in memory (/dev/shm) where the machine has one."""
+    """Return a fresh folder for results, in memory (/dev/shm) where the machine has one.
+
+    Its name carries this process's id, so that the next build clears what a killed one left.
+    """
     memory = "/dev/shm"
-    return tempfile.mkdtemp(prefix="survey-", dir=memory if os.access(memory, os.W_OK) else None)
+    return str(fresh_folder(Path(memory if os.access(memory, os.W_OK) else tempfile.gettempdir()), "survey-"))
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a copy: end when the process that forked it ends, however it ends (Linux).
+
+    A copy waits for work on a pipe; with its parent killed it waited forever, holding the
+    memory it inherited (700 MB at 5,000 papers).
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 @contextlib.contextmanager
@@ -124,7 +143,7 @@ def _copies(work: Callable[[int], Any], count: int) -> Iterator[tuple[ProcessPoo
     _WORK, _FORKED = work, True
     spool = _spool_folder()
     gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"), initializer=_end_with_parent, initargs=(os.getpid(),))
     try:
         yield pool, spool
     finally:

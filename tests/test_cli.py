@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +121,50 @@ def test_generate_never_deletes_files_it_did_not_write(survey, capsys):
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     assert notes.read_text() == "# My notes\n"
     assert "gu2024olmes" not in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
+
+
+def test_sigterm_during_a_build_stops_it_as_ctrl_c_does_leaving_no_copies_or_folders(survey, tmp_path):
+    """A cancelled CI job or `kill` sends SIGTERM: the forked copies end, their folders go, the docs stay."""
+    assert run_survey(survey, "generate").returncode == 0
+    docs = {p: p.read_bytes() for p in (survey / "docs").rglob("*") if p.is_file()}
+    (survey / "content" / "papers" / "zhang2025lori.yaml").write_text(
+        (survey / "content" / "papers" / "zhang2025lori.yaml").read_text(encoding="utf-8").replace("year: 2025", "year: 2024"), encoding="utf-8"
+    )
+    # Stop while the pages are rendered, with copies forked to share the work.
+    code = (
+        "import os, signal, time\n"
+        "import generator.build as build, generator.cli as cli\n"
+        "build.PARALLEL_FROM = 1\n"
+        "render = build._render\n"
+        "def stopped(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(30)\n"
+        "    return render(*args, **kwargs)\n"
+        "build._render = stopped\n"
+        "cli.entry()\n"
+    )
+    env = {**os.environ, "SURVEY_PROCESSES": "2", "TMPDIR": str(tmp_path)}
+    spools = set(SPOOLS.glob("survey-*"))
+    result = subprocess.run([sys.executable, "-c", code, "-C", str(survey), "generate"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 130, result.stderr
+    assert "survey: interrupted; the previous site/ is unchanged." in result.stderr and "Traceback" not in result.stderr
+    assert {p: p.read_bytes() for p in (survey / "docs").rglob("*") if p.is_file()} == docs
+    assert not list(survey.glob(".docs.staging-*")) and set(SPOOLS.glob("survey-*")) <= spools
+    time.sleep(0.5)
+    left = [p for p in Path("/proc").glob("[0-9]*") if _cmdline(p).startswith(f"{sys.executable}\0-c\0import os, signal")]
+    assert left == [], "no copy of the stopped build is left running"
+
+
+# Where forked copies leave their results (workers._spool_folder).
+SPOOLS = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+def _cmdline(process: Path) -> str:
+    try:
+        return (process / "cmdline").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def run_survey(folder, *words: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "-C", str(folder), *words], capture_output=True, text=True, timeout=120)
