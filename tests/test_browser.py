@@ -545,6 +545,37 @@ def test_the_table_finds_a_paper_by_any_author_and_sorts_by_family_name(browser:
         context.close()
 
 
+@pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
+def test_the_table_filter_ignores_accents_and_case_as_a_reader_types(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
+    base = request.getfixturevalue(survey)
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(base + "papers/")
+        page.locator("table[data-papers-table] tbody tr").first.wait_for()
+        search = page.locator(".papers-controls input[type='search']")
+        for typed in ("nunez garcia", "ÑÚÑEZ", "uber braces"):
+            search.fill(typed)
+            assert [r[0] for r in visible_rows(page)] == ["Über {Braces} & 100% of $x_1$ #1 ~ LoRA^2 <script>alert(1)</script>"], typed
+        search.fill("low-rank adapters")  # a section's title is no paper's words
+        assert all("low-rank adapters" in r[0].lower() for r in visible_rows(page))
+    finally:
+        context.close()
+
+
+def test_a_table_whose_list_cannot_be_loaded_says_so(browser: Browser, paged_base: str) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.route("**/papers.json", lambda route: route.abort())
+        page.goto(paged_base + "papers/")
+        note = page.locator(".papers-unavailable")
+        note.wait_for()
+        assert "could not be loaded" in note.inner_text() and "browse the sections" in note.inner_text()
+    finally:
+        context.close()
+
+
 def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:
     errors: list[str] = []
     context = browser.new_context(viewport=DESKTOP)

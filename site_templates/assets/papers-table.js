@@ -9,6 +9,13 @@
     return (cell ? cell.textContent : "").trim();
   }
 
+  // Words compared as a reader types them: no accents, no case ("yilmaz" finds "Yılmaz").
+  function folded(value) {
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\u0131/g, "i").toLowerCase();
+  }
+
+  var collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+
   function option(select, value, label) {
     var item = document.createElement("option");
     item.value = value;
@@ -73,12 +80,18 @@
     });
     controls.hidden = false;
 
+    // What the words filter by: title, authors (every one, though the table shows three), year
+    // and venue, folded once.
+    var haystacks = rows.map(function (row) {
+      var cells = Array.prototype.slice.call(row.cells, 0, 4).map(text);
+      return folded(cells.join(" ") + " " + (row.getAttribute("data-authors") || ""));
+    });
+
     function filter() {
-      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var words = folded(search.value).split(/\s+/).filter(Boolean);
       var shown = 0;
-      rows.forEach(function (row) {
-        // Every author is searched, though the table shows three.
-        var haystack = (row.textContent + " " + (row.getAttribute("data-authors") || "")).toLowerCase();
+      rows.forEach(function (row, index) {
+        var haystack = haystacks[index];
         var visible = words.every(function (word) { return haystack.indexOf(word) >= 0; }) &&
           (!section.input.value || row.getAttribute("data-section") === section.input.value) &&
           (!year.input.value || row.getAttribute("data-year") === year.input.value) &&
@@ -109,11 +122,14 @@
       keyed.sort(function (a, b) {
         if (a.blank !== b.blank) return a.blank ? 1 : -1;
         var result = 0;
-        if (typeof a.value === "string") result = a.value.localeCompare(b.value);
+        if (typeof a.value === "string") result = collator.compare(a.value, b.value);
         else result = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
         return (ascending ? result : -result) || a.index - b.index;
       });
-      keyed.forEach(function (item) { body.appendChild(item.row); });
+      // Rows move in one step: appended one by one, each move laid the page out again.
+      var ordered = document.createDocumentFragment();
+      keyed.forEach(function (item) { ordered.appendChild(item.row); });
+      body.appendChild(ordered);
       button.focus();
     }
 
@@ -169,6 +185,18 @@
     });
   }
 
+  // Said instead of an empty table: a browser does not let a page opened from a file read
+  // the list (papers.json) beside it.
+  function unavailable(table) {
+    var note = document.createElement("p");
+    note.className = "papers-unavailable";
+    note.setAttribute("role", "status");
+    note.textContent = location.protocol === "file:"
+      ? "The table is built from papers.json, which a browser does not let a page opened from a file read. Serve the site (survey serve, or python3 -m http.server in site/) to use it, or browse the sections, the authors or the keywords."
+      : "The list of papers (papers.json) could not be loaded. Reload the page, or browse the sections, the authors or the keywords.";
+    table.parentNode.insertBefore(note, table);
+  }
+
   function load(table) {
     var source = table.getAttribute("data-papers-source");
     if (!source) return enhance(table);
@@ -176,10 +204,11 @@
     request.open("GET", source);
     request.responseType = "json";
     request.onload = function () {
-      if (request.status !== 200 || !request.response) return;
+      if (request.status !== 200 || !request.response) return unavailable(table);
       fill(table, request.response);
       enhance(table);
     };
+    request.onerror = function () { unavailable(table); };
     request.send();
   }
 
