@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .models import Survey
+from .models import OTHER_ID, Survey
 
-PALETTE = 12  # colours defined in assets/survey.css as --survey-c0 ... --survey-c11
+PALETTE = 14  # colours defined in assets/survey.css as --survey-c0 ... --survey-c13: one each up to the default 14 sections
+# "Other papers" are in no section: a neutral colour of their own, not the first section's.
+OTHER_COLOUR = "survey-cother"
 
 MAP_WIDTH, MAP_HEIGHT, MAP_RADIUS = 720, 420, 6.5
 MAP_PADDING = 16  # room for a dot that grows under the pointer
@@ -21,15 +23,15 @@ CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 40, 8, 10, 28
 MAX_YEAR_LABELS = 12
 
 
-def colour(index: int) -> str:
-    """Return the CSS class of a section's colour."""
-    return f"survey-c{index % PALETTE}"
+def colour(index: int, section: str = "") -> str:
+    """Return the CSS class of a section's colour: by its place, the "Other" papers' apart."""
+    return OTHER_COLOUR if section == OTHER_ID else f"survey-c{index % PALETTE}"
 
 
 def legend(survey: Survey, pages: dict[str, str]) -> list[dict[str, Any]]:
     """Return the sections with their colours, for the figures' shared legend."""
     return [
-        {"id": s.id, "title": s.title, "colour": colour(i), "count": len(s.papers), "page": pages[s.id]}
+        {"id": s.id, "title": s.title, "colour": colour(i, s.id), "count": len(s.papers), "page": pages[s.id]}
         for i, s in enumerate(survey.sections)
     ]
 
@@ -55,7 +57,7 @@ def survey_map(survey: Survey, pages: dict[str, str]) -> dict[str, Any] | None:
                     "year": paper.year,
                     "section": section.title,
                     "page": pages[section.id],
-                    "colour": colour(index),
+                    "colour": colour(index, section.id),
                     "x": round(pad + x * (MAP_WIDTH - 2 * pad), 1),
                     "y": round(pad + (1 - y) * (MAP_HEIGHT - 2 * pad), 1),
                 }
@@ -108,7 +110,7 @@ def year_chart(survey: Survey) -> dict[str, Any] | None:
                 segments.append(
                     {
                         "section": section.title,
-                        "colour": colour(index),
+                        "colour": colour(index, section.id),
                         "count": value,
                         "y": round(bottom - height(stacked + value), 1),
                         "height": round(height(value), 1),

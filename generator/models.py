@@ -83,6 +83,10 @@ class Overrides:
         return dict(self.lines).get(name, 1)
 
 
+# The id of the section of papers that fit no other ("Other papers").
+OTHER_ID = "other"
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
     """A themed section of the survey with its member papers, in page order."""

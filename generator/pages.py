@@ -399,7 +399,7 @@ def _jobs(
             "papers": [papers[k] for k in s.papers],
             "page": section_pages[s.id],
             "bib_file": f"{BIB_DIR}/{s.id}.bib",
-            "colour": figures.colour(i),
+            "colour": figures.colour(i, s.id),
         })
         for i, s in enumerate(survey.sections)
     ]

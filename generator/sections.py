@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 
 from .features import Features, fold
 from .keywords import readable_title, section_keywords, section_names, titled
-from .models import Overrides, Paper, Placement, Section
+from .models import OTHER_ID, Overrides, Paper, Placement, Section
 
 # Up to CONSENSUS_MAX papers, groups are the consensus of CONSENSUS_RUNS groupings of subsamples
 # (each paper in CONSENSUS_SHARE of them, decided by its key), each cut into a number of groups
@@ -67,7 +67,6 @@ SCORE_DECIMALS = 4
 # On the shipped survey the papers of a section sit at 0.15–0.45 from its centre; 0.05 means
 # "shares almost no distinctive words with any section".
 OTHER_SIMILARITY = 0.05
-OTHER_ID = "other"
 OTHER_TITLE = "Other papers"
 # Shown to readers; the curator learns of these papers from the build and `survey themes`.
 OTHER_DESCRIPTION = "Papers that fit none of the sections closely."

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Overrides, Placement, Survey
-from .sections import OTHER_ID
+from .models import OTHER_ID, Overrides, Placement, Survey
 
 WEAKEST = 3
 TABLE_KEYWORDS = 5

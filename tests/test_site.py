@@ -21,7 +21,7 @@ from conftest import FIXTURE, REPO, copy_survey
 from generator.build import analyse
 from generator.cli import main
 from generator.feed import feed_context, xml_text
-from generator.figures import MAP_HEIGHT, MAP_WIDTH, survey_map, year_chart
+from generator.figures import MAP_HEIGHT, MAP_WIDTH, legend, survey_map, year_chart
 from generator.indexes import abbreviates, author_index, keyword_index, name_tokens
 from generator.models import Overrides, Paper, Section, SectionSpec, Survey
 from generator.pages import edit_url, render_pages, venue_series
@@ -399,6 +399,15 @@ def test_map_points_stay_inside_the_picture() -> None:
     for point in figure["points"]:
         assert figure["radius"] <= point["x"] <= MAP_WIDTH - figure["radius"]
         assert figure["radius"] <= point["y"] <= MAP_HEIGHT - figure["radius"]
+
+
+def test_up_to_fourteen_sections_and_the_other_papers_each_get_a_colour_of_their_own() -> None:
+    sections = tuple(Section(f"s{n}", f"Section {n}", "", (), (f"p{n}",)) for n in range(14)) + (Section("other", "Other papers", "", (), ("p99",)),)
+    survey = Survey(papers=tuple(paper(k) for s in sections for k in s.papers), sections=sections)
+    colours = [entry["colour"] for entry in legend(survey, {s.id: f"sections/{s.id}.md" for s in sections})]
+    assert len(set(colours)) == len(colours) == 15 and colours[-1] == "survey-cother"
+    css = (REPO / "site_templates" / "assets" / "survey.css").read_text(encoding="utf-8")
+    assert all(f".{c} {{ --survey-colour: var(--{c}); }}" in css for c in colours)
 
 
 def test_year_chart_counts_every_dated_paper_once() -> None:
