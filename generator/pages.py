@@ -33,6 +33,7 @@ from .paging import (
     is_large,
     letter_anchor,
     letter_page,
+    page_index,
     pager,
     paper_pages,
     section_page,
@@ -493,10 +494,15 @@ def _section_files(env: jinja2.Environment, site: dict[str, Any], section: dict[
     """Render a section as one page, or as pages of at most `paging.PAGE_SIZE` papers."""
     chunks = split_pages([p["key"] for p in section["papers"]])
     pages = [section_page(section["id"], n) for n in range(1, len(chunks) + 1)]
+    # Which page holds each paper: a section grows and its papers move between pages, so a link
+    # made before (a bookmark, the feed) is sent on from the page it names (see section.md.j2).
+    index = page_index(section["id"]) if len(chunks) > 1 else None
+    if index:
+        yield index, json.dumps({key: number for number, keys in enumerate(chunks, start=1) for key in keys}, separators=(",", ":")) + "\n"
     start = 0
     for number, (page, keys) in enumerate(zip(pages, chunks, strict=True), start=1):
         shown = section["papers"][start : start + len(keys)]
-        context = {"page": page, "site": site, "section": section, "papers": shown, "first": start + 1, "pager": pager(pages, number)}
+        context = {"page": page, "site": site, "section": section, "papers": shown, "first": start + 1, "pager": pager(pages, number, index)}
         yield page, render(env, "section.md.j2", context)
         start += len(keys)
 

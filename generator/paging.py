@@ -46,11 +46,18 @@ def paper_pages(survey: Survey, size: int | None = None) -> dict[str, str]:
     }
 
 
-def pager(pages: Sequence[str], number: int) -> dict[str, Any]:
-    """Return the links between the pages of one section, seen from page `number` (from 1)."""
+def page_index(section_id: str) -> str:
+    """Return the docs path of a long section's index of which page holds each paper."""
+    return f"{SECTIONS_DIR}/{section_id}/pages.json"
+
+
+def pager(pages: Sequence[str], number: int, index: str | None = None) -> dict[str, Any]:
+    """Return the links between the pages of one section, seen from page `number` (from 1), and
+    the section's page index (see `page_index`)."""
     return {
         "number": number,
         "count": len(pages),
+        "index": index,
         "pages": [{"number": n, "page": page} for n, page in enumerate(pages, start=1)],
         "previous": pages[number - 2] if number > 1 else None,
         "next": pages[number] if number < len(pages) else None,

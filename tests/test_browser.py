@@ -576,6 +576,27 @@ def test_a_table_whose_list_cannot_be_loaded_says_so(browser: Browser, paged_bas
         context.close()
 
 
+def test_a_link_to_a_paper_on_another_page_of_its_section_goes_on_to_that_page(browser: Browser, paged_base: str) -> None:
+    """A bookmark made before the section grew names a page that no longer holds the paper."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(paged_base + "sections/adapters/")
+        here = page.eval_on_selector_all("h2.paper-title", "hs => hs.map(h => h.id)")
+        page.goto(paged_base + "sections/adapters/2/")
+        there = page.eval_on_selector_all("h2.paper-title", "hs => hs.map(h => h.id)")
+        assert there and not set(here) & set(there)
+        for start, key, end in ((paged_base + "sections/adapters/", there[-1], "sections/adapters/2/"), (paged_base + "sections/adapters/2/", here[0], "sections/adapters/")):
+            page.goto(f"{start}#{key}")
+            page.wait_for_url(f"{paged_base}{end}#{key}")
+            assert page.locator(f"h2[id='{key}']").is_visible()
+        page.goto(paged_base + "sections/adapters/#no-such-paper")  # stays, as any page with an unknown anchor does
+        page.wait_for_load_state("networkidle")
+        assert page.url == paged_base + "sections/adapters/#no-such-paper"
+    finally:
+        context.close()
+
+
 def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:
     errors: list[str] = []
     context = browser.new_context(viewport=DESKTOP)
