@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -493,15 +494,24 @@ def authors_column(page: Page) -> list[str]:
     return [row[1] for row in visible_rows(page)]
 
 
-@pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
-def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
-    """In the table made in the page and in the one a large survey's script fills from JSON."""
-    base = request.getfixturevalue(survey)
+@contextlib.contextmanager
+def table_page(browser: Browser, base: str) -> Iterator[Page]:
+    """Open the table of all papers, once its rows are there (filled from JSON in a large survey)."""
     context = browser.new_context(viewport=DESKTOP)
     try:
         page = context.new_page()
         page.goto(base + "papers/")
         page.locator("table[data-papers-table] tbody tr").first.wait_for()
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
+def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
+    """In the table made in the page and in the one a large survey's script fills from JSON."""
+    base = request.getfixturevalue(survey)
+    with table_page(browser, base) as page:
         row = page.locator(f"table[data-papers-table] tbody tr:has(a[href$='#{UNLISTED}'])")
         assert row.locator("td").nth(1).inner_text() == "Authors not listed"
         sort = page.get_by_role("button", name="Sort by Authors")
@@ -516,8 +526,6 @@ def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Br
         page.wait_for_load_state()
         entry = page.locator(f"xpath=//h2[@id='{UNLISTED}']/following-sibling::p[@class='paper-meta'][1]")
         assert entry.inner_text().startswith("Authors not listed")
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
@@ -530,37 +538,25 @@ def test_the_table_finds_a_paper_by_any_author_and_sorts_by_family_name(browser:
     hidden = split_name(fourth.authors[3])[1]  # "Goldstein": not shown in the table
     expected = [p.key for p in sorted(listed, key=lambda p: (family_first(p.authors[0]), p.title.casefold()))]
     assert expected != [p.key for p in sorted(listed, key=lambda p: (p.authors[0].casefold(), p.title.casefold()))]
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        page = context.new_page()
-        page.goto(base + "papers/")
-        page.locator("table[data-papers-table] tbody tr").first.wait_for()
+    with table_page(browser, base) as page:
         page.locator(".papers-controls input[type='search']").fill(hidden)
         assert [r[0] for r in visible_rows(page)] == [fourth.title] and hidden not in visible_rows(page)[0][1]
         page.locator(".papers-controls input[type='search']").fill("")
         page.get_by_role("button", name="Sort by Authors").click()
         keys = page.eval_on_selector_all("table[data-papers-table] tbody tr:not([hidden]) td:first-child a", "links => links.map(a => a.hash.slice(1))")
         assert keys[: len(expected)] == expected
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("survey", ["unlisted_base", "paged_base"])
 def test_the_table_filter_ignores_accents_and_case_as_a_reader_types(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
     base = request.getfixturevalue(survey)
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        page = context.new_page()
-        page.goto(base + "papers/")
-        page.locator("table[data-papers-table] tbody tr").first.wait_for()
+    with table_page(browser, base) as page:
         search = page.locator(".papers-controls input[type='search']")
         for typed in ("nunez garcia", "ÑÚÑEZ", "uber braces"):
             search.fill(typed)
             assert [r[0] for r in visible_rows(page)] == ["Über {Braces} & 100% of $x_1$ #1 ~ LoRA^2 <script>alert(1)</script>"], typed
         search.fill("low-rank adapters")  # a section's title is no paper's words
         assert all("low-rank adapters" in r[0].lower() for r in visible_rows(page))
-    finally:
-        context.close()
 
 
 def test_a_table_whose_list_cannot_be_loaded_says_so(browser: Browser, paged_base: str) -> None:
