@@ -248,10 +248,10 @@ def _consensus_groups(features: Features, low: int, high: int, min_size: int) ->
     sizes = list(range(low + CONSENSUS_EXTRA, high + CONSENSUS_EXTRA + 1))
     distance = to_distance(co_association(features, sizes))
     tree = linkage(squareform(distance, checks=False), method=LINKAGE)
-    labels = fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1
-    groups = len(set(_dissolve_small(features.matrix, labels, min_size).tolist()))
+    labels = _dissolve_small(features.matrix, fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1, min_size)
+    groups = len(set(labels.tolist()))
     if low <= groups <= high:
-        return _dissolve_small(features.matrix, labels, min_size)
+        return labels
 
     def cut(k: int) -> np.ndarray:
         return fcluster(tree, k, criterion="maxclust") - 1
