@@ -116,7 +116,7 @@ def _spool_folder() -> str:
     Its name carries this process's id, so that the next build clears what a killed one left.
     """
     memory = "/dev/shm"
-    return str(fresh_folder(Path(memory if os.access(memory, os.W_OK) else tempfile.gettempdir()), "survey-"))
+    return str(fresh_folder(Path(memory if os.access(memory, os.W_OK) else tempfile.gettempdir()), "survey-spool-"))
 
 
 def _end_with_parent(parent: int) -> None:

@@ -144,12 +144,12 @@ def test_sigterm_during_a_build_stops_it_as_ctrl_c_does_leaving_no_copies_or_fol
         "cli.entry()\n"
     )
     env = {**os.environ, "SURVEY_PROCESSES": "2", "TMPDIR": str(tmp_path)}
-    spools = set(SPOOLS.glob("survey-*"))
+    spools = set(SPOOLS.glob("survey-spool-*"))
     result = subprocess.run([sys.executable, "-c", code, "-C", str(survey), "generate"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 130, result.stderr
     assert "survey: interrupted; the previous site/ is unchanged." in result.stderr and "Traceback" not in result.stderr
     assert {p: p.read_bytes() for p in (survey / "docs").rglob("*") if p.is_file()} == docs
-    assert not list(survey.glob(".docs.staging-*")) and set(SPOOLS.glob("survey-*")) <= spools
+    assert not list(survey.glob(".docs.staging-*")) and set(SPOOLS.glob("survey-spool-*")) <= spools
     time.sleep(0.5)
     left = [p for p in Path("/proc").glob("[0-9]*") if _cmdline(p).startswith(f"{sys.executable}\0-c\0import os, signal")]
     assert left == [], "no copy of the stopped build is left running"
