@@ -34,6 +34,11 @@ def is_later_page(src_uri: str) -> bool:
     return LATER_PAGE.fullmatch(src_uri) is not None
 
 
+def first_page(src_uri: str) -> str:
+    """Return the page a later page continues: sections/x/2.md -> sections/x.md, authors/k.md -> authors.md."""
+    return src_uri.rsplit("/", 1)[0] + ".md"
+
+
 def survey_nav(docs: Path) -> list[dict[str, Any]] | None:
     """Return the navigation: home, the sections in the curator's order, then the indexes."""
     try:
@@ -98,6 +103,8 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         self.watcher: Any = None
         self.config_stamp: tuple[int, int] | None = None
         self.regenerating = threading.Lock()
+        # The navigation entry lit for a later page while it is rendered (see on_page_context).
+        self.lit: Any = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -133,7 +140,18 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         late = self.late.pop(page.file.src_uri, [])
         if late or SEARCHED in (page.content or ""):
             page.content = put_back(page.content, late)
+        # A later page is in no navigation entry: its first page's entry shows where the reader is.
+        if is_later_page(page.file.src_uri):
+            self.lit = next((item for item in nav.pages if item.file.src_uri == first_page(page.file.src_uri)), None)
+            if self.lit is not None:
+                self.lit.active = True
         return context
+
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        if self.lit is not None:
+            self.lit.active = False
+            self.lit = None
+        return output
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         from .watch import ContentWatcher

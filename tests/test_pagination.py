@@ -137,6 +137,13 @@ def test_later_pages_link_back_and_stay_out_of_the_navigation(paged: Path) -> No
     text = second.read_text(encoding="utf-8")
     assert "Low-rank adapters (page 2 of 3)" in text
     assert 'aria-current="page">2<' in text
+    # Its section's entry in the navigation shows where the reader is, as on the first page;
+    # an index's letter page lights its index's entry.
+    for later, entry in ((second, "../"), (paged / "authors" / "k" / "index.html", "../")):
+        page = later.read_text(encoding="utf-8")
+        nav = page[page.index("md-sidebar--primary"):page.index("md-sidebar--secondary")]
+        lit = re.findall(r'<li class="md-nav__item md-nav__item--active">\s*<a href="([^"]+)" class="md-nav__link">', nav)
+        assert lit == [entry], later
 
 
 def test_links_to_a_paper_land_on_the_page_that_holds_it(paged: Path) -> None:
