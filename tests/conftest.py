@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 
@@ -55,7 +55,7 @@ def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # A paper's BibTeX download: a `data:` URL with the file name to save it under.
-BIBTEX_DOWNLOAD = re.compile(r'href="data:application/x-bibtex;charset=utf-8,([^"]*)" download="([^"]*)\.bib"')
+BIBTEX_DOWNLOAD = re.compile(r'href="data:application/x-bibtex;charset=utf-8;base64,([^"]*)" download="([^"]*)\.bib"')
 
 
 def bibtex_downloads(folder: Path, pattern: str = "*.md") -> dict[str, str]:
@@ -63,7 +63,7 @@ def bibtex_downloads(folder: Path, pattern: str = "*.md") -> dict[str, str]:
     found: dict[str, str] = {}
     for page in sorted(folder.rglob(pattern)):
         for data, name in BIBTEX_DOWNLOAD.findall(page.read_text(encoding="utf-8")):
-            found[html.unescape(name)] = unquote(html.unescape(data))
+            found[html.unescape(name)] = base64.b64decode(data, validate=True).decode("utf-8")
     return found
 
 
