@@ -62,6 +62,10 @@ class SectionSpec:
     line: int = 1
 
 
+# The site's title when the curator gives none.
+DEFAULT_TITLE = "A survey"
+
+
 @dataclass(frozen=True, slots=True)
 class Overrides:
     """The curator's file: sections, exclusions, stop words, bounds."""
@@ -72,7 +76,7 @@ class Overrides:
     min_sections: int = 4
     max_sections: int = 14
     min_section_size: int = 3
-    title: str = "A survey"
+    title: str = DEFAULT_TITLE
     description: str = ""
     repository: str | None = None
     path: str = ""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .keys import RESERVED_KEYS, is_valid_key
-from .models import Overrides, Paper, Problem, SectionSpec
+from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 # Braces, backslashes and quotes never occur in registered DOIs but would break BibTeX and links.
@@ -349,6 +349,8 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
         ranks.append((fields.get("order", position), "order" not in fields, position))
         fields.setdefault("order", position)
         specs.append(SectionSpec(line=item.line, **fields))
+    if not raw.given("title"):
+        problems.append(Problem(raw.path, raw.line_of("title"), "title", f"no title given: the site is called '{DEFAULT_TITLE}'", "warning"))
     bounds = _fields(automatic, AUTOMATIC_FIELDS, problems) if automatic else {}
     low, high = bounds.get("min", 4), bounds.get("max", 14)
     if low > high and automatic is not None:
@@ -361,7 +363,7 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
         min_sections=low,
         max_sections=max(low, high),
         min_section_size=bounds.get("min_size", 3),
-        title=values.get("title", "A survey"),
+        title=values.get("title", DEFAULT_TITLE),
         description=values.get("description", ""),
         repository=values.get("repository"),
         path=raw.path,

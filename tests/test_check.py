@@ -291,8 +291,22 @@ def test_a_section_that_states_its_order_comes_before_one_that_is_only_listed_th
     from generator.load import load_overrides
 
     (tmp_path / "overrides.yaml").write_text(
-        "sections:\n  - {id: first, title: First}\n  - {id: second, title: Second}\n  - {id: tail, title: Tail, order: 1}\n  - {id: lead, title: Lead, order: -1}\n",
+        "title: Ordered\nsections:\n  - {id: first, title: First}\n  - {id: second, title: Second}\n  - {id: tail, title: Tail, order: 1}\n  - {id: lead, title: Lead, order: -1}\n",
         encoding="utf-8",
     )
     overrides, problems = load_overrides(tmp_path, tmp_path)
     assert problems == [] and [s.id for s in overrides.sections] == ["lead", "first", "tail", "second"]
+
+
+@pytest.mark.parametrize(("line", "severity", "message"), [
+    ("title:\n", "warning", "no title given: the site is called 'A survey'"),
+    ("description: A survey without its title line.\n", "warning", "no title given: the site is called 'A survey'"),
+    ("title: ''\n", "error", "must not be empty"),
+])
+def test_an_overrides_file_without_a_title_says_what_the_site_is_called(tmp_path, line, severity, message):
+    from generator.load import load_overrides
+
+    (tmp_path / "overrides.yaml").write_text("# the curator's file\n" + line, encoding="utf-8")
+    overrides, problems = load_overrides(tmp_path, tmp_path)
+    assert [(p.line, p.field, p.severity, p.message) for p in problems] == [(2, "title", severity, message)]
+    assert overrides.title == "A survey"
