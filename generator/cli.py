@@ -361,13 +361,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Generate, then serve the site with live reload (content/ is watched too)."""
     from mkdocs.commands.serve import serve
 
+    from .mkdocs_plugin import config_stamp, generated_from, show_timings
+
     project = open_project(args.root)
     _check_address(args.dev_addr)
     progress = _progress(args)
+    stamp = config_stamp(project.config_file)
     result = generate(project, progress, serving=True)
+    generated_from(project.config_file, stamp)
     progress.finish()
     _notes(result)
     show_mkdocs_messages()
+    if args.verbose:
+        show_timings()
     try:
         serve(config_file=str(project.config_file), open_in_browser=False, livereload=True, dev_addr=args.dev_addr)
     except OSError as error:  # taken meanwhile

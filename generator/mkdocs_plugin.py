@@ -6,6 +6,7 @@ import html
 import json
 import logging
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,34 @@ LATER_PAGE = re.compile(r"(sections/[^/]+/\d+|authors/[^/]+|keywords/[^/]+)\.md"
 # only search reads goes once search is done.
 DEFERRED, LATE, LATE_TAG, END = "<!--survey-html\n", "<!--survey-late\n", "survey-late>", "-->"
 SEARCHED, SEARCHED_END = "<survey-search>", "</survey-search>"
+
+
+# Set by `survey serve -v`: each regeneration prints its stage timings, as the first build did.
+_TIMINGS = threading.Event()
+# The mkdocs.yml (path, and its modification time and size) that `survey serve` generated the
+# pages from just before MkDocs starts: its first build need not generate them again.
+_GENERATED_FROM: dict[str, tuple[int, int] | None] = {}
+
+
+def show_timings() -> None:
+    """Have every regeneration while serving print how long each stage took (`survey serve -v`)."""
+    _TIMINGS.set()
+
+
+def generated_from(config_file: Path, stamp: tuple[int, int] | None) -> None:
+    """Record that the pages were just generated from this mkdocs.yml, as it was when `stamp`
+    was taken (`survey serve` generates them before MkDocs serves; `mkdocs serve` alone does
+    not, and its first build generates them)."""
+    _GENERATED_FROM[str(config_file)] = stamp
+
+
+def config_stamp(path: Path) -> tuple[int, int] | None:
+    """Return a file's modification time and size, or None when it cannot be read."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
 
 
 def is_later_page(src_uri: str) -> bool:
@@ -101,7 +130,7 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         # While serving: the watcher of content/ and site_templates/, the mkdocs.yml the pages
         # were last made from, and one regeneration at a time.
         self.watcher: Any = None
-        self.config_stamp: tuple[int, int] | None = None
+        self.config_seen: tuple[int, int] | None = None
         self.regenerating = threading.Lock()
         # The navigation entry lit for a later page while it is rendered (see on_page_context).
         self.lit: Any = None
@@ -171,25 +200,28 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
             self.watcher = None
 
     def _config_changed(self, path: Path) -> bool:
-        try:
-            status = path.stat()
-        except OSError:
+        stamp = config_stamp(path)
+        if stamp is None:
             return True
-        stamp = (status.st_mtime_ns, status.st_size)
-        changed, self.config_stamp = stamp != self.config_stamp, stamp
+        if self.config_seen is None:
+            self.config_seen = _GENERATED_FROM.pop(str(path), None)
+        changed, self.config_seen = stamp != self.config_seen, stamp
         return changed
 
     def _regenerate(self, root: Path, *, say: bool = False) -> None:
         from .build import InputError, generate
+        from .progress import Progress
         from .project import ProjectError, open_project
 
         with self.regenerating:
+            progress = Progress(sys.stderr, verbose=True) if _TIMINGS.is_set() else Progress()
             try:
-                report = generate(open_project(root), serving=True).report
+                report = generate(open_project(root), progress, serving=True).report
             except (InputError, ProjectError) as error:
                 for problem in error.problems:
                     log.error(str(problem))
                 return
+            progress.finish()
         if say:
             changed = len(report.written) + len(report.removed)
-            log.info("Regenerated the pages: %s", f"{changed} file(s) changed" if changed else "no file changed")
+            log.info("Regenerated the pages in %.2f s: %s", progress.total().wall, f"{changed} file(s) changed" if changed else "no file changed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -108,12 +109,12 @@ def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, cap
 class Served:
     """A running `survey serve`, with everything it printed so far."""
 
-    def __init__(self, folder: Path, temporary: Path | None = None) -> None:
+    def __init__(self, folder: Path, temporary: Path | None = None, options: tuple[str, ...] = ()) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "generator", "-C", str(folder), "serve", "--dev-addr", f"127.0.0.1:{self.port}"],
+            [sys.executable, "-m", "generator", "-C", str(folder), "serve", *options, "--dev-addr", f"127.0.0.1:{self.port}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -165,13 +166,29 @@ def test_an_edited_paper_reaches_the_page_after_one_build_and_a_broken_one_is_na
     assert "edited while serving" in served.page("papers/")
     time.sleep(3)  # a second build, started by the pages the edit rewrote, would show by now
     assert served.count("Building documentation") == 2, "\n".join(served.lines)
-    assert served.count("Regenerated the pages: ") == 1
+    assert served.count("Regenerated the pages in ") == 1
+    assert served.count("survey: render") == 0  # stage timings only with -v
 
     path.write_text(text + "year: soon\n", encoding="utf-8")
     wait_until(lambda: served.count("content/papers/hu2021lora.yaml:") == 1, "the broken file to be named")
     time.sleep(2)
     assert served.count("Building documentation") == 2  # the last good site stays
     assert "edited while serving" in served.page("papers/")
+
+
+def test_serve_verbose_times_every_regeneration_not_only_the_first_build(survey):
+    running = Served(survey, options=("-v",))
+    try:
+        wait_until(lambda: running.count("Serving on") == 1, "the server to start")
+        assert running.count("survey: render") == running.count("survey: total") == 1, "\n".join(running.lines)
+        path = survey / "content" / "papers" / "hu2021lora.yaml"
+        path.write_text(path.read_text(encoding="utf-8") + "tags: [timed]\n", encoding="utf-8")
+        wait_until(lambda: running.count("Regenerated the pages in ") == 1, "the regeneration")
+        assert running.count("survey: render") == running.count("survey: total") == 2, "\n".join(running.lines)
+        (timed,) = [line for line in running.lines if "Regenerated the pages in " in line]
+        assert re.search(r"Regenerated the pages in \d+\.\d\d s: \d+ file\(s\) changed", timed), timed
+    finally:
+        running.stop()
 
 
 def test_stopping_the_server_with_sigterm_shuts_it_down_as_ctrl_c_does_and_removes_its_temporary_site(survey, tmp_path):
