@@ -65,11 +65,11 @@ class ProjectError(Exception):
         return (type(self), (self.problems,))
 
 
-def _inside(root: Path, value: Any, name: str, default: str) -> Path:
+def _inside(root: Path, value: Any, name: str, default: str, line: int) -> Path:
     text = value if isinstance(value, str) and value.strip() else default
     path = (root / text).resolve()
     if path == root or root not in path.parents:
-        raise ProjectError([Problem(CONFIG_FILE, 1, name, f"'{text}' must be a folder inside the survey folder")])
+        raise ProjectError([Problem(CONFIG_FILE, line, name, f"'{text}' must be a folder inside the survey folder")])
     return path
 
 
@@ -81,16 +81,27 @@ def _overlap(a: Path, b: Path) -> bool:
 PROTECTED = ("content", "site_templates", ".git", ".github")
 
 
-def _check_outputs(root: Path, docs: Path, site: Path) -> None:
+def _check_outputs(root: Path, docs: Path, site: Path, text: str) -> None:
     problems = []
+    lines = {name: _line_of(text, name) for name in ("docs_dir", "site_dir")}
     if _overlap(docs, site):
-        problems.append(Problem(CONFIG_FILE, 1, "site_dir", "docs_dir and site_dir must be separate folders, neither inside the other"))
+        problems.append(Problem(CONFIG_FILE, lines["site_dir"], "site_dir", "docs_dir and site_dir must be separate folders, neither inside the other"))
     for name, folder in (("docs_dir", docs), ("site_dir", site)):
         for source in PROTECTED:
             if _overlap(folder, (root / source).resolve()):
-                problems.append(Problem(CONFIG_FILE, 1, name, f"'{folder.relative_to(root).as_posix()}' overlaps '{source}/', which holds sources: use a folder of its own such as '{name[:-4]}'"))
+                problems.append(Problem(CONFIG_FILE, lines[name], name, f"'{folder.relative_to(root).as_posix()}' overlaps '{source}/', which holds sources: use a folder of its own such as '{name[:-4]}'"))
+    if not problems and not _site_or_empty(site):
+        problems.append(Problem(CONFIG_FILE, lines["site_dir"], "site_dir", f"'{site.relative_to(root).as_posix()}' holds files but no built site (no index.html), and a build replaces the whole folder: name a folder of its own, such as 'site'"))
     if problems:
         raise ProjectError(problems)
+
+
+def _site_or_empty(folder: Path) -> bool:
+    """Tell whether a folder can be replaced by a build: missing, empty, or a site built before
+    (its home page is there; a build never leaves a site without one)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return True  # missing; a file or a link there is refused when the site is swapped in (write.replace_folder)
+    return (folder / "index.html").is_file() or next(folder.iterdir(), None) is None
 
 
 # extra.survey.search: "full" indexes abstracts, "light" does not, "auto" chooses by the survey's size.
@@ -156,7 +167,7 @@ def open_project(root: Path) -> Project:
     content = root / "content"
     if content.is_symlink() or (content.exists() and root not in content.resolve().parents):
         raise ProjectError([Problem("content", 0, "", "is a symbolic link: content/ must be a folder inside the survey folder")])
-    docs = _inside(root, config.get("docs_dir"), "docs_dir", "docs")
-    site = _inside(root, config.get("site_dir"), "site_dir", "site")
-    _check_outputs(root, docs, site)
+    docs = _inside(root, config.get("docs_dir"), "docs_dir", "docs", _line_of(text, "docs_dir"))
+    site = _inside(root, config.get("site_dir"), "site_dir", "site", _line_of(text, "site_dir"))
+    _check_outputs(root, docs, site, text)
     return Project(root, config_file, content, docs, site, _offline_warnings(config, text))

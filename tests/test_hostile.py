@@ -538,9 +538,29 @@ def test_output_folders_outside_the_survey_or_over_its_sources_are_refused(surve
     before = sorted(p.relative_to(survey) for p in survey.rglob("*"))
     code, _, err = run(capsys, "-C", str(survey), "build")
     assert code == 1, err
-    assert f"mkdocs.yml:1: field '{'site_dir' if value == 'docs' else setting}':" in err
+    named = "site_dir" if value == "docs" else setting
+    line = next(number for number, row in enumerate(config.read_text(encoding="utf-8").splitlines(), start=1) if row.startswith(f"{named}:"))
+    assert f"mkdocs.yml:{line}: field '{named}':" in err
     assert sorted(p.relative_to(survey) for p in survey.rglob("*")) == before
     assert not (survey.parent / "outside").exists()
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_site_folder_that_holds_other_files_is_refused_not_replaced(survey, capsys, command):
+    """A build swaps a whole new site in for site_dir: a folder of notes named there would be lost."""
+    notes = survey / "notes"
+    notes.mkdir()
+    (notes / "plan.md").write_text("The curator's own notes.\n", encoding="utf-8")
+    config = survey / "mkdocs.yml"
+    config.write_text(re.sub(r"^site_dir: .*$", "site_dir: notes", config.read_text(encoding="utf-8"), flags=re.M), encoding="utf-8")
+    line = next(number for number, row in enumerate(config.read_text(encoding="utf-8").splitlines(), start=1) if row.startswith("site_dir:"))
+    code, _, err = run(capsys, "-C", str(survey), command)
+    assert code == 1, err
+    assert f"mkdocs.yml:{line}: field 'site_dir': 'notes' holds files but no built site (no index.html), and a build replaces the whole folder" in err
+    assert [p.name for p in notes.iterdir()] == ["plan.md"]
+    (notes / "plan.md").unlink()  # an empty folder, or one holding a site built before, is the build's
+    assert run(capsys, "-C", str(survey), "build")[0] == 0 and (notes / "index.html").is_file()
+    assert run(capsys, "-C", str(survey), "build")[0] == 0
 
 
 def test_an_output_folder_linked_outside_is_refused(survey, capsys, tmp_path):
@@ -548,7 +568,7 @@ def test_an_output_folder_linked_outside_is_refused(survey, capsys, tmp_path):
     (survey / "site").symlink_to(tmp_path / "elsewhere")
     code, _, err = run(capsys, "-C", str(survey), "build")
     assert code == 1
-    assert "mkdocs.yml:1: field 'site_dir': 'site' must be a folder inside the survey folder" in err
+    assert "mkdocs.yml:5: field 'site_dir': 'site' must be a folder inside the survey folder" in err  # the line that names it
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
