@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import RESERVED_KEYS, is_valid_key
+from .keys import RESERVED_KEYS, SUFFIXES, is_valid_key
 from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -167,6 +167,19 @@ def text_list(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
+def author(value: Any) -> str:
+    """Accept one author's name: "Given Family", "Family, Given" or "Family, Jr., Given".
+
+    A list of authors pasted into one item ("A Smith, B Jones, C Lee", "Smith, A.; Jones, B.")
+    would otherwise become one garbled name in the citation and the author index.
+    """
+    name = text(200)(value)
+    parts = [part.strip() for part in name.split(",")]
+    if re.search(r";\s", name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
+        raise Invalid(f"'{name}' reads as several names: write one author per '- ' line, as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
+    return name
+
+
 def date(value: Any) -> datetime.date:
     """Accept a date written YYYY-MM-DD."""
     if isinstance(value, datetime.datetime):
@@ -220,7 +233,7 @@ section_id = pattern(SECTION_ID_PATTERN, "a section id of lowercase letters, dig
 
 PAPER_FIELDS: dict[str, Callable[[Any], Any]] = {
     "title": text(),
-    "authors": text_list(text(200)),
+    "authors": text_list(author),
     "et_al": boolean,
     "year": year,
     "abstract": text(MAX_TEXT, paragraphs=True),
@@ -296,6 +309,9 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     for name, warning in (("authors", "no authors given"), ("abstract", "no abstract given")):
         if not values.get(name) and name not in wrong:
             problems.append(Problem(raw.path, raw.line, name, warning, "warning"))
+    for number, name in enumerate(values.get("authors", ()), start=1):
+        if re.search(r"\s(and|&)\s", name) and not name.endswith(","):  # "Name and Name," is an organisation
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
         return None, problems

@@ -28,6 +28,9 @@ BROKEN = {
     "yes as a title": ("broken2024yes", "title: Yes\n", ":1: field 'title': expected text, got true: YAML reads an unquoted yes, no, on or off as true or false, so put the text in quotes"),
     "two wrong authors": ("broken2024authors", "title: Two\nauthors: [Ann Lee, [x], {a: b}]\n", ":2: field 'authors': item 2: expected text, got a list; item 3: expected text, got a mapping (indented 'name: value' lines)"),
     "added in 2205": ("broken2024added", "title: Later\nadded: 2205-11-25\n", ":2: field 'added': expected the day the paper joined the survey, from 1970-01-01 to "),
+    "authors pasted into one item": ("broken2024pasted", "title: Pasted\nauthors: ['Juzheng Zhang, Jiacheng You, Ashwinee Panda, Tom Goldstein']\n", ":2: field 'authors': item 1: 'Juzheng Zhang, Jiacheng You, Ashwinee Panda, Tom Goldstein' reads as several names: write one author per '- ' line"),
+    "authors split by semicolons": ("broken2024semicolons", "title: Semicolons\nauthors: ['Ann Lee', 'Smith, A.; Jones, B.']\n", ":2: field 'authors': item 2: 'Smith, A.; Jones, B.' reads as several names"),
+    "a suffix after the given name": ("broken2024suffix", "title: Suffix\nauthors: ['Doe, Jane, Jr.']\n", "(with a suffix: 'Family, Jr., Given')"),
     "unquoted colon": ("broken2024colon", "title: LoRA: Low-Rank Adaptation\n", ":1: YAML syntax error at column 12: mapping values are not allowed here: a value with ': ' in it goes in quotes"),
 }
 
@@ -55,6 +58,14 @@ def test_each_problem_names_file_line_and_field(survey, capsys, case):
     lines = [line for line in err.splitlines() if f"content/papers/{key}.yaml" in line]
     assert any(expected in line for line in lines), lines
     assert "Traceback" not in err
+
+
+def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_by_and(survey, capsys):
+    add(survey, "forms2024names", "title: Names\nauthors: ['Edward J. Hu', 'Karimi Mahabadi, Rabeeh', 'King, Jr., Martin Luther', 'Jane Doe Jr.', 'Alice Smith and Bob Jones', 'Bill and Melinda Gates Foundation,']\n")
+    code, out, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "forms2024names" in line and "'authors'" in line]
+    assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
 def test_all_problems_of_all_files_are_reported_together(survey, capsys):
