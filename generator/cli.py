@@ -191,6 +191,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     _report(problems + plan.problems)
     for duplicate in plan.duplicates:
         _say(f"{duplicate.new}: skipped, duplicate of {duplicate.existing} ({duplicate.reason})")
+    # An import with an error adds nothing, as `add` does: a file misread as papers (an arXiv
+    # page saved as text) would otherwise leave a folder of junk papers to delete by hand.
+    failed = errors(problems + plan.problems)
+    if failed and not args.dry_run:
+        _say(f"nothing was added: fix the {len(failed)} error(s) above and import again ({len(plan.new)} paper(s) would be added)")
+        return EXIT_PROBLEMS
     folder = project.content / PAPERS_DIR
     for key, fields in plan.new:
         path = folder / f"{key}.yaml"
@@ -199,7 +205,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}")
     verb = "would add" if args.dry_run else "added"
     _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(plan.problems)} refused" if plan.problems else ""))
-    return EXIT_PROBLEMS if errors(problems + plan.problems) else EXIT_OK
+    return EXIT_PROBLEMS if failed else EXIT_OK
 
 
 def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:

@@ -88,6 +88,10 @@ def parse_listing(source: str, shown: str) -> tuple[list[ListedPaper], list[Prob
             # Lines pair up title, abstract, title…: one missing line shifts every pair after it.
             message = f"the abstract line after '{title.strip()[:60]}' has only {words} word(s): if a title above lacks its abstract line, every pair after it is shifted"
             problems.append(Problem(shown, abstract_number, "abstract", message, severity="warning"))
+    if papers and all(len(p.abstract.split()) < SHORT_ABSTRACT for p in papers):
+        # Not one abstract: another kind of text (an arXiv page's "Title:" and "Authors:" lines)
+        # would become a paper per pair of lines.
+        problems.append(Problem(shown, papers[0].line, "", f"no abstract line has {SHORT_ABSTRACT} words or more: this does not look like a listing (a title line, then its abstract line)"))
     return papers, problems
 
 

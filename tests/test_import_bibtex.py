@@ -58,6 +58,28 @@ def test_import_bib_reports_broken_entries_with_their_line(survey, tmp_path, cap
     assert "broken.bib:1: field 'title'" in err
 
 
+def test_an_import_with_an_error_adds_none_of_its_papers(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{good2020paper, title={A Good Paper}, year=2020, author={Ann Lee}}\n@article{{bad,\n", encoding="utf-8")
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 1
+    assert "refs.bib:2: could not parse this entry" in err
+    assert "nothing was added: fix the 1 error(s) above and import again (1 paper(s) would be added)" in out
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+def test_text_that_is_not_a_listing_adds_no_paper_per_pair_of_lines(survey, tmp_path, capsys):
+    page = tmp_path / "arxiv-page.txt"  # an arXiv listing page saved as text
+    page.write_text("[1] arXiv:2504.07448 [pdf, html, other]\nTitle: LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation\nAuthors: Juzheng Zhang, Jiacheng You\nSubjects: Machine Learning (cs.LG)\n", encoding="utf-8")
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(page))
+    assert code == 1
+    assert f"{page}:1: no abstract line has 12 words or more: this does not look like a listing (a title line, then its abstract line)" in err
+    assert "nothing was added" in out
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
 def test_import_bib_gives_a_windows_device_name_a_key_of_its_own(survey, tmp_path, capsys):
     # A file named con.yaml cannot be checked out on Windows, so the entry's own key is not kept.
     refs = tmp_path / "refs.bib"
