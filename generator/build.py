@@ -22,6 +22,7 @@ from .load import (
     load_published,
     paper_file_count,
     parsed,
+    sections_complete,
     unread_papers,
     unread_sections,
 )
@@ -88,7 +89,7 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     sections = unread_sections(unread, problems, project.content, project.root)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_read=not errors(found))
+    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_read=sections_complete(overrides, found))
     problems += project.warnings
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 import os
 import re
 from collections.abc import Collection, Sequence
@@ -349,6 +350,9 @@ def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]
     """Read `content/overrides.yaml`; a survey without one gets the defaults."""
     path = content / OVERRIDES_FILE
     shown = _shown(path, root)
+    misnamed = _misnamed_overrides(content, root)
+    if misnamed:
+        return Overrides(path=shown), misnamed
     if not path.exists() and not path.is_symlink():
         return Overrides(path=shown), []
     if path.is_symlink():
@@ -377,6 +381,35 @@ def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]
         problems += found
     overrides, found = overrides_from_raw(raw, sections, automatic)
     return overrides, problems + found
+
+
+def sections_complete(overrides: Overrides, problems: Sequence[Problem]) -> bool:
+    """Tell whether every section of the overrides was read, despite these problems of the file:
+    none of its errors is in the `sections:` list, or leaves the file unread."""
+    lines = dict(overrides.lines)
+    wrong = [p.line for p in problems if p.severity == "error"]
+    if not wrong:
+        return True
+    if "sections" not in lines:
+        return False  # the file could not be read as settings, or has no sections to miss
+    start = lines["sections"]
+    end = min((line for line in lines.values() if line > start), default=start + 10**9)
+    return not any(line < 1 or start <= line < end for line in wrong)
+
+
+def _misnamed_overrides(content: Path, root: Path) -> list[Problem]:
+    """Name a file that was meant as the overrides but is not read ("overrides.yml",
+    "Overrides.yaml", "override.yaml"): its titles, exclusions and stop words would be ignored."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(content) if entry.is_file())
+    except OSError:
+        return []
+    stem = OVERRIDES_FILE.rsplit(".", 1)[0]
+    return [
+        Problem(_shown(content / name, root), 1, "", f"the curator's file is read only as '{OVERRIDES_FILE}': rename this one, or its settings are ignored")
+        for name in names
+        if name != OVERRIDES_FILE and name.lower().endswith((".yaml", ".yml")) and difflib.SequenceMatcher(None, name.rsplit(".", 1)[0].lower(), stem).ratio() >= 0.8
+    ]
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -33,10 +33,10 @@ def validate(
 
     `unread` are the keys of paper files that exist but could not be read (their own problems
     say why): the overrides and the released keys may name them. `unread_sections` are the
-    sections such files name, as (file, line, section id). Without `sections_read` (the
-    overrides file has an error, reported on its own) no paper's `section:` is called unknown:
-    one mistake there made an error of every pinned paper, and an annotation on every file of a
-    pull request.
+    sections such files name, as (file, line, section id). Without `sections_read` (an error
+    in the overrides file left some of its sections unread; it is reported on its own) no
+    paper's `section:` is called unknown: one mistake there made an error of every pinned
+    paper, and an annotation on every file of a pull request.
     """
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}

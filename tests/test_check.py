@@ -284,6 +284,29 @@ def test_a_mistake_in_the_overrides_is_reported_alone_not_once_more_for_every_pi
     assert "1 problem(s) in 1 file(s)." in err
 
 
+@pytest.mark.parametrize("mistake", ["title: ''\n", "stop_words: [fixture, multi task learning]\n"])
+def test_a_mistake_outside_the_overrides_sections_still_lets_unknown_sections_be_named(survey, capsys, mistake):
+    overrides = survey / "content" / "overrides.yaml"
+    text = overrides.read_text(encoding="utf-8")
+    key = mistake.split(":")[0]
+    overrides.write_text("".join(line for line in text.splitlines(keepends=True) if not line.startswith(f"{key}:")) + mistake, encoding="utf-8")
+    add(survey, "broken2024lost", "title: Lost\nsection: nowhere\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/overrides.yaml:" in err and f"field '{key}'" in err, err
+    assert "content/papers/broken2024lost.yaml:2: field 'section': unknown section 'nowhere'" in err  # not left for the next run
+    assert "2 problem(s) in 2 file(s)." in err
+
+
+def test_a_misnamed_overrides_file_is_named_not_ignored(survey, capsys):
+    overrides = survey / "content" / "overrides.yaml"
+    overrides.rename(survey / "content" / "overrides.yml")
+    code, _, err = run(capsys, "-C", str(survey), "build")
+    assert code == 1
+    assert "content/overrides.yml:1: the curator's file is read only as 'overrides.yaml': rename this one, or its settings are ignored" in err
+    assert "unknown section" not in err and not (survey / "site").exists()
+
+
 def test_a_build_says_where_each_unpinned_paper_went_and_which_section_is_left_empty(survey, capsys):
     paper = survey / "content" / "papers" / "ilharco2022editing.yaml"
     paper.write_text("".join(line for line in paper.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("section:")), encoding="utf-8")
