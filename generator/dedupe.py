@@ -86,6 +86,11 @@ def _different_works(a: Record, b: Record) -> bool:
     return bool(doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b))
 
 
+def _numbers(words: tuple[str, ...]) -> list[str]:
+    """Return the words of a title that hold digits (years, editions, versions), sorted."""
+    return sorted(word for word in words if any(char.isdigit() for char in word))
+
+
 # A leading article is no part of what a title is about: "The NADI 2021 …" repeats "NADI 2021 …".
 _ARTICLES = frozenset(["the", "a", "an"])
 
@@ -131,8 +136,8 @@ class Index:
                 total = len(joined) + len(other_joined)
                 if 2.0 * min(len(joined), len(other_joined)) < TITLE_SIMILARITY * total or _bound(profile, other_profile, total) < TITLE_SIMILARITY:
                     continue
-                if _different_works(record, other):
-                    continue
+                if _different_works(record, other) or _numbers(words) != _numbers(_folded(other.title)[0]):
+                    continue  # "Overview of the TREC 2023 …" and "… 2024 …" are two editions
                 if matcher is None:
                     # SequenceMatcher indexes its second sequence: index the new title once, not every known one.
                     matcher = difflib.SequenceMatcher(None, autojunk=False)
@@ -140,7 +145,7 @@ class Index:
                 matcher.set_seq1(other_joined)
                 ratio = matcher.ratio()
                 if ratio >= TITLE_SIMILARITY:
-                    return Duplicate(record.name, other.name, f"near-identical title ({ratio:.0%} alike)")
+                    return Duplicate(record.name, other.name, f"near-identical title, {ratio:.0%} alike")
         return None
 
     def add(self, record: Record) -> None:

@@ -227,6 +227,9 @@ def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at
         ("title: Overview of the TREC 2022 NeuCLIR Track\narxiv: '2304.12367'\n", "title: Overview of the TREC 2023 NeuCLIR Track\narxiv: '2404.08071'\n", False),
         ("title: Findings of the 2019 Conference on Machine Translation\ndoi: 10.18653/v1/W19-5301\n", "title: Findings of the 2020 Conference on Machine Translation\ndoi: 10.18653/v1/2020.wmt-1.1\n", False),
         ("title: Overview of the TREC 2022 NeuCLIR Track\narxiv: '2304.12367'\n", "title: Overview of the TREC 2022 NeuCLIR Track\n", True),
+        # Without ids, the edition's number tells them apart; a near-identical title of the same edition is still one work.
+        ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC 2024 NeuCLIR Track\n", False),
+        ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC-2023 NeuCLIR Track.\n", True),
         # A leading article changes nothing.
         ("title: 'NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", "title: 'The NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", True),
     ],
