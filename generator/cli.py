@@ -142,10 +142,19 @@ def _read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise ProjectError([Problem(str(path), 0, "", f"cannot read file: {error.strerror}")]) from None
+    return _decoded(data, str(path))
+
+
+def _read_stdin() -> str:
+    """Return what was piped in, as UTF-8: the terminal's own decoding dropped a Latin-1 byte silently."""
+    return _decoded(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _decoded(data: bytes, shown: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ProjectError([not_utf8(str(path), data, error)]) from None
+        raise ProjectError([not_utf8(shown, data, error)]) from None
 
 
 def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
@@ -218,7 +227,7 @@ def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
     key = None
     if args.bibtex:
         name = "<stdin>" if args.bibtex == "-" else args.bibtex
-        text = sys.stdin.read() if args.bibtex == "-" else _read_text(Path(args.bibtex))
+        text = _read_stdin() if args.bibtex == "-" else _read_text(Path(args.bibtex))
         entries, problems = read_bibtex(text, name)
         if errors(problems):
             raise InputError(errors(problems))

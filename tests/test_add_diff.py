@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,19 @@ def test_add_from_a_pasted_bibtex_entry(survey, capsys, monkeypatch, tmp_path):
     entry.write_text("% nothing but a comment\n", encoding="utf-8")
     code, _, err = run(capsys, "-C", str(survey), "add", "--bibtex", str(entry))
     assert code == 1 and "expected one BibTeX entry, found none" in err
+
+
+def test_add_from_bibtex_piped_in_reads_utf8_and_names_other_bytes(survey):
+    def add(data: bytes) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "generator", "-C", str(survey), "add", "--bibtex", "-"], input=data, capture_output=True, check=False)
+
+    latin1 = add(b"@article{cafe2020study, title={Caf\xe9 au lait study}, year=2020}\n")
+    assert latin1.returncode == 1
+    assert "<stdin>:1: file is not UTF-8" in latin1.stderr.decode("utf-8") and b"Traceback" not in latin1.stderr
+    assert not (survey / "content" / "papers" / "cafe2020study.yaml").exists()  # the é was dropped silently
+    utf8 = add("@article{cafe2020study, title={Café au lait study}, year=2020}\n".encode())
+    assert utf8.returncode == 0, utf8.stderr.decode("utf-8")
+    assert "title: Café au lait study" in (survey / "content" / "papers" / "cafe2020study.yaml").read_text(encoding="utf-8")
 
 
 def test_add_fetch_fills_fields_from_a_recorded_arxiv_answer(survey, capsys, monkeypatch):
