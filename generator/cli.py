@@ -31,7 +31,7 @@ from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
 from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, not_utf8, published_text
-from .models import Overrides, Paper, Problem
+from .models import Overrides, Paper, Problem, visible
 from .progress import Progress
 from .project import Project, ProjectError, open_project
 from .validate import unknown_section
@@ -60,7 +60,7 @@ def _report(problems: Sequence[Problem], fmt: str = "text") -> None:
             level = "error" if problem.severity == "error" else "warning"
             text = f"field '{problem.field}': {problem.message}" if problem.field else problem.message
             line = f",line={problem.line}" if problem.line else ""
-            print(f"::{level} file={_escaped(problem.path, _PROPERTY)}{line},title=survey check::{_escaped(text, _DATA)}", flush=True)
+            print(f"::{level} file={_escaped(visible(problem.path), _PROPERTY)}{line},title=survey check::{_escaped(visible(text), _DATA)}", flush=True)
         else:
             print(problem, file=sys.stderr, flush=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 
@@ -20,7 +21,18 @@ class Problem:
         where = f"{self.path}:{self.line}" if self.line else self.path
         what = f"field '{self.field}': " if self.field else ""
         level = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{where}: {level}{what}{self.message}"
+        return visible(f"{where}: {level}{what}{self.message}")
+
+
+# Characters that a terminal or a CI log would act on rather than show: control characters
+# (an escape sequence clears the screen; a line break forges a "file:line: ok" line of its
+# own) and the marks that reorder text right to left.
+_UNSEEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Return text with the characters a terminal would act on written as escapes (\\x1b, \\n)."""
+    return _UNSEEN.sub(lambda found: ascii(found.group())[1:-1], text) if _UNSEEN.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,17 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
     assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_control_characters_in_a_file_reach_the_output_as_escapes_not_as_forged_lines(survey, capsys, fmt):
+    add(survey, "broken2024escape", 'title: Escape\n"x\\e[2J\\nfake.yaml:9: all good\\u202e": 1\n')
+    code, out, err = run(capsys, "-C", str(survey), "check", "--format", fmt)
+    assert code == 1
+    printed = out + err
+    assert "\x1b" not in printed and "\u202e" not in printed
+    assert not any(line.startswith("fake.yaml") for line in printed.splitlines())
+    assert "unknown field 'x\\x1b[2J\\nfake.yaml:9: all good\\u202e'" in printed
+
+
 def test_all_problems_of_all_files_are_reported_together(survey, capsys):
     for key, text, _ in BROKEN.values():
         add(survey, key, text)
