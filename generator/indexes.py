@@ -68,7 +68,7 @@ def abbreviates(short: Tokens, full: Tokens) -> bool:
 
 def slug(text: str) -> str:
     """Return lowercase ASCII words joined by hyphens; a word of another script as its code points."""
-    return "-".join(map(_ascii_word, _fold_words(text).split())) or "x"
+    return "-".join(map(_ascii_word, plain_words(text).split())) or "x"
 
 
 def _ascii_word(word: str) -> str:
@@ -76,7 +76,8 @@ def _ascii_word(word: str) -> str:
     return word if word.isascii() else "u" + "-".join(f"{ord(char):x}" for char in word)
 
 
-def _fold_words(text: str) -> str:
+def plain_words(text: str) -> str:
+    """Return a text's words in lowercase without accents ("Eldar Kurtić" -> "eldar kurtic")."""
     return " ".join(folded for w in re.split(r"[^\w]+", text) if (folded := fold_letters(w)))
 
 
@@ -119,7 +120,7 @@ def _best_spelling(names: Counter[str]) -> str:
 def family_first(name: str) -> str:
     """Return a name folded for sorting by family name: "Karimi Mahabadi, Rabeeh" -> "karimi mahabadi rabeeh"."""
     given, family, _ = split_name(name)
-    return f"{_fold_words(family)} {_fold_words(given)}"
+    return f"{plain_words(family)} {plain_words(given)}"
 
 
 AuthorIndex = tuple[list[Author], dict[str, str]]

@@ -25,6 +25,7 @@ from .indexes import (
     display_name,
     family_first,
     keyword_index,
+    plain_words,
     remember_author_index,
 )
 from .models import Overrides, Paper, Survey
@@ -151,7 +152,10 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
 
     def person(name: str) -> dict[str, Any]:
         if name not in people:
-            people[name] = _entry(display_name(name), author_at.get(name), "name")
+            shown = display_name(name)
+            people[name] = _entry(shown, author_at.get(name), "name")
+            # Search finds "Kurtic" for "Kurtić" too: the name without its accents is indexed.
+            people[name]["folded"] = None if shown.isascii() else plain_words(shown)
         return people[name]
 
     def word(text: str) -> dict[str, Any]:
@@ -177,6 +181,7 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "venue": paper.venue,
             "venue_series": venue_series(paper.venue),
             "badge": paper.venue or (PREPRINT if paper.arxiv else None),
+            "arxiv": paper.arxiv,
             "abstract": paper.abstract,
             "abstract_paragraphs": paragraphs(paper.abstract),
             "links": _links(paper),
@@ -518,6 +523,11 @@ def _table_jobs(env: jinja2.Environment, site: dict[str, Any], papers: Mapping[s
     return jobs
 
 
+def _ids(paper: dict[str, Any]) -> str:
+    """Return what else the table's filter finds a paper by: its citation key and arXiv id."""
+    return f"{paper['key']} {paper['arxiv']}" if paper["arxiv"] else paper["key"]
+
+
 def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: Sequence[dict[str, Any]]) -> str:
     """Return the rows of the table of all papers, links relative to the table's page, for its script."""
     page_url = env.filters["page_url"]
@@ -527,7 +537,7 @@ def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: S
         "papers": [
             [p["title"], ", ".join(a["name"] for a in p["authors"][:3]) + (" et al." if len(p["authors"]) > 3 or p["et_al"] else ""),
              p["year"] or "", p["badge"] or "", order[p["section"]], p["venue_series"], f"{page_url(p['page'], PAPERS_PAGE)}#{p['key']}",
-             ", ".join(a["name"] for a in p["authors"]), p["author_sort"]]
+             ", ".join(a["name"] for a in p["authors"]), p["author_sort"], _ids(p)]
             for p in rows
         ],
     }

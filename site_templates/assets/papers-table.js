@@ -80,11 +80,11 @@
     });
     controls.hidden = false;
 
-    // What the words filter by: title, authors (every one, though the table shows three), year
-    // and venue, folded once.
+    // What the words filter by: title, authors (every one, though the table shows three), year,
+    // venue, citation key and arXiv id, folded once.
     var haystacks = rows.map(function (row) {
       var cells = Array.prototype.slice.call(row.cells, 0, 4).map(text);
-      return folded(cells.join(" ") + " " + (row.getAttribute("data-authors") || ""));
+      return folded(cells.join(" ") + " " + (row.getAttribute("data-authors") || "") + " " + (row.getAttribute("data-ids") || ""));
     });
 
     function filter() {
@@ -164,7 +164,7 @@
   }
 
   // Each paper is [title, authors shown, year, venue, section number, venue series, link,
-  // every author, the first author's family name for sorting].
+  // every author, the first author's family name for sorting, its key and arXiv id].
   function fill(table, data) {
     var body = table.tBodies[0];
     data.papers.forEach(function (paper) {
@@ -176,6 +176,7 @@
       row.setAttribute("data-venue", paper[5]);
       row.setAttribute("data-authors", paper[7]);
       row.setAttribute("data-author-sort", paper[8]);
+      row.setAttribute("data-ids", paper[9]);
       cell(row, paper[0], paper[6]);
       if (paper[1]) cell(row, paper[1]);
       else cell(row, "Authors not listed").className = "papers-unknown";
