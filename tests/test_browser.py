@@ -295,6 +295,45 @@ def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str,
     context.close()
 
 
+# WCAG contrast of each element's text on what is painted behind it (its own and its ancestors' backgrounds).
+CONTRAST = """(selector) => {
+  function rgba(s) {
+    const n = s.match(/[\\d.]+/g).map(Number);
+    const scale = s.startsWith("color(") ? 255 : 1;  // color-mix() computes to color(srgb r g b)
+    return [n[0] * scale, n[1] * scale, n[2] * scale, n.length > 3 ? n[3] : 1];
+  }
+  function over(top, under) { return [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]); }
+  function lum(c) {
+    const v = c.slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+  }
+  return [...document.querySelectorAll(selector)].slice(0, 5).map(el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] === 1) break;
+    }
+    const bg = layers.reverse().reduce((under, layer) => over(layer, under), [255, 255, 255, 1]);
+    const [a, b] = [lum(over(rgba(getComputedStyle(el).color), bg)), lum(bg)].sort((x, y) => y - x);
+    return [el.textContent.trim(), (a + 0.05) / (b + 0.05)];
+  });
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_keyword_chips_venues_and_links_read_at_wcag_contrast_in_both_schemes(browser: Browser, base: str, scheme: str) -> None:
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(base + SECTION)
+        for selector in (".md-typeset a.chip", ".md-typeset span.chip", ".paper-venue", ".md-typeset a.paper-link"):
+            measured = page.evaluate(CONTRAST, selector)
+            assert measured and all(ratio >= 4.5 for _, ratio in measured), (selector, measured)
+    finally:
+        context.close()
+
+
 def test_readme_screenshot_is_small() -> None:
     """The README's picture exists and stays light enough for the repository."""
     assert README_SHOT.is_file(), "run SURVEY_REFRESH_SCREENSHOT=1 pytest tests/test_browser.py -k screenshots"
