@@ -194,6 +194,25 @@ def test_bibtex_downloads(page: Page, base: str, tmp_path: Path) -> None:
     assert bib_keys(page, section.evaluate("a => a.href")) == keys
 
 
+def test_the_whole_survey_and_a_section_download_as_bib_files(page: Page, base: str, tmp_path: Path) -> None:
+    """The home page's BibTeX buttons save files, as the papers' own links do; before, they opened the text."""
+    page.goto(base)
+    download = click_to_download(page, page.get_by_role("link", name="Download the whole survey as BibTeX"))
+    assert download.suggested_filename == "bibliography.bib"
+    download.save_as(tmp_path / "whole.bib")
+    assert len(bibtexparser.parse_file(str(tmp_path / "whole.bib")).entries) == 118
+    assert click_to_download(page, page.get_by_role("link", name="CSL-JSON")).suggested_filename == "bibliography.json"
+    page.goto(base + SECTION)
+    download = click_to_download(page, page.get_by_role("link", name="Download this section's BibTeX"))
+    assert download.suggested_filename == "modular-adapters.bib"
+
+
+def test_a_missing_page_is_named_in_the_browser_tab(page: Page, base: str) -> None:
+    page.goto(base + "404.html")  # what a host such as GitHub Pages serves for a missing page
+    assert page.title() == "Page not found - Tasks in machine learning: a survey"
+    assert "404" in page.locator("article").inner_text()
+
+
 def test_a_paper_title_is_followed_by_its_authors_without_an_empty_line(page: Page, base: str) -> None:
     """Every title's box ends with its text: the hidden permalink never takes a line of its own."""
     page.goto(base + "sections/model-merging/")
