@@ -164,7 +164,7 @@ def parse_yaml(data: bytes, shown: str) -> tuple[Any, list[Problem]]:
 
 
 _STR, _INT, _FLOAT, _DATE, _SEQ = (f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "timestamp", "seq"))
-_DECIMAL = re.compile(r"[1-9][0-9]{0,17}")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
@@ -175,15 +175,17 @@ def _value(node: Any) -> Any:
             return node.value
         if node.tag == _INT and _DECIMAL.fullmatch(node.value):
             return int(node.value)
-        if node.tag == _FLOAT:
+        if node.tag in (_INT, _FLOAT):
             # No field of a paper is a fraction: an unquoted `arxiv: 2401.00010` is read as
-            # written, not as the number 2401.0001, which names another paper.
+            # written, not as the number 2401.0001, which names another paper. Nor is any
+            # written in YAML 1.1's other notations: `title: 1:30` stays "1:30", not 90 (base
+            # 60), and `010` and `0x10` stay as written, not 8 and 16.
             return node.value
         day = _DAY.fullmatch(node.value) if node.tag == _DATE else None
         if day:
             return datetime.date(*map(int, day.groups()))
-    elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ and all(isinstance(item, yaml.ScalarNode) and item.tag == _STR for item in node.value):
-        return [item.value for item in node.value]
+    elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ and all(isinstance(item, yaml.ScalarNode) for item in node.value):
+        return [item.value if item.tag == _STR else _value(item) for item in node.value]
     return _Loader("").construct_object(node, deep=True)
 
 

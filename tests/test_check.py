@@ -31,6 +31,7 @@ BROKEN = {
     "authors pasted into one item": ("broken2024pasted", "title: Pasted\nauthors: ['Juzheng Zhang, Jiacheng You, Ashwinee Panda, Tom Goldstein']\n", ":2: field 'authors': item 1: 'Juzheng Zhang, Jiacheng You, Ashwinee Panda, Tom Goldstein' reads as several names: write one author per '- ' line"),
     "authors split by semicolons": ("broken2024semicolons", "title: Semicolons\nauthors: ['Ann Lee', 'Smith, A.; Jones, B.']\n", ":2: field 'authors': item 2: 'Smith, A.; Jones, B.' reads as several names"),
     "a suffix after the given name": ("broken2024suffix", "title: Suffix\nauthors: ['Doe, Jane, Jr.']\n", "(with a suffix: 'Family, Jr., Given')"),
+    "a year in hexadecimal": ("broken2024hex", "title: Hex\nyear: 0x7E4\n", ":2: field 'year': expected a whole number, got '0x7E4'"),
     "unquoted colon": ("broken2024colon", "title: LoRA: Low-Rank Adaptation\n", ":1: YAML syntax error at column 12: mapping values are not allowed here: a value with ': ' in it goes in quotes"),
 }
 
@@ -77,6 +78,16 @@ def test_control_characters_in_a_file_reach_the_output_as_escapes_not_as_forged_
     assert "\x1b" not in printed and "\u202e" not in printed
     assert not any(line.startswith("fake.yaml") for line in printed.splitlines())
     assert "unknown field 'x\\x1b[2J\\nfake.yaml:9: all good\\u202e'" in printed
+
+
+def test_numbers_in_yaml_11_notations_are_kept_as_written_not_converted(tmp_path):
+    from generator.load import load_papers
+
+    folder = tmp_path / "content" / "papers"
+    folder.mkdir(parents=True)
+    (folder / "time2020clock.yaml").write_text("title: 1:30\nauthors: [010, 0x10]\nvenue: 0o17\n", encoding="utf-8")
+    (paper,), _ = load_papers(tmp_path / "content", tmp_path)
+    assert (paper.title, paper.authors, paper.venue) == ("1:30", ("010", "0x10"), "0o17")  # not 90, 8, 16 and 15
 
 
 def test_all_problems_of_all_files_are_reported_together(survey, capsys):

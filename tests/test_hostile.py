@@ -603,7 +603,7 @@ YAML_CASES = {
     "latin-1": (b"title: A caf\xe9 paper\n", ":1: file is not UTF-8 (byte 0xe9 at offset 12); save it as UTF-8"),
     "utf-16": ("title: A paper\n".encode("utf-16"), ":1: file is not UTF-8 (byte 0xff at offset 0)"),
     "impossible date": ("title: A\nadded: 2024-02-30\n", ":2: field 'added': cannot read value: day is out of range for month"),
-    "huge number": ("title: A\nyear: " + "9" * 5000 + "\n", ":2: field 'year': cannot read value: Exceeds the limit (4300 digits)"),
+    "huge number": ("title: A\nyear: " + "9" * 5000 + "\n", ":2: field 'year': expected a whole number, got '9999"),
     "superscript year": ("title: A\nyear: '²⁰²⁴'\n", ":2: field 'year': expected a whole number, got '²⁰²⁴'"),
     "not a mapping": ("just a sentence\n", ":1: expected a paper (lines of 'field: value'), got a scalar"),
     "null title": ("title:\nyear: 2024\n", ":1: field 'title': required field 'title' is missing"),
