@@ -1,11 +1,13 @@
 """BibTeX: write entries that compile with classic `bibtex` (a .bib is read by bibimport.py).
 
 What is written is aimed at the oldest common tool chain: `bibtex` with `plain.bst`
-or `plainnat.bst`, and `pdflatex` with `\\usepackage[T1]{fontenc}` and
-`\\usepackage[utf8]{inputenc}`. The file is pure ASCII, so that chain never meets a
-character it cannot typeset:
+or `plainnat.bst` (natbib's styles also need `\\usepackage{url}`), and `pdflatex`, best with
+`\\usepackage[T1]{fontenc}` and `\\usepackage[utf8]{inputenc}`, though a bare
+`\\documentclass{article}` compiles it too. The file is pure ASCII, so that chain never meets
+a character it cannot typeset:
 
-- LaTeX specials (``& % $ # _ { } ~ ^ \\``) and ``" < > |`` become text macros.
+- LaTeX specials (``& % $ # _ { } ~ ^ \\``) and ``< > |`` become text macros; a straight
+  double quote becomes LaTeX's opening or closing quotes (two backticks, two apostrophes).
   Braces and backslashes are never passed through: BibTeX counts every brace,
   escaped or not, so a literal ``{`` must be ``{\\textbraceleft}``.
 - Accented letters become BibTeX "special characters" such as ``{\\"u}``, which
@@ -140,8 +142,14 @@ _ASCII_LATEX = {
     "\\": r"{\textbackslash}",
     "~": r"{\textasciitilde}",
     "^": r"{\textasciicircum}",
-    # Not special to plain LaTeX, but active in babel languages or wrong glyphs in OT1.
-    '"': r"{\textquotedbl}",
+    # Not special to plain LaTeX, but active in babel languages or wrong glyphs in OT1. A double
+    # quote becomes a typographic one (see `_quotes`): \textquotedbl stops LaTeX without T1.
+    '"': "{''}",
+    # What `_quotes` marked.
+    "\x01": "{``}",
+    "\x02": "{''}",
+    "\x03": "{'}",
+    "\x04": "{`}",
     "<": r"{\textless}",
     ">": r"{\textgreater}",
     "|": r"{\textbar}",
@@ -310,12 +318,36 @@ def _clusters(text: str) -> list[str]:
     return clusters
 
 
+# A double quote that opens a quotation: at the start, or after a space or an opening bracket.
+_OPENING_QUOTE = re.compile(r'(?:^|(?<=[\s(\[{]))"')
+# Two or more apostrophes or backticks in a row, which LaTeX would typeset as a double quote.
+_QUOTE_LIKE = re.compile(r"''+|``+")
+
+
+# Control characters never reach the encoder (clean_text drops them), so these stand, between
+# `_quotes` and the escaping table, for what a quote becomes where it stands.
+_OPEN, _CLOSE, _APOSTROPHE, _BACKTICK = "\x01", "\x02", "\x03", "\x04"
+
+
+def _quotes(text: str) -> str:
+    """Mark text's straight double quotes as LaTeX's opening or closing quotes ({``} and {''}),
+    and each apostrophe or backtick of a run as one braced alone, so that `latex_to_text`
+    reads every one back as it was written (the escaping table writes them)."""
+    if "''" in text or "``" in text:
+        text = _QUOTE_LIKE.sub(lambda run: run.group().replace("'", _APOSTROPHE).replace("`", _BACKTICK), text)
+    return _OPENING_QUOTE.sub(_OPEN, text).replace('"', _CLOSE) if '"' in text else text
+
+
 def latex_text(text: str) -> str:
     """Return text as ASCII LaTeX in which every special character is escaped."""
-    cleaned = clean_text(text)
-    if cleaned.isascii():  # every character is its own cluster: escape by table
-        return cleaned.translate(_ASCII_LATEX_TABLE)
-    return "".join(latex_char(cluster) for cluster in _clusters(cleaned))
+    return _latex(_quotes(clean_text(text)))
+
+
+def _latex(marked: str) -> str:
+    """Return cleaned text, its quotes marked (see `_quotes`), as ASCII LaTeX."""
+    if marked.isascii():  # every character is its own cluster: escape by table
+        return marked.translate(_ASCII_LATEX_TABLE)
+    return "".join(latex_char(cluster) for cluster in _clusters(marked))
 
 
 def _needs_protection(word: str) -> bool:
@@ -337,13 +369,13 @@ def _protected(latex: str) -> str:
 
 def latex_title(text: str) -> str:
     """Return a title as ASCII LaTeX with capitalised words braced against lowercasing."""
-    cleaned = clean_text(text)
+    cleaned = _quotes(clean_text(text))
     if cleaned.isascii():  # its words are clean already: escape each by table
         return " ".join(
             _protected(word.translate(_ASCII_LATEX_TABLE)) if _needs_protection(word) else word.translate(_ASCII_LATEX_TABLE)
             for word in cleaned.split(" ")
         )
-    return " ".join(_protected(latex_text(word)) if _needs_protection(word) else latex_text(word) for word in cleaned.split(" "))
+    return " ".join(_protected(_latex(word)) if _needs_protection(word) else _latex(word) for word in cleaned.split(" "))
 
 
 # ---------------------------------------------------------------------------
@@ -666,6 +698,14 @@ _DECODER = _latex_decoder()
 
 
 def latex_to_text(latex: str) -> str:
-    """Return plain Unicode for a LaTeX field value; braces and macros are dropped."""
+    """Return plain Unicode for a LaTeX field value; braces and macros are dropped.
+
+    LaTeX's double quotes (`` and '') come back as the straight ones titles are written with,
+    as `latex_title` wrote them from."""
+    quoted = "``" in latex or "''" in latex
+    if quoted:  # held by a private-use character while the decoder reads the rest
+        latex = latex.replace("{``}", "\ue000").replace("{''}", "\ue000").replace("``", "\ue000").replace("''", "\ue000")
     text = _DECODER.latex_to_text(latex)
+    if quoted:
+        text = text.replace("\ue000", '"')
     return clean_text(_UNIHEX.sub(lambda m: chr(int(m.group(1), 16)), text))

@@ -311,7 +311,9 @@ LOSSY = {"ș", "ﬁ"}
         ("~", r"{\textasciitilde}"),
         ("^", r"{\textasciicircum}"),
         ("\\", r"{\textbackslash}"),
-        ('"', r"{\textquotedbl}"),
+        ('"', "{``}"),  # LaTeX's quotes, not \textquotedbl, which stops LaTeX without T1 fonts
+        ('say "hi" (or "bye")', "say {``}hi{''} (or {``}bye{''})"),
+        ("it''s", "it{'}{'}s"),  # two apostrophes: LaTeX would typeset a closing quote
         ("<", r"{\textless}"),
         (">", r"{\textgreater}"),
         ("|", r"{\textbar}"),

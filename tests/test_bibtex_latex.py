@@ -85,10 +85,13 @@ def texmf_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("texmf-var")
 
 
-def build(bib: str, workdir: Path, style: str, texmf_var: Path) -> Build:
-    """Run pdflatex, bibtex, pdflatex, pdflatex on a document citing every entry of bib."""
+def build(bib: str, workdir: Path, style: str, texmf_var: Path, bare: bool = False) -> Build:
+    """Run pdflatex, bibtex, pdflatex, pdflatex on a document citing every entry of bib
+    (`bare`: without the font encoding and input encoding packages)."""
     (workdir / "refs.bib").write_text(bib, encoding="ascii")
     document = DOCUMENT % {"packages": PACKAGES[style], "style": style}
+    if bare:
+        document = document.replace("\\usepackage[T1]{fontenc}\n", "").replace("\\usepackage[utf8]{inputenc}\n", "")
     (workdir / "doc.tex").write_text(document, encoding="ascii")
     pdflatex = [tool("pdflatex"), "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape"]
     steps = [pdflatex + ["doc"], [tool("bibtex"), "doc"], pdflatex + ["doc"], pdflatex + ["doc"]]
@@ -125,6 +128,21 @@ def test_hostile_papers_compile_without_warnings(style, tmp_path, texmf_var):
     assert any(p.et_al for p in papers) and "a } b { c" in titles
     assert any("\\input{/etc/passwd}" in t for t in titles)
     assert_compiles_cleanly(papers, tmp_path, style, texmf_var)
+
+
+@pytest.mark.parametrize("style", ["plain", "plainnat"])
+def test_the_shipped_survey_compiles_in_a_bare_article_without_font_packages(style, tmp_path, texmf_var):
+    """A quoted title ("Which LLM should I use?") was written with \\textquotedbl, which stops
+    LaTeX unless the document loads T1 fonts."""
+    from conftest import REPO
+    from generator.load import load_papers as load_content
+
+    papers, _ = load_content(REPO / "content", REPO)
+    assert any('"' in p.title for p in papers)
+    bib = write_bibtex(papers)
+    assert "textquotedbl" not in bib and "{{``}Which} {LLM} should {I} use?{''}: {Evaluating}" in bib
+    result = build(bib, tmp_path, style, texmf_var, bare=True)
+    assert result.problems() == []
 
 
 @pytest.mark.parametrize("style", ["plain", "plainnat"])
