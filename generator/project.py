@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -113,16 +114,32 @@ def _line_of(text: str, name: str, indented: bool = False) -> int:
     return next((n for n, row in enumerate(text.splitlines(), start=1) if (not indented or row[:1] in (" ", "\t")) and row.strip().startswith(f"{name}:")), 1)
 
 
+# The settings `extra: survey:` takes.
+SURVEY_SETTINGS = ("search", "edit_branch")
+
+
 def _check_extra(config: dict[str, Any], text: str) -> None:
-    """Refuse a survey setting under `extra: survey:` that would silently mean something else."""
+    """Refuse a survey setting under `extra: survey:` that would silently mean something else,
+    or be ignored: a misspelt name, or a branch that is not a name."""
     extra = config.get("extra")
     survey = extra.get("survey") if isinstance(extra, dict) else None
-    if not isinstance(survey, dict) or "search" not in survey:
+    if survey is None:
         return
-    value = str(survey["search"]).strip().lower()
-    if value not in SEARCH_CHOICES:
-        line = _line_of(text, "search", indented=True)
-        raise ProjectError([Problem(CONFIG_FILE, line, "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}")])
+    if not isinstance(survey, dict):
+        raise ProjectError([Problem(CONFIG_FILE, _line_of(text, "survey", indented=True), "extra.survey", f"expected settings ({', '.join(SURVEY_SETTINGS)}), one 'name: value' per line")])
+    problems = []
+    for name in survey:
+        if name not in SURVEY_SETTINGS:
+            close = difflib.get_close_matches(str(name).replace("-", "_"), SURVEY_SETTINGS, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(SURVEY_SETTINGS)})"
+            problems.append(Problem(CONFIG_FILE, _line_of(text, str(name), indented=True), f"extra.survey.{name}", f"unknown setting '{name}'{hint}"))
+    if "search" in survey and str(survey["search"]).strip().lower() not in SEARCH_CHOICES:
+        problems.append(Problem(CONFIG_FILE, _line_of(text, "search", indented=True), "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}"))
+    branch = survey.get("edit_branch")
+    if "edit_branch" in survey and not (isinstance(branch, str | int) and not isinstance(branch, bool) and str(branch).strip()):
+        problems.append(Problem(CONFIG_FILE, _line_of(text, "edit_branch", indented=True), "extra.survey.edit_branch", "expected the name of a branch, such as main"))
+    if problems:
+        raise ProjectError(problems)
 
 
 

@@ -89,6 +89,17 @@ def test_a_survey_with_no_papers_stops_with_a_message(survey, capsys):
     assert not (survey / "site").exists()
 
 
+def test_a_misspelt_or_wrong_survey_setting_is_refused_with_its_line_not_ignored(survey, capsys):
+    config = survey / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    edit_branch: main\n", "    edit_branch: [main]\n    serach: light\n"), encoding="utf-8")
+    lines = config.read_text(encoding="utf-8").splitlines()
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert f"mkdocs.yml:{lines.index('    serach: light') + 1}: field 'extra.survey.serach': unknown setting 'serach' — did you mean 'search'?" in err
+    assert f"mkdocs.yml:{lines.index('    edit_branch: [main]') + 1}: field 'extra.survey.edit_branch': expected the name of a branch, such as main" in err
+    assert "Traceback" not in err
+
+
 def test_a_misspelt_search_setting_is_refused_with_its_line(survey, capsys):
     config = survey / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("    edit_branch: main\n", "    edit_branch: main\n    search: lite\n"), encoding="utf-8")
