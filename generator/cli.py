@@ -455,6 +455,7 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         # Also accepted after the command; SUPPRESS keeps a `survey -v COMMAND` from being reset.
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print how long each stage took, and a traceback for internal errors")
+        command.add_argument("-C", "--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="the survey folder (default: the current folder)")
         return command
 
     build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")

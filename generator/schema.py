@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import RESERVED_KEYS, SUFFIXES, is_valid_key
+from .keys import MAX_KEY_LENGTH, RESERVED_KEYS, SUFFIXES, is_valid_key
 from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -293,13 +293,22 @@ def _fields(raw: Raw, schema: Mapping[str, Callable[[Any], Any]], problems: list
     return values
 
 
+def _key_advice(key: str) -> str:
+    """Say what is wrong with a citation key that `is_valid_key` refuses."""
+    if len(key) > MAX_KEY_LENGTH:
+        return f"use at most {MAX_KEY_LENGTH} characters (it has {len(key)})"
+    if key[:1].isdigit():
+        return "start it with a letter (the first author's family name)"
+    return "use lowercase letters and digits (a hyphen may join two parts)"
+
+
 def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file's mapping and build its record."""
     problems: list[Problem] = []
     if key in RESERVED_KEYS:
         problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is a device name on Windows, where the file cannot be checked out: choose another key, like 'zhang2025lori'"))
     elif not is_valid_key(key):
-        problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is not a valid citation key: use lowercase letters and digits, like 'zhang2025lori'"))
+        problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is not a valid citation key: {_key_advice(key)}, like 'zhang2025lori'"))
     values = _fields(raw, PAPER_FIELDS, problems)
     for name in REQUIRED_PAPER_FIELDS:
         if not raw.given(name):
@@ -365,6 +374,9 @@ def overrides_from_raw(raw: Raw, sections: list[Raw], automatic: Raw | None) -> 
         ranks.append((fields.get("order", position), "order" not in fields, position))
         fields.setdefault("order", position)
         specs.append(SectionSpec(line=item.line, **fields))
+    excluded = values.get("exclude", ())
+    for key in sorted({key for key in excluded if excluded.count(key) > 1}):
+        problems.append(Problem(raw.path, raw.line_of("exclude"), "exclude", f"'{key}' is excluded {excluded.count(key)} times: once is enough", "warning"))
     if not raw.given("title"):
         problems.append(Problem(raw.path, raw.line_of("title"), "title", f"no title given: the site is called '{DEFAULT_TITLE}'", "warning"))
     bounds = _fields(automatic, AUTOMATIC_FIELDS, problems) if automatic else {}

@@ -19,7 +19,9 @@ BROKEN = {
     "duplicate": ("broken2024dup", "title: 'LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation'\n", "duplicate of content/papers/"),
     "unknown section": ("broken2024section", "title: Lost\nsection: nowhere\n", ":2: field 'section': unknown section 'nowhere'"),
     "bad arxiv": ("broken2024arxiv", "title: Arxiv\narxiv: abc\n", ":2: field 'arxiv': expected an arXiv id like 2504.07448, got 'abc'"),
-    "bad key": ("Broken_Key", "title: Key\n", "is not a valid citation key"),
+    "bad key": ("Broken_Key", "title: Key\n", "is not a valid citation key: use lowercase letters and digits (a hyphen may join two parts), like 'zhang2025lori'"),
+    "key starting with a digit": ("2024broken", "title: Key\n", "is not a valid citation key: start it with a letter (the first author's family name)"),
+    "key too long": ("broken" + "x" * 60, "title: Key\n", "is not a valid citation key: use at most 64 characters (it has 66)"),
     "windows device name": ("aux", "title: Aux\n", "file name 'aux.yaml' is a device name on Windows"),
     "not a mapping": ("broken2024list", "- a\n- b\n", ":1: expected a paper"),
     "twice": ("broken2024twice", "title: A\ntitle: B\n", ":2: field 'title': field 'title' is given twice (first on line 1)"),
@@ -321,6 +323,15 @@ def test_a_mistake_outside_the_overrides_sections_still_lets_unknown_sections_be
     assert "content/overrides.yaml:" in err and f"field '{key}'" in err, err
     assert "content/papers/broken2024lost.yaml:2: field 'section': unknown section 'nowhere'" in err  # not left for the next run
     assert "2 problem(s) in 2 file(s)." in err
+
+
+def test_a_paper_excluded_twice_is_warned_about(tmp_path):
+    from generator.load import load_overrides
+
+    (tmp_path / "overrides.yaml").write_text("title: T\nexclude: [lee2020a, kim2021b, lee2020a]\n", encoding="utf-8")
+    overrides, problems = load_overrides(tmp_path, tmp_path)
+    assert [str(p) for p in problems] == ["overrides.yaml:2: warning: field 'exclude': 'lee2020a' is excluded 2 times: once is enough"]
+    assert overrides.exclude == ("lee2020a", "kim2021b", "lee2020a")
 
 
 def test_a_misnamed_overrides_file_is_named_not_ignored(survey, capsys):

@@ -179,3 +179,10 @@ def _cmdline(process: Path) -> str:
 
 def run_survey(folder, *words: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "generator", "-C", str(folder), *words], capture_output=True, text=True, timeout=120)
+
+
+def test_the_survey_folder_may_be_named_before_or_after_the_command(survey, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no mkdocs.yml here
+    before = run(capsys, "-C", str(survey), "check")
+    after = run(capsys, "check", "-C", str(survey))
+    assert before[0] == after[0] == 0 and before[1] == after[1] and "papers checked" in after[1]
