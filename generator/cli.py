@@ -343,9 +343,15 @@ def cmd_release(args: argparse.Namespace) -> int:
     path = project.content / PUBLISHED_FILE
     before = {key for _, key in load_published(project.content, project.root)[1]}
     new = sorted({p.key for p in papers} - before)
-    # The curator's comments and order stay; the new keys go at the end.
-    kept = path.read_text(encoding="utf-8-sig") if path.is_file() else None
-    write_atomic(path, published_text(new, kept).encode("utf-8"))
+    # The curator's comments and order stay, and the file's line endings and byte order mark;
+    # the new keys go at the end. Without a new key the file is left as it is.
+    data = path.read_bytes() if path.is_file() else None
+    if data is None or new:
+        text = _decoded(data, str(path.relative_to(project.root))) if data is not None else None
+        newline = "\r\n" if text is not None and "\r\n" in text else "\n"
+        written = published_text(new, text.replace("\r\n", "\n") if text is not None else None).replace("\n", newline)
+        bom = b"\xef\xbb\xbf" if data is not None and data.startswith(b"\xef\xbb\xbf") else b""
+        write_atomic(path, bom + written.encode("utf-8"))
     _say(f"{len(before) + len(new)} published keys in {path.relative_to(project.root)} ({len(new)} new)")
     return EXIT_OK
 

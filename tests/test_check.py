@@ -276,6 +276,18 @@ def test_soft_hyphens_and_zero_width_spaces_pasted_from_a_pdf_do_not_split_words
     assert "Schmidt, Johann" in (survey / "docs" / "bibliography.bib").read_text(encoding="utf-8")
 
 
+def test_a_release_keeps_the_file_s_line_endings_and_byte_order_mark_and_leaves_it_alone_with_nothing_new(survey, capsys):
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    published = survey / "content" / "published-keys.txt"
+    windows = b"\xef\xbb\xbf" + published.read_bytes().replace(b"\n", b"\r\n")
+    published.write_bytes(windows)
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    assert published.read_bytes() == windows  # nothing new: not rewritten
+    add(survey, "lovelace2026new", "title: A new paper\n")
+    assert run(capsys, "-C", str(survey), "release")[0] == 0
+    assert published.read_bytes() == windows + b"lovelace2026new\r\n"  # a one-line diff, not a whole-file one
+
+
 def test_a_release_keeps_the_curator_s_comments_and_a_key_may_carry_one(survey, capsys):
     assert run(capsys, "-C", str(survey), "release")[0] == 0
     published = survey / "content" / "published-keys.txt"
