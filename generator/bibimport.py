@@ -175,6 +175,16 @@ def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _undefined_strings(entry: Entry) -> list[tuple[str, str]]:
+    """Return the fields whose whole value is a bare name that no @string defines, with that name:
+    bibtexparser leaves such a name as the value (`booktitle = acl2020` would be the venue "acl2020")."""
+    return [
+        (field.key.lower(), str(field.value))
+        for field in entry.fields
+        if field.enclosing == "no-enclosing" and "#" not in str(field.value) and not str(field.value).isdigit() and str(field.value).lower() not in _MONTHS
+    ]
+
+
 def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[str, str]:
     """Return an entry's fields with those it lacks taken from the entry its crossref names.
 
@@ -279,11 +289,23 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
     texts = [_field_texts(entry, strings) for entry in library.entries]
     by_key = {entry.key.lower(): fields for entry, fields in zip(library.entries, texts, strict=True)}
     parents = {fields["crossref"].strip().lower() for fields in texts if fields.get("crossref")}
+    types = {entry.key.lower(): entry.entry_type.lower() for entry in library.entries}
     records = []
     for entry, fields in zip(library.entries, texts, strict=True):
         if entry.entry_type.lower() in CROSSREF_VOLUMES and entry.key.lower() in parents:
             continue  # a volume its papers point at with crossref, not a paper of its own
-        parent = by_key.get(fields.get("crossref", "").strip().lower())
+        line = (entry.start_line or 0) + 1
+        problems += [
+            Problem(path, line, name, f"'{value}' is no @string of this file (nor a month): read as the text '{value}'", "warning")
+            for name, value in _undefined_strings(entry)
+        ]
+        crossref = fields.get("crossref", "").strip().lower()
+        parent = by_key.get(crossref)
+        if crossref and parent is None:
+            problems.append(Problem(path, line, "crossref", f"'{fields['crossref'].strip()}' names no entry of this file: the volume's fields (booktitle, year, publisher) are not taken", "warning"))
+        elif parent is not None and types[crossref] not in CROSSREF_VOLUMES:
+            problems.append(Problem(path, line, "crossref", f"'{fields['crossref'].strip()}' is an @{types[crossref]}, not a volume (@proceedings, @book): its fields are not taken", "warning"))
+            parent = None
         record = _read_entry(entry, path, problems, _inherited(fields, parent))
         if record is not None:
             records.append(record)

@@ -128,3 +128,24 @@ def test_bibtex_under_another_name_is_read_as_bibtex_not_as_a_listing(survey, tm
     assert code == 0, err
     assert [p.name for p in set((survey / "content" / "papers").iterdir()) - before] == ["garcia2024uber.yaml"]
     assert "added 1 paper(s), skipped 1 duplicate(s)" in out
+
+
+def test_an_undefined_string_and_a_crossref_that_gives_no_volume_are_warned_about():
+    from generator.bibimport import read_bibtex
+
+    records, problems = read_bibtex(
+        "@string{acl = {Proceedings of ACL}}\n"
+        "@inproceedings{lee2020macro, title = {Macro}, booktitle = acl2020, month = jan}\n"
+        "@inproceedings{kim2020lost, title = {Lost}, booktitle = acl, crossref = {nowhere}}\n"
+        "@inproceedings{park2020loop, title = {Loop}, crossref = {choi2020loop}}\n"
+        "@inproceedings{choi2020loop, title = {Other}, crossref = {park2020loop}}\n",
+        "refs.bib",
+    )
+    assert [str(p) for p in problems] == [
+        "refs.bib:2: warning: field 'booktitle': 'acl2020' is no @string of this file (nor a month): read as the text 'acl2020'",
+        "refs.bib:3: warning: field 'crossref': 'nowhere' names no entry of this file: the volume's fields (booktitle, year, publisher) are not taken",
+        "refs.bib:4: warning: field 'crossref': 'choi2020loop' is an @inproceedings, not a volume (@proceedings, @book): its fields are not taken",
+        "refs.bib:5: warning: field 'crossref': 'park2020loop' is an @inproceedings, not a volume (@proceedings, @book): its fields are not taken",
+    ]
+    # A defined @string is its text; a crossref to another paper no longer makes that paper's title the venue.
+    assert [(r["title"], r.get("venue")) for r in records] == [("Macro", "acl2020"), ("Lost", "Proceedings of ACL"), ("Loop", None), ("Other", None)]
