@@ -300,7 +300,7 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
             for name, value in _undefined_strings(entry)
         ]
         crossref = fields.get("crossref", "").strip().lower()
-        parent = by_key.get(crossref)
+        parent = by_key.get(crossref) if crossref else None
         if crossref and parent is None:
             problems.append(Problem(path, line, "crossref", f"'{fields['crossref'].strip()}' names no entry of this file: the volume's fields (booktitle, year, publisher) are not taken", "warning"))
         elif parent is not None and types[crossref] not in CROSSREF_VOLUMES:
