@@ -27,6 +27,7 @@ from bibtexparser.model import (
 
 from generator.bibtex import (
     NO_YEAR,
+    URL_SAFE,
     NameParts,
     bare_doi,
     clean_text,
@@ -51,6 +52,7 @@ _ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_ID})(?:v\d+)?(?:\.pdf
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(rf"(?:arXiv:|abs/)\s*({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(\d{4})\b")
+_ENCODED = re.compile(r"%([0-7][0-9A-Fa-f])")
 
 
 def _verbatim(value: str) -> str:
@@ -69,6 +71,17 @@ def _reader_name(parts: NameParts) -> str:
     if parts.suffix:
         return f"{family}, {parts.suffix}, {parts.given}"
     return f"{family}, {parts.given}".rstrip()
+
+
+def _unescaped_doi(doi: str) -> str:
+    """Return a DOI with the characters bibtex.clean_doi percent-encodes ("<", ">", "^", "|"…)
+    decoded, so that a survey's own BibTeX imports as the DOIs it was written from. A "%41"
+    stays: the writer keeps "%" as it is, so such a sequence was in the DOI itself."""
+    return _ENCODED.sub(lambda found: chr(int(found.group(1), 16)) if _writer_encodes(chr(int(found.group(1), 16))) else found.group(), doi) if "%" in doi else doi
+
+
+def _writer_encodes(char: str) -> bool:
+    return char.isascii() and not char.isalnum() and char not in URL_SAFE and char not in "-._"
 
 
 def _read_authors(value: str) -> tuple[list[str], bool]:
@@ -224,7 +237,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
     url = _verbatim(fields.get("url", "")) or None
     if url and arxiv and _ARXIV_URL.search(url):
         url = None  # the arxiv field already links it
-    doi = bare_doi(_verbatim(fields.get("doi", ""))) or None
+    doi = _unescaped_doi(bare_doi(_verbatim(fields.get("doi", "")))) or None
     return {
         "key": entry.key,
         "title": title,

@@ -1,9 +1,9 @@
 """BibTeX: write entries that compile with classic `bibtex` (a .bib is read by bibimport.py).
 
 What is written is aimed at the oldest common tool chain: `bibtex` with `plain.bst`
-or `plainnat.bst` (natbib's styles also need `\\usepackage{url}`), and `pdflatex`, best with
-`\\usepackage[T1]{fontenc}` and `\\usepackage[utf8]{inputenc}`, though a bare
-`\\documentclass{article}` compiles it too. The file is pure ASCII, so that chain never meets
+or `plainnat.bst` (natbib's styles also need `\\usepackage{url}`), and `pdflatex` with
+`\\usepackage[T1]{fontenc}` and `\\usepackage[utf8]{inputenc}` (a bare `\\documentclass{article}`
+also compiles it unless a name holds a letter only T1 has: ą, Đ, Þ, ŋ). The file is pure ASCII, so that chain never meets
 a character it cannot typeset:
 
 - LaTeX specials (``& % $ # _ { } ~ ^ \\``) and ``< > |`` become text macros; a straight
@@ -318,8 +318,9 @@ def _clusters(text: str) -> list[str]:
     return clusters
 
 
-# A double quote that opens a quotation: at the start, or after a space or an opening bracket.
-_OPENING_QUOTE = re.compile(r'(?:^|(?<=[\s(\[{]))"')
+# A double quote that opens a quotation: at the start, or after a space, an opening bracket, a
+# hyphen, a slash or a dash ("Good"-"Bad").
+_OPENING_QUOTE = re.compile(r'(?:^|(?<=[\s(\[{/\-\u2013\u2014]))"')
 # Two or more apostrophes or backticks in a row, which LaTeX would typeset as a double quote.
 _QUOTE_LIKE = re.compile(r"''+|``+")
 
@@ -480,12 +481,12 @@ def bibtex_name(parts: NameParts) -> str:
 # Writing
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+/-]*$")
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def clean_url(url: str | None) -> str:
     """Return a URL with spaces, braces, backslashes and non-ASCII percent-encoded."""
-    return quote(clean_text(url or "").replace(" ", ""), safe=_URL_SAFE)
+    return quote(clean_text(url or "").replace(" ", ""), safe=URL_SAFE)
 
 
 def bare_doi(doi: str | None) -> str:
@@ -503,6 +504,17 @@ def clean_doi(doi: str | None) -> str:
 def arxiv_url(arxiv: str) -> str:
     """Return the abstract page of an arXiv id."""
     return f"https://arxiv.org/abs/{clean_url(arxiv)}"
+
+
+def _label_words(title: str) -> str:
+    """Return what cites a paper without authors: a title of up to six words, else its title up
+    to a colon (a name such as "Audio-AdapterFusion"), else its first five words. natbib's styles
+    print the `key` as the citation and in the list; the whole title made both a line long."""
+    words = title.split()
+    head = title.split(": ", 1)[0]
+    if len(words) <= 6:
+        return title
+    return head if head != title and len(head.split()) <= 6 else " ".join(words[:5])
 
 
 def _short_latex(text: str, limit: int) -> str:
@@ -552,15 +564,15 @@ def _entry_values(paper: Paper) -> tuple[str, dict[str, str]]:
         values["author"] = " and ".join(names + (["others"] if paper.et_al else []))
     else:
         # plain.bst sorts by author, else by `key`, and warns when both are missing.
-        values["key"] = _label_safe(_short_latex(title, SORT_KEY_LENGTH))
+        values["key"] = _label_safe(_short_latex(_label_words(title), SORT_KEY_LENGTH))
     values["title"] = latex_title(title)
     if kind == "inproceedings":
         values["booktitle"] = latex_text(venue)
     elif kind == "article":
         values["journal"] = latex_text(venue)
-    elif venue:
+    elif venue and not (paper.arxiv and is_preprint_venue(venue)):
         values["howpublished"] = latex_text(venue)
-    elif paper.arxiv:
+    elif paper.arxiv:  # also when the venue only says "arXiv": the id is what a reader needs
         # plain.bst ignores eprint; without this a preprint would print no source.
         values["howpublished"] = latex_text(f"arXiv:{paper.arxiv}")
     # Every entry has a year: plain.bst warns without one on most types, and

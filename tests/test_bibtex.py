@@ -144,10 +144,30 @@ def test_paper_without_authors_becomes_misc_with_a_sort_key():
     assert fields["howpublished"] == "ICLR 2023"
 
 
-def test_sort_key_of_a_long_title_is_cut_at_a_word():
-    fields = fields_of(paper(title="Über " * 60))
-    assert fields["key"] == " ".join([r"{\"U}ber"] * 13)
+def test_a_paper_without_authors_is_cited_by_a_short_label_not_its_whole_title():
+    """natbib prints the `key` as the citation and in the list: the whole title made both a line long."""
+    assert fields_of(paper(title="Über " * 60))["key"] == " ".join([r"{\"U}ber"] * 5)
+    assert fields_of(paper(title="Audio-AdapterFusion: A Task-ID-free Approach for Efficient Speech Recognition"))["key"] == "Audio-AdapterFusion"
+    assert fields_of(paper(title='"Which LLM should I use?": Evaluating LLMs for tasks'))["key"] == "{``}Which LLM should I use?{''}"
+    assert fields_of(paper(title="A very long head that is no name at all: the rest"))["key"] == "A very long head that"
+    assert fields_of(paper(title="Short: a title"))["key"] == "Short: a title"
     assert len(fields_of(paper(title="α" * 200))["key"]) <= 120
+
+
+def test_a_venue_that_only_says_arxiv_still_prints_the_arxiv_id():
+    assert fields_of(paper(authors=["Geoffrey Hinton"], venue="arXiv", arxiv="1207.0580"))["howpublished"] == "arXiv:1207.0580"
+    assert fields_of(paper(authors=["Geoffrey Hinton"], venue="arXiv"))["howpublished"] == "arXiv"  # no id to print
+
+
+def test_quotes_open_after_a_hyphen_or_slash_too():
+    assert latex_text('The "Good"-"Bad" test, "in"/"out"') == "The {``}Good{''}-{``}Bad{''} test, {``}in{''}/{``}out{''}"
+
+
+def test_a_doi_with_characters_bibtex_cannot_hold_imports_back_as_written():
+    doi = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
+    text = write_bibtex([paper(authors=["Ann Smith"], year=1998, doi=doi), paper(key="lee2020y", doi="10.1234/abc_def%41")])
+    assert "%3C693::AID-ASI4%3E" in text  # "<" and ">" cannot stand in BibTeX
+    assert [record["doi"] for record in read_bibtex(text, "x.bib")[0]] == [doi, "10.1234/abc_def%41"]
 
 
 def test_paper_without_year_says_no_date():
