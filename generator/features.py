@@ -142,7 +142,14 @@ def _as_written(part: str, lowercase: set[str]) -> str:
     return part.lower() if part.lower() in lowercase else part
 
 
-def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: Mapping[str, int] | None, lowercase: set[str]) -> str:
+def _common(part: str, lowercase: set[str], folded: set[str]) -> bool:
+    """Tell whether a capitalised word of a title is a common word: written in lowercase
+    elsewhere (in some number), or a stop word."""
+    lower = part.lower()
+    return lower in lowercase or fold(part) in folded or lower in PROSE_STOP_WORDS or lower in english_stop_words()
+
+
+def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: Mapping[str, int] | None, lowercase: set[str], folded: Callable[[], set[str]] | None = None) -> str:
     """Pick how to show a term: its most common form in abstracts, else lowercase.
 
     Titles are mostly in Title Case, so a title's form counts only when it has a capital past the
@@ -157,8 +164,16 @@ def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: M
         if _inner_capital(form):
             candidates[form] = candidates.get(form, 0) + count
     if not candidates:
-        return term
-    if len(candidates) == 1:
+        if not title_forms:
+            return term
+        # Written in Title Case titles only: as a title writes it, less the capitals of words the
+        # survey writes in lowercase elsewhere, in any number, or that are common words
+        # ("Parameter-Efficient Transfer" is "parameter-efficient transfer", not the counted
+        # form "parameterefficient transfer"); a name ("Japanese") keeps its capital.
+        best = min(title_forms.items(), key=lambda item: (-item[1], item[0]))[0]
+        singular = folded() if folded is not None else {fold(word) for word in lowercase}
+        return " ".join("-".join(part.lower() if _common(part, lowercase, singular) else part for part in word.split("-")) for word in best.split())
+    elif len(candidates) == 1:
         (best,) = candidates
         if best.islower():  # one form, as it is written: most title forms are plain Title Case
             return best
@@ -181,12 +196,19 @@ class Surfaces(Mapping[str, str]):
         self._forms = forms
         self._lowercase = lowercase
         self._known: dict[str, str] = {}
+        self._folded: set[str] | None = None
 
     def __getitem__(self, term: str) -> str:
         if term not in self._known:
             column = self._vocabulary[term]
-            self._known[term] = _surface(term, self._forms.get((column, True)), self._forms.get((column, False)), self._lowercase)
+            self._known[term] = _surface(term, self._forms.get((column, True)), self._forms.get((column, False)), self._lowercase, self._folded_lowercase)
         return self._known[term]
+
+    def _folded_lowercase(self) -> set[str]:
+        """Return the lowercase words as counted (singular, no hyphens), made once when first needed."""
+        if self._folded is None:
+            self._folded = {fold(word) for word in self._lowercase}
+        return self._folded
 
     def get(self, term: str, default: str | None = None) -> str | None:  # type: ignore[override]
         known = self._known.get(term)

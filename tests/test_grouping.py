@@ -101,6 +101,14 @@ def test_terms_are_shown_as_the_papers_write_them():
     assert {"LoRA", "SemEval", "adapters"} <= shown
 
 
+def test_a_term_written_only_in_title_case_titles_is_shown_as_words_not_as_counted():
+    papers = [paper(f"p{n}", "Parameter-Efficient Transfer for Japanese", "We study transfer with few trained parameters; an efficient recipe.") for n in range(3)]
+    features = featurize(papers)
+    shown = {features.shown(t) for t in features.terms}
+    assert "parameter-efficient transfer" in shown and "parameterefficient transfer" not in shown
+    assert "Japanese" in shown  # never written in lowercase: a name keeps its capital
+
+
 # Automatic sections and "Other"
 
 
