@@ -264,6 +264,9 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
         shown = f"{shown_folder}/{name}"
         if name.startswith("."):
             continue
+        if is_editor_file(name):
+            problems.append(Problem(shown, 0, "", "an editor's backup or swap file: not read (delete it, or keep it out of the folder)", "warning"))
+            continue
         if entry.is_symlink():
             problems.append(Problem(shown, 1, "", LINK_REFUSED))
             continue
@@ -346,6 +349,16 @@ def unread_sections(keys: Collection[str], problems: Sequence[Problem], content:
         if raw is not None and isinstance(value, str) and value.strip():
             found.append((shown, raw.line_of("section"), value.strip()))
     return found
+
+
+# An editor's backup, swap and autosave files beside the files it edits ("x.yaml~", "#x.yaml#",
+# "x.yaml.swp"): a hidden file (".x.yaml.swp") is skipped anyway.
+EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak")
+
+
+def is_editor_file(name: str) -> bool:
+    """Tell whether a file name is an editor's backup, swap or autosave file, not content."""
+    return name.startswith("#") or name.endswith(EDITOR_SUFFIXES)
 
 
 def load_overrides(content: Path, root: Path) -> tuple[Overrides, list[Problem]]:

@@ -16,21 +16,19 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.polling import PollingObserver
 
+from .load import is_editor_file
+
 log = logging.getLogger("mkdocs.plugins.survey")
 
 # As MkDocs' own watcher: look every half second (polling works on every file system), and
 # act once no file has changed for a tenth of a second, so that an editor's burst counts once.
 INTERVAL = 0.5
 SETTLE = 0.1
-# An editor's swap, backup and lock files change while one types; the generator reads none of
-# them (a paper file whose name starts with "." is skipped), so they start no regeneration.
-EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak")
-
-
 def ignored(path: str | bytes) -> bool:
-    """Tell whether a changed file is an editor's or a hidden one, not content."""
+    """Tell whether a changed file is an editor's or a hidden one, not content: the generator
+    reads none of them (load.is_editor_file), so they start no regeneration."""
     name = os.path.basename(os.fsdecode(path))
-    return name.startswith((".", "#")) or name.endswith(EDITOR_SUFFIXES)
+    return name.startswith(".") or is_editor_file(name)
 
 
 class ContentWatcher:

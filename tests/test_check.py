@@ -71,6 +71,17 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
     assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
+def test_an_editor_s_backup_files_beside_the_papers_are_warned_about_not_read_as_broken_papers(survey, capsys):
+    papers = survey / "content" / "papers"
+    text = (papers / "hu2021lora.yaml").read_text(encoding="utf-8")
+    for name in ("hu2021lora.yaml~", "#hu2021lora.yaml#", "hu2021lora.yaml.bak"):
+        (papers / name).write_text(text + "year: half-typed\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "build")
+    assert code == 0, err  # `survey serve` went on failing until the backup was deleted, and never noticed that
+    for name in ("hu2021lora.yaml~", "#hu2021lora.yaml#", "hu2021lora.yaml.bak"):
+        assert f"content/papers/{name}: warning: an editor's backup or swap file: not read" in err
+
+
 def test_the_paper_template_filled_in_with_only_a_title_passes_the_check(survey, capsys):
     from conftest import REPO
 
