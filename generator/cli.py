@@ -213,7 +213,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             write_atomic(path, paper_yaml(fields).encode("utf-8"))
         _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}")
     verb = "would add" if args.dry_run else "added"
-    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(plan.problems)} refused" if plan.problems else ""))
+    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(errors(plan.problems))} refused" if errors(plan.problems) else ""))
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 
@@ -267,8 +267,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
     problems += plan.problems
-    if problems:  # every problem of the paper at once, as `survey check` gives them
+    if errors(problems):  # every problem of the paper at once, as `survey check` gives them
         raise InputError(problems)
+    _report([p for p in problems if p.severity != "error"])  # a key taken by another paper
     if not plan.new:
         return EXIT_PROBLEMS
     key, fields = plan.new[0]

@@ -52,6 +52,9 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             key = wanted
         else:
             key = make_key(str(fields.get("title", "")), fields.get("authors", ()), fields.get("year"), taken)
+            if wanted and wanted in taken:
+                # A document that cites the entry's own key would find another paper under it.
+                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{candidate.key}' is another paper's key in this survey: added as '{key}', so cite it by that key", "warning"))
         fields.setdefault("added", added)
         paper, problems = paper_from_raw(Raw(candidate.name, fields, {}, candidate.line), key)
         for problem in problems:

@@ -149,3 +149,14 @@ def test_an_undefined_string_and_a_crossref_that_gives_no_volume_are_warned_abou
     ]
     # A defined @string is its text; a crossref to another paper no longer makes that paper's title the venue.
     assert [(r["title"], r.get("venue")) for r in records] == [("Macro", "acl2020"), ("Lost", "Proceedings of ACL"), ("Loop", None), ("Other", None)]
+
+
+def test_an_entry_whose_key_another_paper_has_is_added_under_a_new_key_and_says_so(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{hu2021lora, title = {A Totally Different Paper}, author = {Hu, Ann}, year = {2021}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 0, err
+    added = [line for line in out.splitlines() if line.startswith("added content/")]
+    assert len(added) == 1 and "hu2021lora" not in added[0]
+    new_key = added[0].rsplit("/", 1)[1].removesuffix(".yaml")
+    assert f"refs.bib (entry 'hu2021lora'): warning: field 'key': 'hu2021lora' is another paper's key in this survey: added as '{new_key}', so cite it by that key" in err
