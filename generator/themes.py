@@ -59,10 +59,12 @@ def section_notes(survey: Survey, overrides: Overrides) -> list[str]:
     found = sum(1 for s in survey.sections if s.id != OTHER_ID)
     if overrides.min_sections <= found <= overrides.max_sections or len(survey.papers) < 3:
         return []
-    where = overrides.path or "the overrides"
+    where = overrides.path or "content/overrides.yaml"
+    # An overrides file that was read has lines; without one the bounds are the defaults.
+    asked = f"automatic_sections in {where} asks for" if overrides.lines else f"the default bounds (automatic_sections in {where}) ask for"
     return [
-        f"found {found} automatic section(s) of at least {overrides.min_section_size} papers, but automatic_sections in {where} "
-        f"asks for {overrides.min_sections} to {overrides.max_sections}: these papers hold no more groups of that size"
+        f"found {found} automatic section(s) of at least {overrides.min_section_size} papers, but {asked} "
+        f"{overrides.min_sections} to {overrides.max_sections}: these papers hold no more groups of that size"
     ]
 
 

@@ -324,13 +324,17 @@ def test_automatic_sections_keep_within_the_curator_s_bounds(shipped_corpus, bou
 
 
 def test_bounds_the_papers_cannot_meet_are_said_not_silently_broken(shipped_corpus):
-    overrides = Overrides(min_sections=3, max_sections=3, min_section_size=30, path="content/overrides.yaml")
+    overrides = Overrides(min_sections=3, max_sections=3, min_section_size=30, path="content/overrides.yaml", lines=(("automatic_sections", 1),))
     survey = analyse(unpinned(shipped_corpus.papers), overrides)
     found = sum(s.id != OTHER_ID for s in survey.sections)
     assert found < 3 and all(len(s.papers) >= 30 for s in survey.sections if s.id != OTHER_ID)
     said = f"found {found} automatic section(s) of at least 30 papers, but automatic_sections in content/overrides.yaml asks for 3 to 3"
     assert any(note.startswith(said) for note in build_notes(survey, overrides))
     assert said[0].upper() + said[1:] in themes_table(survey, overrides=overrides)
+    # Without an overrides file, the bounds are the defaults, and the message says so.
+    defaults = Overrides(min_section_size=60, path="content/overrides.yaml")
+    few = analyse(unpinned(shipped_corpus.papers), defaults)
+    assert any("but the default bounds (automatic_sections in content/overrides.yaml) ask for 4 to 14" in note for note in build_notes(few, defaults))
 
 
 # The shipped survey's figures (benchmarks/README.md)

@@ -500,6 +500,6 @@ def test_counts_of_a_large_survey_are_written_with_thousands_separated() -> None
     papers = tuple(paper(f"k{n:04d}", f"Paper {n}", year=2020, authors=(f"Ada Author{n}",)) for n in range(1234))
     survey = Survey(papers=papers, sections=(Section("s", "S", "", (), tuple(p.key for p in papers)),))
     files = render_pages(environment(FIXTURE, SiteSettings(site_name="Test")), survey, Overrides(title="Test"))
-    assert "<strong>1,234</strong> papers in <strong>1</strong> sections by <strong>1,234</strong> authors" in files["index.md"]
+    assert "<strong>1,234</strong> papers in <strong>1</strong> section by <strong>1,234</strong> authors" in files["index.md"]
     assert "| 1,234 |" in files["index.md"]
     assert re.search(r"1,234 papers, 1,\d{3}–1,234 on this page", files["sections/s/13.md"])
