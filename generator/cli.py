@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 import errno
 import io
+import json
 import logging
 import os
 import re
@@ -30,7 +31,14 @@ from .content import paper_yaml
 from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
-from .load import PAPERS_DIR, PUBLISHED_FILE, load_published, not_utf8, published_text
+from .load import (
+    OVERRIDES_FILE,
+    PAPERS_DIR,
+    PUBLISHED_FILE,
+    load_published,
+    not_utf8,
+    published_text,
+)
 from .models import Overrides, Paper, Problem, visible
 from .progress import Progress
 from .project import Project, ProjectError, open_project
@@ -74,7 +82,10 @@ def _valid_content(project: Project) -> tuple[list[Paper], Overrides]:
 
 
 def _summary(generated_count: int, sections: int, report_written: int, unchanged: int) -> str:
-    return f"{generated_count} papers in {sections} sections; {report_written} files written, {unchanged} unchanged"
+    def many(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    return f"{many(generated_count, 'paper')} in {many(sections, 'section')}; {report_written} files written, {unchanged} unchanged"
 
 
 def _progress(args: argparse.Namespace) -> Progress:
@@ -337,6 +348,37 @@ def cmd_themes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# What `survey init` writes beside mkdocs.yml: the curator's file, and the outputs git should not keep.
+NEW_OVERRIDES = """# The curator's file: section titles, descriptions and reading order; excluded papers; extra
+# stop words (see the README). Papers join a section through the `section:` field of their own file.
+title: {title}
+description: What this survey covers, in a paragraph for the home page.
+"""
+NEW_GITIGNORE = "# Made by `survey build`: outputs, not sources.\n/docs/\n/site/\n/.survey-cache/\n"
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Start a new survey in the folder: mkdocs.yml, content/papers/ and content/overrides.yaml."""
+    from .project import CONFIG_FILE
+    from .render import packaged_folder
+
+    root = args.root.resolve()
+    made = [root / CONFIG_FILE, root / "content"]
+    present = [path for path in made if path.exists() or path.is_symlink()]
+    if present:
+        raise InputError([Problem(path.name, 0, "", "is already here: `survey init` starts a survey only in a folder without one") for path in present])
+    title = json.dumps(args.title, ensure_ascii=False)  # a JSON string is a YAML string, quotes and all
+    config = (packaged_folder() / "new-survey-mkdocs.yml").read_text(encoding="utf-8").replace("__SITE_NAME__", title)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "content" / PAPERS_DIR).mkdir(parents=True)
+    write_atomic(root / "content" / OVERRIDES_FILE, NEW_OVERRIDES.format(title=title).encode("utf-8"))
+    write_atomic(root / CONFIG_FILE, config.encode("utf-8"))
+    if not (root / ".gitignore").exists():
+        write_atomic(root / ".gitignore", NEW_GITIGNORE.encode("utf-8"))
+    _say(f"started the survey {args.title!r} in {root}: add papers with `survey add` or `survey import refs.bib`, then `survey build`")
+    return EXIT_OK
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     """Record every current key as published, so that it can never silently change."""
     project = open_project(args.root)
@@ -465,6 +507,8 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("-C", "--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="the survey folder (default: the current folder)")
         return command
 
+    init = add("init", cmd_init, "Start a new survey in the folder: mkdocs.yml, content/papers/ and content/overrides.yaml.")
+    init.add_argument("--title", default="A survey", help="the survey's title: the site's name and the home page's heading")
     build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")
     build.add_argument("--no-strict", action="store_true", help="let MkDocs warnings pass")
     add("generate", cmd_generate, "Only write the Markdown pages, BibTeX and JSON into the docs folder named in mkdocs.yml.")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import run
 
@@ -186,3 +187,29 @@ def test_the_survey_folder_may_be_named_before_or_after_the_command(survey, caps
     before = run(capsys, "-C", str(survey), "check")
     after = run(capsys, "check", "-C", str(survey))
     assert before[0] == after[0] == 0 and before[1] == after[1] and "papers checked" in after[1]
+
+
+def test_init_starts_a_survey_that_add_and_build_then_fill_and_never_overwrites_one(tmp_path, capsys):
+    root = tmp_path / "new-survey"
+    code, out, err = run(capsys, "-C", str(root), "init", "--title", 'Tasks: a "new" survey')
+    assert code == 0, err
+    assert "add papers with `survey add` or `survey import refs.bib`, then `survey build`" in out
+    assert yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV SITE_URL", "x"))["site_name"] == 'Tasks: a "new" survey'
+    assert yaml.safe_load((root / "content" / "overrides.yaml").read_text(encoding="utf-8"))["title"] == 'Tasks: a "new" survey'
+    assert list((root / "content" / "papers").iterdir()) == [] and "/site/" in (root / ".gitignore").read_text(encoding="utf-8")
+    assert run(capsys, "-C", str(root), "add", "--title", "A First Paper on Tasks", "--authors", "Ada Lovelace", "--year", "2024")[0] == 0
+    code, out, err = run(capsys, "-C", str(root), "build")
+    assert code == 0, err
+    assert "1 paper in 1 section;" in out and (root / "site" / "index.html").is_file()
+    before = {path: path.read_bytes() for path in (root / "mkdocs.yml", root / "content" / "overrides.yaml")}
+    code, _, err = run(capsys, "-C", str(root), "init")
+    assert code == 1 and "mkdocs.yml: is already here: `survey init` starts a survey only in a folder without one" in err
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_a_new_survey_gets_the_shipped_survey_s_settings_but_its_name():
+    from conftest import REPO
+
+    template = (REPO / "site_templates" / "new-survey-mkdocs.yml").read_text(encoding="utf-8")
+    shipped = [line for line in (REPO / "mkdocs.yml").read_text(encoding="utf-8").splitlines() if not line.startswith("site_description:")]
+    assert template.replace("__SITE_NAME__", "'Tasks in machine learning: a survey'").splitlines() == shipped
