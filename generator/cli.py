@@ -1,4 +1,4 @@
-"""The `survey` command: build, generate, check, add, import, diff, themes, release, serve."""
+"""The `survey` command: init, build, generate, check, add, import, diff, themes, release, serve."""
 
 from __future__ import annotations
 

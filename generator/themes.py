@@ -89,7 +89,7 @@ def themes_table(survey: Survey, weakest: int = WEAKEST, overrides: Overrides | 
     if placed:
         lines += ["", "Placed by their words (not pinned):"]
         lines += _table(
-            ["paper", "section", "similarity", "margin", ""],
+            ["paper", "section", "similarity", "margin", "note"],
             [[p.key, p.section, f"{p.similarity:.2f}", f"{p.margin:+.2f}", "close call" if _uncertain(p) else ""] for p in placed],
         )
     doubtful = sorted((p for p in survey.placements if _uncertain(p)), key=lambda p: (p.section != OTHER_ID, p.margin, p.key))

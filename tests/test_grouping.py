@@ -300,6 +300,8 @@ def test_themes_table_lists_sections_keywords_weakest_members_and_close_calls():
     assert lines[2].split()[:3] == ["section", "papers", "keywords"]
     assert any(line.startswith("combining ") and "model merging" in line for line in lines)
     assert "Placed by their words (not pinned):" in text
+    header = lines[lines.index("Placed by their words (not pinned):") + 1]
+    assert header.split() == ["paper", "section", "similarity", "margin", "note"]  # every column named
     assert "Unplaced or low-confidence papers:" in text and "misfit" in text.split("Unplaced")[1]
     assert text == themes_table(analyse(papers, curated())), "the table is a pure function of the survey"
 
