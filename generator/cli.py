@@ -431,10 +431,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_address(args.dev_addr)
     progress = _progress(args)
     stamp = config_stamp(project.config_file)
-    result = generate(project, progress, serving=True)
+    try:
+        result: Generated | None = generate(project, progress, serving=True)
+    except InputError as error:
+        # A survey generated before is served as it was while the curator fixes the content
+        # (a pull request's branch, say); a first build has nothing to serve.
+        if not (project.docs / "survey.json").is_file():
+            raise
+        _report(error.problems)
+        _say("serving the pages of the last good build: fix the problems above, and the pages follow the next save")
+        result = None
     generated_from(project.config_file, stamp)
     progress.finish()
-    _notes(result)
+    if result is not None:
+        _notes(result)
     show_mkdocs_messages()
     if args.verbose:
         show_timings()

@@ -191,6 +191,24 @@ def test_serve_verbose_times_every_regeneration_not_only_the_first_build(survey)
         running.stop()
 
 
+def test_a_survey_whose_content_broke_is_served_as_last_built_and_follows_the_fix(survey):
+    from generator.cli import main
+
+    assert main(["-C", str(survey), "generate"]) == 0
+    path = survey / "content" / "papers" / "hu2021lora.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "year: soon\n", encoding="utf-8")
+    running = Served(survey)
+    try:
+        wait_until(lambda: running.count("Serving on") == 1, "the server to start on the last good pages")
+        assert running.count("content/papers/hu2021lora.yaml:") >= 1 and running.count("serving the pages of the last good build") == 1
+        title = next(line for line in text.splitlines() if line.startswith("title:"))
+        path.write_text(text.replace(title, "title: Fixed while serving"), encoding="utf-8")
+        wait_until(lambda: "Fixed while serving" in running.page("papers/"), "the fixed paper on the served site")
+    finally:
+        running.stop()
+
+
 def test_stopping_the_server_with_sigterm_shuts_it_down_as_ctrl_c_does_and_removes_its_temporary_site(survey, tmp_path):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
