@@ -24,6 +24,7 @@ from .load import (
     parsed,
     sections_complete,
     unread_papers,
+    unread_raws,
     unread_sections,
 )
 from .models import Overrides, Paper, Problem, Survey
@@ -86,10 +87,11 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     # A paper file with an error is still there: the overrides and released keys may name it,
     # and its `section:` is checked with the others.
     unread = unread_papers(problems, project.content, project.root)
-    sections = unread_sections(unread, problems, project.content, project.root)
+    raws = unread_raws(unread, project.content, project.root)
+    sections = unread_sections(raws, problems)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_read=sections_complete(overrides, found))
+    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_complete(overrides, found), raws)
     problems += project.warnings
     problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
     return papers, overrides, problems

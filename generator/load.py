@@ -327,28 +327,37 @@ def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set
     }
 
 
-def unread_sections(keys: Collection[str], problems: Sequence[Problem], content: Path, root: Path) -> list[tuple[str, int, str]]:
-    """Return the `section:` that paper files which could not be read still name: (file, line, id).
+def unread_raws(keys: Collection[str], content: Path, root: Path) -> list[Raw]:
+    """Return the fields of the paper files that could not be read as papers, as far as they are
+    YAML mappings (links and files that are not YAML are left out).
 
-    A file with a wrong year still says which section it wants; checking that now reports every
-    mistake of the file at once. Files that are links or not YAML are left out, and so are files
-    whose `section:` is itself among their `problems`.
+    A file with a wrong year still says which section it wants and which paper it is; checking
+    those now reports every mistake of the file at once (see `unread_sections`, validate.py).
     """
     folder = content / PAPERS_DIR
     shown_folder = _shown(folder, root)
-    wrong_section = {problem.path for problem in problems if problem.field == "section"}
     found = []
     for key in sorted(keys):
         path, shown = folder / f"{key}.yaml", f"{shown_folder}/{key}.yaml"
-        if path.is_symlink() or shown in wrong_section:
+        if path.is_symlink():
             continue
         data, problems = _read_bytes(path, shown)
         node, problems = parse_yaml(data, shown) if data is not None else (None, problems)
         raw, problems = _mapping(node, shown, "a paper") if not problems and node is not None else (None, problems)
-        value = raw.data.get("section") if raw is not None else None
-        if raw is not None and isinstance(value, str) and value.strip():
-            found.append((shown, raw.line_of("section"), value.strip()))
+        if raw is not None:
+            found.append(raw)
     return found
+
+
+def unread_sections(raws: Sequence[Raw], problems: Sequence[Problem]) -> list[tuple[str, int, str]]:
+    """Return the `section:` that paper files which could not be read still name: (file, line, id),
+    but for files whose `section:` is itself among their `problems`."""
+    wrong_section = {problem.path for problem in problems if problem.field == "section"}
+    return [
+        (raw.path, raw.line_of("section"), value.strip())
+        for raw in raws
+        if raw.path not in wrong_section and isinstance(value := raw.data.get("section"), str) and value.strip()
+    ]
 
 
 # An editor's backup, swap and autosave files beside the files it edits ("x.yaml~", "#x.yaml#",

@@ -7,8 +7,9 @@ import difflib
 from collections.abc import Collection, Sequence
 
 from . import cache
-from .dedupe import Duplicate, Record, find_duplicates
+from .dedupe import Duplicate, Index, Record, find_duplicates
 from .models import Overrides, Paper, Problem
+from .schema import Raw
 
 
 def paper_record(paper: Paper) -> Record:
@@ -21,6 +22,25 @@ def paper_record(paper: Paper) -> Record:
 _DUPLICATES: cache.Memo[tuple[Record, ...], list[Duplicate]] = cache.memo(limit=2)
 
 
+def _unread_duplicates(raws: Sequence[Raw], records: Sequence[Record]) -> list[Problem]:
+    """Return the duplicates among the survey's papers of files that could not be read as papers."""
+    if not raws:
+        return []
+    index = Index()
+    for record in records:
+        index.add(record)
+    problems = []
+    read = {record.name for record in records}
+    for raw in (raw for raw in raws if raw.path not in read):  # a file read despite an error (a key given twice) was compared already
+        title, arxiv, doi = (raw.data.get(name) for name in ("title", "arxiv", "doi"))
+        record = Record(raw.path, title if isinstance(title, str) else "", arxiv if isinstance(arxiv, str) else None, doi if isinstance(doi, str) else None)
+        duplicate = index.find(record)
+        if duplicate is not None:
+            field = "title" if "title" in duplicate.reason else "arxiv" if "arXiv" in duplicate.reason else "doi"
+            problems.append(Problem(raw.path, raw.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+    return problems
+
+
 def validate(
     papers: Sequence[Paper],
     overrides: Overrides,
@@ -28,6 +48,7 @@ def validate(
     unread: Collection[str] = (),
     unread_sections: Sequence[tuple[str, int, str]] = (),
     sections_read: bool = True,
+    unread_raws: Sequence[Raw] = (),
 ) -> list[Problem]:
     """Return the problems that only show when all files are read together.
 
@@ -36,7 +57,9 @@ def validate(
     sections such files name, as (file, line, section id). Without `sections_read` (an error
     in the overrides file left some of its sections unread; it is reported on its own) no
     paper's `section:` is called unknown: one mistake there made an error of every pinned
-    paper, and an annotation on every file of a pull request.
+    paper, and an annotation on every file of a pull request. `unread_raws` are the fields of
+    such files: one that repeats a paper of the survey is said so now, not after its other
+    mistakes are fixed (another round of a pull request's checks).
     """
     problems: list[Problem] = []
     by_path = {paper.path: paper for paper in papers}
@@ -49,6 +72,7 @@ def validate(
         paper = by_path[duplicate.new]
         field = "title" if "title" in duplicate.reason else "arxiv" if "arXiv" in duplicate.reason and paper.arxiv else "doi"
         problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+    problems += _unread_duplicates(unread_raws, records)
     section_ids = [spec.id for spec in overrides.sections]
     pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]
     for where, line, section in [*pinned, *unread_sections] if sections_read else []:

@@ -362,6 +362,18 @@ def test_a_mistake_outside_the_overrides_sections_still_lets_unknown_sections_be
     assert "2 problem(s) in 2 file(s)." in err
 
 
+def test_a_file_with_an_error_is_also_told_it_repeats_a_paper_in_the_same_run(survey, capsys):
+    add(survey, "copy2021lora", "title: A new name for an old paper\nauthors: Edward Hu\narxiv: '2106.09685'\nsection: nowhere\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    lines = [line for line in err.splitlines() if "copy2021lora.yaml" in line and "warning" not in line]
+    assert lines == [
+        "content/papers/copy2021lora.yaml:2: field 'authors': expected a list (one '- item' per line), got 'Edward Hu'",
+        "content/papers/copy2021lora.yaml:3: field 'arxiv': duplicate of content/papers/hu2021lora.yaml (same arXiv id 2106.09685)",
+        "content/papers/copy2021lora.yaml:4: field 'section': unknown section 'nowhere' (known sections: merging, adapters, benchmarks)",
+    ]
+
+
 def test_a_paper_excluded_twice_is_warned_about(tmp_path):
     from generator.load import load_overrides
 
