@@ -27,10 +27,10 @@ from bibtexparser.model import (
 
 from generator.bibtex import (
     NO_YEAR,
-    URL_SAFE,
     NameParts,
     bare_doi,
     clean_text,
+    clean_url,
     entry_type,
     is_preprint_venue,
     latex_to_text,
@@ -76,12 +76,13 @@ def _reader_name(parts: NameParts) -> str:
 def _unescaped_doi(doi: str) -> str:
     """Return a DOI with the characters bibtex.clean_doi percent-encodes ("<", ">", "^", "|"…)
     decoded, so that a survey's own BibTeX imports as the DOIs it was written from. A "%41"
-    stays: the writer keeps "%" as it is, so such a sequence was in the DOI itself."""
-    return _ENCODED.sub(lambda found: chr(int(found.group(1), 16)) if _writer_encodes(chr(int(found.group(1), 16))) else found.group(), doi) if "%" in doi else doi
+    stays: the writer keeps "%" and letters as they are, so such a sequence was in the DOI itself."""
 
+    def decoded(found: re.Match[str]) -> str:
+        char = chr(int(found.group(1), 16))
+        return char if clean_url(char) not in ("", char) else found.group()  # what the writer encodes
 
-def _writer_encodes(char: str) -> bool:
-    return char.isascii() and not char.isalnum() and char not in URL_SAFE and char not in "-._"
+    return _ENCODED.sub(decoded, doi) if "%" in doi else doi
 
 
 def _read_authors(value: str) -> tuple[list[str], bool]:

@@ -481,12 +481,12 @@ def bibtex_name(parts: NameParts) -> str:
 # Writing
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+/-]*$")
-URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def clean_url(url: str | None) -> str:
     """Return a URL with spaces, braces, backslashes and non-ASCII percent-encoded."""
-    return quote(clean_text(url or "").replace(" ", ""), safe=URL_SAFE)
+    return quote(clean_text(url or "").replace(" ", ""), safe=_URL_SAFE)
 
 
 def bare_doi(doi: str | None) -> str:

@@ -149,7 +149,7 @@ def _common(part: str, lowercase: set[str], folded: set[str]) -> bool:
     return lower in lowercase or fold(part) in folded or lower in PROSE_STOP_WORDS or lower in english_stop_words()
 
 
-def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: Mapping[str, int] | None, lowercase: set[str], folded: Callable[[], set[str]] | None = None) -> str:
+def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: Mapping[str, int] | None, lowercase: set[str], folded: Callable[[], set[str]]) -> str:
     """Pick how to show a term: its most common form in abstracts, else lowercase.
 
     Titles are mostly in Title Case, so a title's form counts only when it has a capital past the
@@ -171,8 +171,7 @@ def _surface(term: str, abstract_forms: Mapping[str, int] | None, title_forms: M
         # ("Parameter-Efficient Transfer" is "parameter-efficient transfer", not the counted
         # form "parameterefficient transfer"); a name ("Japanese") keeps its capital.
         best = min(title_forms.items(), key=lambda item: (-item[1], item[0]))[0]
-        singular = folded() if folded is not None else {fold(word) for word in lowercase}
-        return " ".join("-".join(part.lower() if _common(part, lowercase, singular) else part for part in word.split("-")) for word in best.split())
+        return " ".join("-".join(part.lower() if _common(part, lowercase, folded()) else part for part in word.split("-")) for word in best.split())
     elif len(candidates) == 1:
         (best,) = candidates
         if best.islower():  # one form, as it is written: most title forms are plain Title Case
