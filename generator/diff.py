@@ -41,6 +41,58 @@ def _section_map(survey: Survey) -> dict[str, str]:
     return {key: s.id for s in survey.sections for key in s.papers}
 
 
+def _renamed_sections(before: Survey, after: Survey) -> dict[str, str]:
+    """Return the sections whose id changed, new id → old id: a section gone and a new one that
+    holds more than half of its papers and is more than half made of them."""
+    old = {s.id: set(s.papers) for s in before.sections}
+    new = {s.id: set(s.papers) for s in after.sections}
+    gone = sorted(set(old) - set(new))
+    renamed: dict[str, str] = {}
+    for section_id in sorted(set(new) - set(old)):
+        shared = {was: len(old[was] & new[section_id]) for was in gone if was not in renamed.values()}
+        was = max(shared, key=lambda candidate: (shared[candidate], candidate), default=None)
+        if was is not None and 2 * shared[was] > max(len(old[was]), len(new[section_id])):
+            renamed[section_id] = was
+    return renamed
+
+
+def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> list[Change]:
+    """Return the sections added, removed, renamed, retitled, described anew or put elsewhere in the order."""
+    old = {s.id: s for s in before.sections}
+    new = {s.id: s for s in after.sections}
+    was = {section_id: renamed.get(section_id, section_id) for section_id in new}
+    kept = [s.id for s in after.sections if was[s.id] in old]
+    order_before = sorted(kept, key=lambda section_id: before.sections.index(old[was[section_id]]))
+    changes = []
+    for section_id in sorted(set(old) | set(new)):
+        if section_id not in new:
+            if section_id not in renamed.values():
+                changes.append(Change(section_id, old[section_id].title, "section removed"))
+            continue
+        section = new[section_id]
+        if was[section_id] not in old:
+            changes.append(Change(section_id, section.title, "new section"))
+            continue
+        earlier = old[was[section_id]]
+        details = []
+        if section_id in renamed:
+            details.append(f"id renamed from “{renamed[section_id]}”: the section's page moves, and links to its old address break")
+        if earlier.title != section.title:
+            details.append(f"retitled from “{earlier.title}”")
+        if earlier.description != section.description:
+            details.append("description changed")
+        if order_before.index(section_id) != kept.index(section_id):
+            details.append(f"now {_ordinal(kept.index(section_id) + 1)} in the order, was {_ordinal(order_before.index(section_id) + 1)}")
+        if details:
+            changes.append(Change(section_id, section.title, "; ".join(details)))
+    return changes
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
 def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
     """Compare two analysed surveys."""
     old = {p.key: p for p in before.papers}
@@ -58,9 +110,12 @@ def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
             renamed.append(Change(key, new[key].title, f"was {match.existing} ({match.reason})"))
     added = [Change(k, new[k].title) for k in came if k not in renamed_from.values()]
     removed = [Change(k, old[k].title) for k in gone if k not in renamed_from]
+    renamed_sections = _renamed_sections(before, after)
     edited = []
     for key in sorted(set(old) & set(new)):
         changed = [name for name in COMPARED if getattr(old[key], name) != getattr(new[key], name)]
+        if "section" in changed and old[key].section and renamed_sections.get(new[key].section or "") == old[key].section:
+            changed.remove("section")  # only the section's id changed
         if changed:
             edited.append(Change(key, new[key].title, ", ".join(changed)))
     before_sections, after_sections = _section_map(before), _section_map(after)
@@ -69,20 +124,14 @@ def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
     moved = [
         Change(key, new[key].title, f"{titles_before.get(before_sections[key], before_sections[key])} → {titles_after.get(after_sections[key], after_sections[key])}")
         for key in sorted(set(before_sections) & set(after_sections))
-        if before_sections[key] != after_sections[key]
+        if before_sections[key] not in (after_sections[key], renamed_sections.get(after_sections[key]))
     ]
-    sections = []
-    for section_id in sorted(set(titles_before) | set(titles_after)):
-        if section_id not in titles_before:
-            sections.append(Change(section_id, titles_after[section_id], "new section"))
-        elif section_id not in titles_after:
-            sections.append(Change(section_id, titles_before[section_id], "section removed"))
-        elif titles_before[section_id] != titles_after[section_id]:
-            sections.append(Change(section_id, titles_after[section_id], f"retitled from “{titles_before[section_id]}”"))
+    sections = _section_changes(before, after, renamed_sections)
     sizes_before = {s.id: len(s.papers) for s in before.sections}
+    was = {s.id: renamed_sections.get(s.id, s.id) for s in after.sections}
     counts = tuple(
-        (s.id, s.title, sizes_before.get(s.id, 0), len(s.papers))
+        (s.id, s.title, sizes_before.get(was[s.id], 0), len(s.papers))
         for s in after.sections
-        if sizes_before.get(s.id, 0) != len(s.papers)
-    )
+        if sizes_before.get(was[s.id], 0) != len(s.papers)
+    ) + tuple((s.id, s.title, len(s.papers), 0) for s in before.sections if s.id not in titles_after and s.id not in renamed_sections.values())
     return SurveyDiff(tuple(added), tuple(removed), tuple(renamed), tuple(edited), tuple(moved), tuple(sections), counts)

@@ -222,3 +222,36 @@ def test_diff_of_content_with_an_error_names_it_and_lists_no_paper_as_removed(re
     assert code == 1
     assert "content/papers/tam2023merging.yaml:" in err and "YAML syntax error" in err
     assert out == "" and "Traceback" not in err
+
+
+def test_diff_of_a_renamed_section_id_names_the_rename_and_moves_no_paper(repository, capsys):
+    content = repository / "content"
+    overrides = content / "overrides.yaml"
+    overrides.write_text(overrides.read_text().replace("id: merging", "id: model-merging"))
+    pinned = content / "papers" / "ilharco2022editing.yaml"
+    pinned.write_text(pinned.read_text().replace("section: merging", "section: model-merging"))
+    code, out, err = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0, err
+    assert "- `model-merging` Model merging: id renamed from “merging”: the section's page moves, and links to its old address break" in out
+    assert "Moved to another section" not in out and "Edited" not in out
+    assert "new section" not in out and "section removed" not in out
+    assert "| Section |" not in out  # every section holds the papers it held
+
+
+def test_diff_reports_a_section_removed_reordered_or_described_anew_with_its_count(repository, capsys):
+    content = repository / "content"
+    overrides = content / "overrides.yaml"
+    text = overrides.read_text()
+    merging = text[text.index("  - id: merging") : text.index("  - id: adapters")]
+    text = text.replace(merging, "").replace("stop_words:", merging + "stop_words:", 1)
+    text = text.replace("Training small low-rank updates instead of whole models.", "Small trained updates.")
+    benchmarks = text[text.index("  - id: benchmarks") : text.index("  - id: merging")]
+    overrides.write_text(text.replace(benchmarks, ""))
+    pinned = content / "papers" / "srivastava2022beyond.yaml"
+    pinned.write_text(pinned.read_text().replace("section: benchmarks\n", ""))
+    code, out, err = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0, err
+    assert "- `benchmarks` Benchmarks: section removed" in out
+    assert "- `adapters` Low-rank adapters: description changed; now 1st in the order, was 2nd" in out, out
+    assert "- `merging` Model merging: now 2nd in the order, was 1st" in out
+    assert re.search(r"^\| Benchmarks \| [1-9]\d* \| 0 \|$", out, re.M), out
