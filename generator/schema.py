@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import MAX_KEY_LENGTH, RESERVED_KEYS, SUFFIXES, is_valid_key
+from .keys import MAX_KEY_LENGTH, PARTICLES, RESERVED_KEYS, SUFFIXES, is_valid_key
 from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -302,6 +302,23 @@ def _key_advice(key: str) -> str:
     return "use lowercase letters and digits (a hyphen may join two parts)"
 
 
+def _capitalised_family(name: str) -> str | None:
+    """Say how to write a name whose family name may start with a capitalised particle.
+
+    "Nicolas Le Roux" is cited and indexed under its last word, "Roux", like any "Given Family";
+    whether "Le" is part of the family name only the contributor knows ("Thanh Van Nguyen"'s
+    "Van" is not), so a name in the "Family, Given" form is taken as written.
+    """
+    words = name.split()
+    if "," in name or len(words) < 3:
+        return None
+    at = next((i for i, word in enumerate(words[1:-1], start=1) if word.lower() in PARTICLES and word[:1].isupper() and len(word) > 1), None)
+    if at is None:
+        return None
+    family, given = " ".join(words[at:]), " ".join(words[:at])
+    return f"'{name}' is cited and indexed as '{words[-1]}, {' '.join(words[:-1])}': if '{words[at]}' is part of the family name, write '{family}, {given}'; if not, write '{words[-1]}, {' '.join(words[:-1])}'"
+
+
 def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file's mapping and build its record."""
     problems: list[Problem] = []
@@ -321,6 +338,8 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
     for number, name in enumerate(values.get("authors", ()), start=1):
         if re.search(r"\s(and|&)\s", name) and not name.endswith(","):  # "Name and Name," is an organisation
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
+        elif (family := _capitalised_family(name)) is not None:
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
         return None, problems

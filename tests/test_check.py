@@ -71,6 +71,18 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
     assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
+def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(survey, capsys):
+    authors = ["Nicolas Le Roux", "Le Roux, Nicolas", "Thanh Van Nguyen", "Nguyen, Thanh Van", "Le Hou", "Quoc V. Le", "Hugues de Mazancourt", "Jose Y Garcia"]
+    add(survey, "roux2024names", f"title: Names\nauthors: {authors!r}\n")
+    code, out, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err
+    warned = [line.split("item ", 1)[1] for line in err.splitlines() if "roux2024names" in line and "'authors'" in line]
+    assert warned == [
+        "1: 'Nicolas Le Roux' is cited and indexed as 'Roux, Nicolas Le': if 'Le' is part of the family name, write 'Le Roux, Nicolas'; if not, write 'Roux, Nicolas Le'",
+        "3: 'Thanh Van Nguyen' is cited and indexed as 'Nguyen, Thanh Van': if 'Van' is part of the family name, write 'Van Nguyen, Thanh'; if not, write 'Nguyen, Thanh Van'",
+    ]
+
+
 def test_an_editor_s_backup_files_beside_the_papers_are_warned_about_not_read_as_broken_papers(survey, capsys):
     papers = survey / "content" / "papers"
     text = (papers / "hu2021lora.yaml").read_text(encoding="utf-8")
