@@ -231,7 +231,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
             message = f"expected a year such as 2021 in entry '{entry.key}', got '{raw_year}'"
             problems.append(Problem(path, line, "year", message, severity="warning"))
     arxiv = _read_arxiv(fields)
-    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or fields.get("journaltitle") or "") or None
+    venue = latex_to_text(fields.get("booktitle") or fields.get("journal") or fields.get("journaltitle") or _published_at(entry.entry_type, fields)) or None
     preprint = venue is not None and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
     if preprint:
         venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
@@ -253,6 +253,15 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
         "url": url,
         "tags": _read_tags(fields.get("keywords", "")),
     }
+
+
+def _published_at(bib_type: str, fields: dict[str, str]) -> str:
+    """Return a @misc entry's `howpublished` when it names a venue ("ASRU 2023", as `survey`
+    writes a misc entry's venue), not a link ("\\url{…}") or a note ("Accessed …")."""
+    published = fields.get("howpublished", "")
+    if bib_type.lower() not in ("misc", "online", "unpublished") or re.search(r"\\url|https?:|www\.|accessed", published, re.I):
+        return ""
+    return published
 
 
 def _read_tags(value: str) -> list[str]:

@@ -23,7 +23,9 @@ from generator.bibtex import (
     NameParts,
     bibtex_name,
     clean_text,
+    clean_venue,
     entry_type,
+    is_preprint_venue,
     latex_text,
     latex_title,
     latex_to_text,
@@ -498,6 +500,7 @@ def test_round_trip_through_read_bibtex(p):
     ]
     assert record["abstract"] == clean_text(p.abstract)
     assert record["arxiv"] == p.arxiv
+    assert record["venue"] == (None if not p.venue or is_preprint_venue(p.venue) else clean_venue(p.venue))
     assert record["tags"] == [clean_text(tag) for tag in p.tags]
     assert entry_type(Paper(**_paper_fields(record))) == to_entry(p).entry_type
 
@@ -855,3 +858,19 @@ def test_the_fixture_papers_are_written_as_bibtexparser_writes_them(name):
     papers = load_papers(name)
     assert write_bibtex(papers) == bibtexparser_text(papers)
     assert write_bibtex(papers, abstract=True) == bibtexparser_text(papers, abstract=True)
+
+
+@pytest.mark.parametrize(
+    ("entry", "venue"),
+    [
+        ("@misc{a, title={T}, howpublished={ASRU 2023}}", "ASRU 2023"),
+        ("@online{a, title={T}, howpublished={Workshop on {NLP} for Science}}", "Workshop on NLP for Science"),
+        ("@misc{a, title={T}, howpublished={\\url{https://example.org/t}}}", None),
+        ("@misc{a, title={T}, howpublished={Accessed: 2024-01-02}}", None),
+        ("@misc{a, title={T}, howpublished={arXiv preprint arXiv:2101.00001}}", None),
+        ("@article{a, title={T}, journal={Nature}, howpublished={Online}}", "Nature"),
+    ],
+)
+def test_a_misc_entrys_howpublished_is_its_venue_unless_it_is_a_link_a_note_or_arxiv(entry, venue):
+    (record,), _ = read_bibtex(entry, "refs.bib")
+    assert record["venue"] == venue
