@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -33,6 +35,12 @@ _UNSEEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 def visible(text: str) -> str:
     """Return text with the characters a terminal would act on written as escapes (\\x1b, \\n)."""
     return _UNSEEN.sub(lambda found: ascii(found.group())[1:-1], text) if _UNSEEN.search(text) else text
+
+
+def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
+    """Return " — did you mean 'x'?" for the closest known name to a mistyped one, or nothing."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
+    return f" — did you mean '{close[0]}'?" if close else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .models import Problem
+from .models import Problem, did_you_mean
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -130,8 +129,7 @@ def _check_extra(config: dict[str, Any], text: str) -> None:
     problems = []
     for name in survey:
         if name not in SURVEY_SETTINGS:
-            close = difflib.get_close_matches(str(name).replace("-", "_"), SURVEY_SETTINGS, n=1, cutoff=0.6)
-            hint = f" — did you mean '{close[0]}'?" if close else f" (known: {', '.join(SURVEY_SETTINGS)})"
+            hint = did_you_mean(str(name).replace("-", "_"), SURVEY_SETTINGS) or f" (known: {', '.join(SURVEY_SETTINGS)})"
             problems.append(Problem(CONFIG_FILE, _line_of(text, str(name), indented=True), f"extra.survey.{name}", f"unknown setting '{name}'{hint}"))
     if "search" in survey and str(survey["search"]).strip().lower() not in SEARCH_CHOICES:
         problems.append(Problem(CONFIG_FILE, _line_of(text, "search", indented=True), "extra.survey.search", f"'{survey['search']}' is not a choice: use one of {', '.join(SEARCH_CHOICES)}"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .keys import MAX_KEY_LENGTH, PARTICLES, RESERVED_KEYS, SUFFIXES, is_valid_key
-from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec
+from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec, did_you_mean
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
 # Braces, backslashes and quotes never occur in registered DOIs but would break BibTeX and links.
@@ -271,8 +270,7 @@ class Raw:
 
 
 def _unknown(path: str, line: int, name: str, known: list[str]) -> Problem:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f" — did you mean '{close[0]}'?" if close else f" (known fields: {', '.join(known)})"
+    hint = did_you_mean(name, known) or f" (known fields: {', '.join(known)})"
     return Problem(path, line, name, f"unknown field '{name}'{hint}")
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Collection, Sequence
 
 from . import cache
 from .dedupe import Duplicate, Index, Record, find_duplicates
-from .models import Overrides, Paper, Problem
+from .models import Overrides, Paper, Problem, did_you_mean
 from .schema import Raw
 
 
@@ -81,20 +80,14 @@ def validate(
     keys = {paper.key for paper in papers} | set(unread)
     for key in overrides.exclude:
         if key not in keys:
-            problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'{_close(key, keys)}"))
+            problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'{did_you_mean(key, keys, cutoff=0.75)}"))
     for line, key in released:
         if key not in keys:
             problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))
     return problems
 
 
-def _close(name: str, known: Collection[str]) -> str:
-    """Return " — did you mean 'x'?" for the closest of `known` to a mistyped name, or nothing."""
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
-    return f" — did you mean '{close[0]}'?" if close else ""
-
-
 def unknown_section(section: str, known: Sequence[str]) -> str:
     """Say that a section id is not one of the curator's, with the closest one and the list."""
     listed = ", ".join(known) if known else "none: define sections in the overrides file"
-    return f"unknown section '{section}'{_close(section, known)} (known sections: {listed})"
+    return f"unknown section '{section}'{did_you_mean(section, known, cutoff=0.75)} (known sections: {listed})"
