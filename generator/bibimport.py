@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import bibtexparser
+from bibtexparser.library import Library
+from bibtexparser.middlewares.enclosing import RemoveEnclosingMiddleware
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
@@ -182,21 +184,43 @@ def _joined(value: str, strings: dict[str, str]) -> str:
 
 
 def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
-    """Return an entry's fields by lowercase name, with concatenations joined."""
+    """Return an entry's fields by lowercase name, with @string names and concatenations resolved."""
     return {
-        field.key.lower(): _joined(str(field.value), strings) if field.enclosing == "no-enclosing" and "#" in str(field.value) else str(field.value)
+        field.key.lower(): _joined(str(field.value), strings) if field.enclosing == "no-enclosing" else str(field.value)
         for field in entry.fields
     }
 
 
-def _undefined_strings(entry: Entry) -> list[tuple[str, str]]:
+def _undefined_strings(entry: Entry, strings: dict[str, str]) -> list[tuple[str, str]]:
     """Return the fields whose whole value is a bare name that no @string defines, with that name:
-    bibtexparser leaves such a name as the value (`booktitle = acl2020` would be the venue "acl2020")."""
+    it is read as the name itself (`booktitle = acl2020` would be the venue "acl2020")."""
     return [
-        (field.key.lower(), str(field.value))
+        (field.key.lower(), value)
         for field in entry.fields
-        if field.enclosing == "no-enclosing" and "#" not in str(field.value) and not str(field.value).isdigit() and str(field.value).lower() not in _MONTHS
+        if field.enclosing == "no-enclosing"
+        and "#" not in (value := str(field.value).strip())
+        and not value.isdigit()
+        and value.lower() not in _MONTHS
+        and value.lower() not in strings
     ]
+
+
+# An @string longer than this is cut: thirty strings that each join the one before twice would
+# otherwise make a gigabyte of text.
+MAX_STRING = 100_000
+
+
+def _strings(library: Library, path: str, problems: list[Problem]) -> dict[str, str]:
+    """Return the @string definitions by lowercase name, each resolved as BibTeX does: in file
+    order, a definition may use the names defined before it ("b = a # { Beta}")."""
+    strings: dict[str, str] = {}
+    for string in library.strings:
+        value = _joined(str(string.value), strings) if string.enclosing == "no-enclosing" else str(string.value)
+        if len(value) > MAX_STRING:
+            problems.append(Problem(path, (string.start_line or 0) + 1, string.key, f"@string '{string.key}' makes more than {MAX_STRING:,} characters: cut there", "warning"))
+            value = value[:MAX_STRING]
+        strings[string.key.lower()] = value
+    return strings
 
 
 def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[str, str]:
@@ -306,9 +330,11 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
     """Return the records of a .bib text as plain dicts, and every problem found in it."""
     with _quiet(logging.getLogger("bibtexparser")):
         # bibtexparser logs each syntax error; they are returned as problems instead.
-        library = bibtexparser.parse_string(text)
+        # @string names are resolved here (see `_strings`): bibtexparser's own resolution leaves
+        # a definition that uses another one ("b = a # { Beta}") as it is written.
+        library = bibtexparser.parse_string(text, parse_stack=[RemoveEnclosingMiddleware()])
     problems = [_failure(block, path) for block in library.failed_blocks]
-    strings = {string.key.lower(): str(string.value) for string in library.strings}
+    strings = _strings(library, path, problems)
     texts = [_field_texts(entry, strings) for entry in library.entries]
     by_key = {entry.key.lower(): fields for entry, fields in zip(library.entries, texts, strict=True)}
     parents = {fields["crossref"].strip().lower() for fields in texts if fields.get("crossref")}
@@ -320,7 +346,7 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
         line = (entry.start_line or 0) + 1
         problems += [
             Problem(path, line, name, f"'{value}' is no @string of this file (nor a month): read as the text '{value}'", "warning")
-            for name, value in _undefined_strings(entry)
+            for name, value in _undefined_strings(entry, strings)
         ]
         crossref = fields.get("crossref", "").strip().lower()
         parent = by_key.get(crossref) if crossref else None
@@ -329,7 +355,11 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
         elif parent is not None and types[crossref] not in CROSSREF_VOLUMES:
             problems.append(Problem(path, line, "crossref", f"'{fields['crossref'].strip()}' is an @{types[crossref]}, not a volume (@proceedings, @book): its fields are not taken", "warning"))
             parent = None
-        record = _read_entry(entry, path, problems, _inherited(fields, parent))
+        try:
+            record = _read_entry(entry, path, problems, _inherited(fields, parent))
+        except RecursionError:  # LaTeX is decoded by a parser that recurses once per group
+            problems.append(Problem(path, line, "", f"entry '{entry.key}' nests braces or commands too deeply to be read: no paper's text needs more than a few levels"))
+            continue
         if record is not None:
             records.append(record)
     problems.sort(key=lambda problem: problem.line)

@@ -107,6 +107,9 @@ def parse_metadata(source: str, shown: str) -> tuple[dict[int, dict[str, Any]], 
         except json.JSONDecodeError as error:
             problems.append(Problem(shown, number, "", f"not valid JSON: {error.msg}"))
             continue
+        except RecursionError:  # Python's reader recurses once per bracket
+            problems.append(Problem(shown, number, "", "brackets nested too deeply to read: a line holds one paper's facts as a flat object"))
+            continue
         if not isinstance(row, dict) or not isinstance(row.get("n"), int):
             problems.append(Problem(shown, number, "n", "each line needs a whole number 'n' (the listing position)"))
             continue

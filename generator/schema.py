@@ -116,12 +116,18 @@ def pattern(regex: re.Pattern[str], expected: str) -> Callable[[Any], str]:
     return check
 
 
+# A host's first character, then anything a URL may hold. One class after the other, never two
+# that overlap ("host+ then rest*"): a long address wrong at its end took seconds to refuse, and
+# a file of them minutes, in every pull request's check.
+_WEB_URL = re.compile(r"^https?://[^\s/?#<>\"'`\\{}][^\s<>\"'`\\{}]*$", re.IGNORECASE)
+
+
 def web_url(value: Any) -> str:
     """Accept an absolute http or https URL."""
     if not isinstance(value, str):
         raise Invalid(f"expected an http or https URL, got {_describe(value)}")
     value = value.strip()
-    if _has_control(value) or not re.match(r"^https?://[^\s/?#<>\"'`\\{}]+[^\s<>\"'`\\{}]*$", value, re.IGNORECASE):
+    if _has_control(value) or not _WEB_URL.match(value):
         hint = " (write { and } as %7B and %7D)" if re.search(r"[{}]", value) else ""
         raise Invalid(f"expected an http or https URL, got {_describe(value)}{hint}")
     return value
@@ -166,6 +172,21 @@ def text_list(item: Callable[[Any], str]) -> Callable[[Any], tuple[str, ...]]:
     return check
 
 
+# An author as BibTeX writes it (LaTeX) may take at most this many characters: natbib's label of a
+# paper by two authors holds both family names, and BibTeX cuts a label at 500 characters, in
+# the middle of a brace group, after which LaTeX stops ("Paragraph ended before \\@lbibitem").
+MAX_NAME_LATEX = 240
+
+
+def _most_latex(name: str) -> int:
+    """Return the most characters a name can take in LaTeX: an ASCII letter, digit or space one,
+    other ASCII at most 18 ("{\\textasciicircum}"), a letter or an accent at most 26
+    ("{\\ensuremath{\\varepsilon}}"), any other character at most 76, and a few braces. Only a
+    name above the limit by this count is written out to measure it, so that `survey check`
+    never loads the BibTeX writer for ordinary names."""
+    return 16 + sum((1 if c.isalnum() or c in " .,'-" else 18) if c.isascii() else 26 if unicodedata.category(c)[0] in "LM" else 76 for c in name)
+
+
 def author(value: Any) -> str:
     """Accept one author's name: "Given Family", "Family, Given" or "Family, Jr., Given".
 
@@ -176,6 +197,13 @@ def author(value: Any) -> str:
     parts = [part.strip() for part in name.split(",")]
     if re.search(r";\s", name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
         raise Invalid(f"'{name}' reads as several names: write one author per '- ' line, as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
+    if _most_latex(name) > MAX_NAME_LATEX:
+        from .bibtex import bibtex_name, split_author
+
+        written = len(bibtex_name(split_author(name)))
+        if written > MAX_NAME_LATEX:
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            raise Invalid(f"'{shown}' takes {written} characters as BibTeX writes it, more than {MAX_NAME_LATEX}: BibTeX cuts a citation label at 500 characters, and LaTeX then stops; write the name as it is usually cited (an organisation by its short name)")
     return name
 
 

@@ -874,3 +874,11 @@ def test_the_fixture_papers_are_written_as_bibtexparser_writes_them(name):
 def test_a_misc_entrys_howpublished_is_its_venue_unless_it_is_a_link_a_note_or_arxiv(entry, venue):
     (record,), _ = read_bibtex(entry, "refs.bib")
     assert record["venue"] == venue
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_the_check_of_a_names_length_never_underestimates_its_latex(name):
+    from generator.schema import _most_latex
+
+    assert len(bibtex_name(split_author(name))) <= _most_latex(name)

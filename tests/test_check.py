@@ -441,3 +441,27 @@ def test_an_overrides_file_without_a_title_says_what_the_site_is_called(tmp_path
     overrides, problems = load_overrides(tmp_path, tmp_path)
     assert [(p.line, p.field, p.severity, p.message) for p in problems] == [(2, "title", severity, message)]
     assert overrides.title == "A survey"
+
+
+def test_a_very_long_address_wrong_at_its_end_is_refused_like_a_short_one(survey, capsys):
+    # 60,000 characters: the pattern used to backtrack over every split of the host, some
+    # fifty seconds for this file, minutes for one at the size limit.
+    add(survey, "long2024url", f"title: Long\nurl: https://{'a' * 60_000}<\ncode: https://example.org/ok\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    assert "content/papers/long2024url.yaml:2: field 'url': expected an http or https URL, got 'https://aaaa" in err
+
+
+def test_an_author_too_long_for_a_bibtex_label_is_an_error_naming_the_item(survey, capsys):
+    add(survey, "ispras2024org", "title: A paper\nauthors:\n  - Jane Doe\n  - Институт системного программирования Российской академии наук,\n  - " + "A " + "{" * 40 + "\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    line = next(line for line in err.splitlines() if "ispras2024org.yaml:2:" in line)
+    assert "item 2: 'Институт системного программирования Российской академии ...' takes 567 characters as BibTeX writes it, more than 240" in line
+    assert "item 3: 'A {{{{" in line and "item 1" not in line
+
+
+def test_the_longest_shipped_and_accented_names_are_not_too_long(survey, capsys):
+    add(survey, "names2024long", "title: Names\nauthors: ['Pedro José Ramón Vázquez de la Fuente y Ñúñez-García', 'Oleksiy Ostapenko', 'Bill and Melinda Gates Foundation,']\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err

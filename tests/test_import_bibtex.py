@@ -160,3 +160,50 @@ def test_an_entry_whose_key_another_paper_has_is_added_under_a_new_key_and_says_
     assert len(added) == 1 and "hu2021lora" not in added[0]
     new_key = added[0].rsplit("/", 1)[1].removesuffix(".yaml")
     assert f"refs.bib (entry 'hu2021lora'): warning: field 'key': 'hu2021lora' is another paper's key in this survey: added as '{new_key}', so cite it by that key" in err
+
+
+def test_braces_nested_too_deeply_are_an_error_of_that_entry_not_a_crash(survey, tmp_path, capsys):
+    deep = tmp_path / "deep.bib"
+    deep.write_text("@article{fine2025x, title={A fine paper}, author={A B}, year=2025}\n\n@article{deep2025x, title={" + "{" * 3000 + "x" + "}" * 3000 + "}, author={A B}, year=2025}\n")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(deep))
+    assert code == 1
+    assert "deep.bib:3: entry 'deep2025x' nests braces or commands too deeply to be read" in err
+    assert "internal error" not in err and "Traceback" not in err
+    assert not (survey / "content" / "papers" / "fine2025x.yaml").exists()
+
+
+def test_metadata_nested_too_deeply_is_named_with_its_line(survey, tmp_path, capsys):
+    listing = tmp_path / "listing.txt"
+    listing.write_text("A title of a paper\nThis abstract line has more than twelve words so that it reads as a listing of papers here.\n")
+    metadata = tmp_path / "facts.jsonl"
+    metadata.write_text('{"n": 1, "year": 2020}\n' + "[" * 100_000 + "]" * 100_000 + "\n")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--metadata", str(metadata))
+    assert code == 1
+    assert "facts.jsonl:2: brackets nested too deeply to read" in err and "internal error" not in err
+
+
+def test_an_at_string_may_use_the_ones_defined_before_it_as_bibtex_reads_them():
+    from generator.bibimport import read_bibtex
+
+    records, problems = read_bibtex(
+        '@string{acl = "Proceedings of the"}\n'
+        '@string{acl20 = acl # " 58th ACL"}\n'
+        "@string{same = acl20}\n"
+        "@string{kept = {A # B}}\n"
+        "@inproceedings{a2020x, title = {X}, booktitle = acl20}\n"
+        '@inproceedings{b2020y, title = {Y}, booktitle = "In " # acl20 # ", Online"}\n'
+        "@inproceedings{c2020z, title = {Z}, booktitle = same}\n"
+        "@inproceedings{d2020w, title = {W}, booktitle = kept}\n",
+        "refs.bib",
+    )
+    assert problems == []
+    assert [r["venue"] for r in records] == ["Proceedings of the 58th ACL", "In Proceedings of the 58th ACL, Online", "Proceedings of the 58th ACL", "A # B"]
+
+
+def test_at_strings_that_double_each_other_are_cut_not_grown_to_gigabytes():
+    from generator.bibimport import MAX_STRING, read_bibtex
+
+    bomb = '@string{a0 = "xy"}\n' + "".join(f"@string{{a{i + 1} = a{i} # a{i}}}\n" for i in range(40)) + "@misc{q2020bomb, title = {Q}, howpublished = a40}\n"
+    records, problems = read_bibtex(bomb, "bomb.bib")
+    assert len(records[0]["venue"]) == MAX_STRING
+    assert str(problems[0]).startswith(f"bomb.bib:{1 + 16}: warning: field 'a16': @string 'a16' makes more than 100,000 characters: cut there")

@@ -210,3 +210,12 @@ def test_a_light_search_index_leaves_abstracts_out(tmp_path: Path, setting: str,
     assert "Tom Goldstein" in texts, "authors are always searched"
     page = (root / "site" / "sections" / "adapters" / "index.html").read_text(encoding="utf-8")
     assert "sparsifies the adapter matrices" in page, "the reader always sees the abstract"
+
+
+def test_the_letter_page_of_names_in_other_scripts_keeps_its_heading(tmp_path: Path) -> None:
+    root = copy_survey(FIXTURE, tmp_path)
+    (root / "content" / "papers" / "wang2024script.yaml").write_text("title: A paper by one author\nauthors: ['王伟']\nyear: 2024\n", encoding="utf-8")
+    page = (build(root) / "authors" / "other" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<h1[^>]*>Authors: (#|&#35;)<", page), "a closing # of the Markdown heading was dropped"
+    assert "<title>Authors: # - " in page
+    assert re.search(r"<h2[^>]*>(#|&#35;)<", page)

@@ -137,6 +137,15 @@ def test_deploy_workflow() -> None:
     assert pages < build and build_steps[build]["env"]["SITE_URL"] == f"${{{{ steps.{build_steps[pages]['id']}.outputs.base_url }}}}/"
 
 
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_no_workflow_leaves_its_token_where_the_code_it_runs_can_read_it_or_runs_without_a_time_limit(path: Path) -> None:
+    data = workflow(path)
+    checkouts = [s for s in steps(data) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+    running = [name for name, job in data["jobs"].items() if any("run" in s for s in job.get("steps", []))]
+    assert running and all(data["jobs"][name].get("timeout-minutes") for name in running), running
+
+
 def test_tests_workflow_runs_ci_script() -> None:
     assert "bash .ci/run" in commands(workflow(GITHUB / "workflows" / "tests.yml"))
 
