@@ -291,16 +291,23 @@ def _arxiv(rng: random.Random, year: int, used: set[str]) -> str:
             return candidate
 
 
+# The file that tells a folder this script made (and may replace) from any other.
+MARK = ".synthetic-survey"
+
+
 def make_survey(folder: Path, n_papers: int, seed: int = 0, config: Path = REPO / "mkdocs.yml") -> Path:
     """Write a survey folder (mkdocs.yml, content/) of n_papers synthetic papers; return it."""
     rng = random.Random(f"survey-{seed}")
     vocabulary = _Vocabulary(rng)
     sections, topic_section = _sections(rng, vocabulary)
     folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARK).is_file():
+        raise FileExistsError(f"{folder} holds files this script did not make: name an empty or new folder (it replaces a folder's content/ and mkdocs.yml)")
     papers_dir = folder / "content" / "papers"
     if papers_dir.exists():
         shutil.rmtree(papers_dir)
     papers_dir.mkdir(parents=True)
+    (folder / MARK).write_text("A synthetic survey of benchmarks/synthetic.py: run it again on this folder to replace it.\n", encoding="utf-8")
     shutil.copyfile(config, folder / "mkdocs.yml")
     (folder / "content" / "overrides.yaml").write_text(_overrides_yaml(sections, n_papers), encoding="utf-8")
     # Topics are unequal in size, as real fields are: a Zipf-like share per topic.
@@ -347,7 +354,10 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    make_survey(args.folder, args.papers, args.seed)
+    try:
+        make_survey(args.folder, args.papers, args.seed)
+    except FileExistsError as error:
+        raise SystemExit(f"synthetic.py: {error}") from None
     print(f"wrote {args.papers} papers into {args.folder}")
 
 

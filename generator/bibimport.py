@@ -226,12 +226,13 @@ def _strings(library: Library, path: str, problems: list[Problem]) -> dict[str, 
 def _inherited(fields: dict[str, str], parent: dict[str, str] | None) -> dict[str, str]:
     """Return an entry's fields with those it lacks taken from the entry its crossref names.
 
-    As BibTeX does (DBLP's exports work this way); the parent's title is the child's booktitle.
+    As BibTeX does (DBLP's exports work this way); a volume without a booktitle of its own gives
+    its title as the child's booktitle, as BibLaTeX does.
     """
     if parent is None:
         return fields
     taken = {name: value for name, value in parent.items() if name not in ("title", "crossref", "abstract")}
-    if "title" in parent:
+    if "title" in parent and "booktitle" not in parent:  # a volume's own booktitle is what BibTeX prints
         taken["booktitle"] = parent["title"]
     return {**taken, **fields}
 

@@ -354,7 +354,9 @@ NEW_OVERRIDES = """# The curator's file: section titles, descriptions and readin
 title: {title}
 description: What this survey covers, in a paragraph for the home page.
 """
-NEW_GITIGNORE = "# Made by `survey build`: outputs, not sources.\n/docs/\n/site/\n/.survey-cache/\n"
+# Made by `survey build`: outputs, and the folders a build works in (a build killed outright
+# leaves them until the next one clears them).
+NEW_GITIGNORE = "# Made by `survey build`: outputs, not sources.\n/docs/\n/site/\n/.docs.staging-*/\n/.site.new-*/\n/.site.old/\n"
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -538,18 +540,18 @@ def parser() -> argparse.ArgumentParser:
     adder.add_argument("--year", type=int)
     adder.add_argument("--abstract")
     adder.add_argument("--arxiv", metavar="ID", help="an arXiv id like 2504.07448")
-    adder.add_argument("--doi")
+    adder.add_argument("--doi", help="a DOI like 10.18653/v1/2023.acl-long.1")
     adder.add_argument("--venue")
     adder.add_argument("--url")
     adder.add_argument("--code")
     adder.add_argument("--section", help="pin the paper to a section id from the overrides")
-    adder.add_argument("--tags", action="append", metavar="TAG")
+    adder.add_argument("--tags", action="append", metavar="TAG", help="a label of the curator's or contributor's own; repeat for each")
     adder.add_argument("--bibtex", metavar="FILE", help="take the fields from one BibTeX entry in FILE ('-' reads standard input)")
     adder.add_argument("--fetch", action="store_true", help="with --arxiv: fill the fields from the arXiv API (needs the network)")
     adder.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the paper joins the survey (default: today)")
     differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.")
     differ.add_argument("base", help="the git revision to compare with, e.g. origin/main")
-    serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ regenerate it.")
+    serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ or site_templates/ regenerate it.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
     return main
 

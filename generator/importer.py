@@ -66,4 +66,3 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
         index.add(Record(f"content/papers/{key}.yaml", paper.title, paper.arxiv, paper.doi))
         plan.new.append((key, fields))
     return plan
-

@@ -144,4 +144,3 @@ class Survey:
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     placements: tuple[Placement, ...] = ()
     coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)
-

@@ -296,6 +296,12 @@ def write_docs(folder: Path, files: Mapping[str, FileData]) -> WriteReport:
         if path.is_file() and not path.is_symlink() and checks.inside(path):
             path.unlink()
             removed.append(relative)
+    # A folder emptied by those removals goes too (a section back to one page, an index back to
+    # one letter page), so that the folder holds what a clean build would; one holding anything
+    # else stays.
+    for parent in sorted({parent for relative in removed for parent in PurePosixPath(relative).parents if parent.name}, key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            (folder / parent).rmdir()
     listing = (json.dumps(names, indent=0) + "\n").encode("utf-8")
     if not manifest.is_file() or manifest.read_bytes() != listing:
         write_atomic(manifest, listing)
@@ -308,6 +314,18 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def _umask() -> int:
+    """Return the process's umask: from Linux's /proc, else by setting it and setting it back
+    (which another thread creating a file at that moment could notice)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
@@ -324,6 +342,9 @@ def replace_folder(target: Path, fill: Callable[[Path], None]) -> None:
         os.replace(retired, target)  # a build stopped mid-swap: the last good site comes back
     staging = fresh_folder(target.parent, f".{target.name}.new-")
     try:
+        # mkdtemp makes a folder only its owner may read; the site is for a web server and every
+        # reader of a shared folder, as a folder made by mkdir would be.
+        staging.chmod(0o777 & ~_umask())
         fill(staging)
         _remove(retired)  # what an earlier, interrupted swap retired (a file, with an older survey)
         if target.exists():

@@ -255,3 +255,17 @@ def test_diff_reports_a_section_removed_reordered_or_described_anew_with_its_cou
     assert "- `adapters` Low-rank adapters: description changed; now 1st in the order, was 2nd" in out, out
     assert "- `merging` Model merging: now 2nd in the order, was 1st" in out
     assert re.search(r"^\| Benchmarks \| [1-9]\d* \| 0 \|$", out, re.M), out
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_the_built_site_folder_is_as_readable_as_any_new_folder(survey, capsys, mask):
+    """A web server's account, or `rsync -a` into a web root, must be able to read the site."""
+    import os
+
+    before = os.umask(mask)
+    try:
+        assert run(capsys, "-C", str(survey), "build")[0] == 0
+    finally:
+        os.umask(before)
+    assert (survey / "site").stat().st_mode & 0o777 == 0o777 & ~mask
+    assert (survey / "site" / "index.html").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -213,3 +213,16 @@ def test_a_new_survey_gets_the_shipped_survey_s_settings_but_its_name():
     template = (REPO / "site_templates" / "new-survey-mkdocs.yml").read_text(encoding="utf-8")
     shipped = [line for line in (REPO / "mkdocs.yml").read_text(encoding="utf-8").splitlines() if not line.startswith("site_description:")]
     assert template.replace("__SITE_NAME__", "'Tasks in machine learning: a survey'").splitlines() == shipped
+
+
+def test_a_new_surveys_git_ignores_its_outputs_and_what_a_killed_build_leaves(tmp_path, capsys):
+    import subprocess
+
+    root = tmp_path / "new-survey"
+    assert run(capsys, "-C", str(root), "init", "--title", "T")[0] == 0
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    for left in ("docs/index.md", "site/index.html", ".docs.staging-4242-ab12cd/x.md", ".site.new-4242-ab12cd/index.html", ".site.old/index.html"):
+        (root / left).parent.mkdir(parents=True, exist_ok=True)
+        (root / left).write_text("x", encoding="utf-8")
+    status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
+    assert sorted(line[3:] for line in status.splitlines()) == [".gitignore", "content/overrides.yaml", "mkdocs.yml"]

@@ -207,3 +207,18 @@ def test_at_strings_that_double_each_other_are_cut_not_grown_to_gigabytes():
     records, problems = read_bibtex(bomb, "bomb.bib")
     assert len(records[0]["venue"]) == MAX_STRING
     assert str(problems[0]).startswith(f"bomb.bib:{1 + 16}: warning: field 'a16': @string 'a16' makes more than 100,000 characters: cut there")
+
+
+def test_a_crossref_volume_gives_its_own_booktitle_before_its_title():
+    from generator.bibimport import read_bibtex
+
+    records, problems = read_bibtex(
+        "@string{icml = {International Conference on Machine Learning}}\n"
+        "@inproceedings{lee2023x, title = {X}, author = {Lee, Ann}, crossref = {icml2023}}\n"
+        "@inproceedings{kim2023y, title = {Y}, author = {Kim, Bo}, crossref = {dblp2023}}\n"
+        '@proceedings{icml2023, title = {Proceedings of ICML 2023}, booktitle = icml # " 2023", year = 2023}\n'
+        "@proceedings{dblp2023, title = {Findings of ACL 2023}, year = 2023}\n",
+        "refs.bib",
+    )
+    assert problems == []
+    assert [(r["key"], r["venue"], r["year"]) for r in records] == [("lee2023x", "International Conference on Machine Learning 2023", 2023), ("kim2023y", "Findings of ACL 2023", 2023)]

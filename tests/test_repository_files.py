@@ -207,3 +207,44 @@ def test_pre_commit_hooks_manifest() -> None:
     (hook,) = manifest
     assert hook["id"] == "survey-check" and hook["entry"] == "survey check"
     assert hook["language"] == "python" and hook["pass_filenames"] is False
+
+
+def _hook_files(hook: dict[str, Any], kind: str) -> list[str]:
+    """Return the tracked files pre-commit would hand a hook: of its kind, less its exclude."""
+    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True).stdout.decode().split("\0")
+    exclude = re.compile(hook.get("exclude", "(?!)"))
+    chosen = []
+    for name in filter(None, listed):
+        path = REPO / name
+        if exclude.search(name) or not path.is_file() or path.is_symlink():
+            continue
+        if kind == "yaml" and not name.endswith((".yaml", ".yml")):
+            continue
+        data = path.read_bytes()
+        if kind == "text" and (b"\0" in data or not data):
+            continue
+        chosen.append(name)
+    return chosen
+
+
+def _hook_command(name: str) -> str:
+    found = shutil.which(name, path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    assert found, f"{name} is not installed: pip install -e '.[test]' installs pre-commit-hooks"
+    return found
+
+
+def test_the_pre_commit_hooks_pass_on_a_clean_checkout(tmp_path: Path) -> None:
+    """A contributor who installs the hooks can commit: no hook fails on the files as they are."""
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    files = _hook_files(hooks["check-yaml"], "yaml")
+    assert "mkdocs.yml" in files
+    result = subprocess.run([_hook_command("check-yaml"), *hooks["check-yaml"].get("args", []), *files], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # end-of-file-fixer rewrites what it would fix: it runs on a copy.
+    files = _hook_files(hooks["end-of-file-fixer"], "text")
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, tmp_path / name)
+    result = subprocess.run([_hook_command("end-of-file-fixer"), *files], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

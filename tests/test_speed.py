@@ -829,3 +829,31 @@ def test_staged_files_in_many_new_folders_are_all_moved_into_place_by_the_writer
     assert sorted(report.written) == sorted(names)
     assert all((tmp_path / "docs" / name).read_text(encoding="utf-8") == f"page {name}" for name in names)
     assert list(staging.iterdir()) == []
+
+
+def test_a_folder_emptied_of_generated_files_goes_and_one_holding_other_files_stays(tmp_path):
+    docs = tmp_path / "docs"
+    write_docs(docs, {"index.md": "home", "sections/big/2.md": "page 2", "sections/big/3.md": "page 3", "authors/k.md": "K", "keywords/a/deep.md": "x"})
+    (docs / "authors" / "notes.txt").write_text("the curator's", encoding="utf-8")
+    report = write_docs(docs, {"index.md": "home", "sections/big.md": "one page"})
+    assert sorted(report.removed) == ["authors/k.md", "keywords/a/deep.md", "sections/big/2.md", "sections/big/3.md"]
+    assert sorted(str(p.relative_to(docs)) for p in docs.rglob("*") if p.name != ".survey-manifest.json") == ["authors", "authors/notes.txt", "index.md", "sections", "sections/big.md"]
+
+
+def test_the_synthetic_survey_maker_replaces_only_a_folder_it_made(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    script = [sys.executable, str(REPO / "benchmarks" / "synthetic.py")]
+    mine = tmp_path / "mine"
+    (mine / "content" / "papers").mkdir(parents=True)
+    (mine / "content" / "papers" / "zzz2020keep.yaml").write_text("title: keep me\n", encoding="utf-8")
+    refused = subprocess.run([*script, str(mine), "--papers", "5"], capture_output=True, text=True)
+    assert refused.returncode == 1 and "holds files this script did not make" in refused.stderr
+    assert [p.name for p in (mine / "content" / "papers").iterdir()] == ["zzz2020keep.yaml"]
+    made = tmp_path / "made"
+    for papers in (5, 3):
+        assert subprocess.run([*script, str(made), "--papers", str(papers)], capture_output=True).returncode == 0
+    assert len(list((made / "content" / "papers").iterdir())) == 3
