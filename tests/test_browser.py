@@ -210,7 +210,10 @@ def test_the_whole_survey_and_a_section_download_as_bib_files(page: Page, base: 
 def test_a_missing_page_is_named_in_the_browser_tab(page: Page, base: str) -> None:
     page.goto(base + "404.html")  # what a host such as GitHub Pages serves for a missing page
     assert page.title() == "Page not found - Tasks in machine learning: a survey"
-    assert "404" in page.locator("article").inner_text()
+    assert "Page not found" in page.locator("article h1").inner_text()
+    page.get_by_role("link", name="the table of all papers").click()
+    page.wait_for_load_state()
+    assert page.url == base + "papers/"
 
 
 def test_a_paper_title_is_followed_by_its_authors_without_an_empty_line(page: Page, base: str) -> None:
@@ -248,7 +251,7 @@ def tour(page: Page, base: str) -> None:
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
     page.goto(base + "papers/")
-    page.get_by_role("button", name="Sort by Year").click()
+    page.get_by_role("button", name="Year", exact=True).click()
     page.locator(".papers-controls select[name='section']").select_option(index=1)
     page.goto(base)
     page.locator("a.survey-point").last.hover()
@@ -286,6 +289,20 @@ def test_phone_has_no_horizontal_scroll(browser: Browser, base: str, path: str) 
     assert width <= PHONE["width"], f"/{path} is {width}px wide"
 
 
+@pytest.mark.parametrize("path", ["", "papers/"])
+def test_without_javascript_a_phone_page_is_no_wider_than_the_screen(browser: Browser, base: str, path: str) -> None:
+    """Material wraps wide tables in a scrolling box with JavaScript; without it they must not widen the page."""
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        width = page.locator("article").evaluate("a => Math.max(...[...a.querySelectorAll('table')].map(t => t.getBoundingClientRect().right), 0)")
+        assert width <= 375, f"/{path}: a table reaches {width}px"
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str, int]) -> None:
     """Save the home page, a section page, a paper and a search as a reader sees them, for a human to look at."""
@@ -315,7 +332,9 @@ def test_screenshots(browser: Browser, base: str, size: str, viewport: dict[str,
 
 
 # WCAG contrast of each element's text on what is painted behind it (its own and its ancestors' backgrounds).
-CONTRAST = """(selector) => {
+CONTRAST = """(query) => {
+  // A selector, or [selector, property, pseudo-element]: a border's colour, a placeholder's, an ::after's.
+  const [selector, property, pseudo] = typeof query === "string" ? [query, "color", null] : query;
   function rgba(s) {
     const n = s.match(/[\\d.]+/g).map(Number);
     const scale = s.startsWith("color(") ? 255 : 1;  // color-mix() computes to color(srgb r g b)
@@ -334,7 +353,7 @@ CONTRAST = """(selector) => {
       if (c[3] === 1) break;
     }
     const bg = layers.reverse().reduce((under, layer) => over(layer, under), [255, 255, 255, 1]);
-    const [a, b] = [lum(over(rgba(getComputedStyle(el).color), bg)), lum(bg)].sort((x, y) => y - x);
+    const [a, b] = [lum(over(rgba(getComputedStyle(el, pseudo)[property]), bg)), lum(bg)].sort((x, y) => y - x);
     return [el.textContent.trim(), (a + 0.05) / (b + 0.05)];
   });
 }"""
@@ -351,6 +370,66 @@ def test_keyword_chips_venues_and_links_read_at_wcag_contrast_in_both_schemes(br
             assert measured and all(ratio >= 4.5 for _, ratio in measured), (selector, measured)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_papers_tables_controls_and_the_keyword_counts_read_at_wcag_contrast(browser: Browser, base: str, scheme: str) -> None:
+    """Text at 4.5:1; a control's edge and the sort arrows, which are no text, at 3:1."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(base + "papers/")
+        page.locator(".papers-controls input").wait_for()
+        for query, least in (
+            ([".papers-controls input", "color", "::placeholder"], 4.5),
+            ([".papers-controls input", "borderTopColor", None], 3),
+            ([".papers-controls select", "borderTopColor", None], 3),
+            (["th:not([aria-sort]) .papers-sort", "color", "::after"], 3),
+        ):
+            measured = page.evaluate(CONTRAST, query)
+            assert measured and all(ratio >= least for _, ratio in measured), (query, measured)
+        page.goto(base + "keywords/")
+        measured = page.evaluate(CONTRAST, ".index-cloud a .index-count")
+        assert measured and all(ratio >= 4.5 for _, ratio in measured), measured
+    finally:
+        context.close()
+
+
+def test_the_papers_table_is_labelled_and_says_how_it_is_sorted(page: Page, base: str) -> None:
+    page.goto(base + "papers/")
+    search = page.get_by_label("Filter", exact=True)
+    assert search.is_visible()
+    assert page.locator("th[aria-sort]").evaluate_all("hs => hs.map(h => [h.innerText.replace(/\\W+$/, ''), h.getAttribute('aria-sort')])") == [["Paper", "ascending"]]
+    names = page.locator("th button.papers-sort").evaluate_all("bs => bs.map(b => b.textContent)")
+    assert [page.get_by_role("button", name=name, exact=True).count() for name in names] == [1] * 5
+    search.fill("kurtic")
+    assert len(visible_rows(page)) == 1
+
+
+def test_on_a_phone_the_papers_table_keeps_every_column(browser: Browser, base: str) -> None:
+    """Authors, year, venue and section stay on screen, under each title, as at 200 % zoom."""
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(base + "papers/")
+        page.locator(".papers-controls input").wait_for()
+        row = page.locator("table[data-papers-table] tbody tr").nth(3)
+        for cell in range(5):
+            box = row.locator("td").nth(cell).bounding_box()
+            assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 375, (cell, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.get_by_label("Filter", exact=True).fill("kurtic")
+        assert page.locator("table[data-papers-table] tbody tr:visible").count() == 1
+    finally:
+        context.close()
+
+
+def test_the_map_is_one_picture_to_a_screen_reader_not_a_link_per_paper(page: Page, base: str) -> None:
+    page.goto(base)
+    figure = page.get_by_role("img", name="Map of the survey")
+    assert figure.count() == 1
+    assert figure.get_by_role("link").count() == 0
+    assert page.locator("svg.survey-map a.survey-point").count() == 118  # the mouse still opens papers
 
 
 def test_readme_screenshot_is_small() -> None:
@@ -422,7 +501,7 @@ def test_papers_table_sorts_and_filters(page: Page, base: str) -> None:
     """Sort by year both ways, then narrow by section, venue and words; the count follows."""
     page.goto(base + "papers/")
     assert len(visible_rows(page)) == 118
-    sort_year = page.get_by_role("button", name="Sort by Year")
+    sort_year = page.get_by_role("button", name="Year", exact=True)
     sort_year.click()
     years = [int(r[2]) for r in visible_rows(page) if r[2]]
     assert years == sorted(years) and years[0] < years[-1]
@@ -580,7 +659,7 @@ def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Br
     with table_page(browser, base) as page:
         row = page.locator(f"table[data-papers-table] tbody tr:has(a[href$='#{UNLISTED}'])")
         assert row.locator("td").nth(1).inner_text() == "Authors not listed"
-        sort = page.get_by_role("button", name="Sort by Authors")
+        sort = page.get_by_role("button", name="Authors", exact=True)
         orders = []
         for _ in ("ascending", "descending"):
             sort.click()
@@ -608,7 +687,7 @@ def test_the_table_finds_a_paper_by_any_author_and_sorts_by_family_name(browser:
         page.locator(".papers-controls input[type='search']").fill(hidden)
         assert [r[0] for r in visible_rows(page)] == [fourth.title] and hidden not in visible_rows(page)[0][1]
         page.locator(".papers-controls input[type='search']").fill("")
-        page.get_by_role("button", name="Sort by Authors").click()
+        page.get_by_role("button", name="Authors", exact=True).click()
         keys = page.eval_on_selector_all("table[data-papers-table] tbody tr:not([hidden]) td:first-child a", "links => links.map(a => a.hash.slice(1))")
         assert keys[: len(expected)] == expected
 
@@ -695,7 +774,7 @@ def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser
         rows = page.locator("table[data-papers-table] tbody tr:not([hidden])")
         rows.first.wait_for()
         assert rows.count() == 12
-        page.get_by_role("button", name="Sort by Year").click()
+        page.get_by_role("button", name="Year", exact=True).click()
         page.locator(".papers-controls input[type='search']").fill("hypercomplex")
         assert rows.count() == 1
         rows.first.locator("a").first.click()

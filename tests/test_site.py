@@ -220,6 +220,8 @@ def test_published_under_a_sub_path_the_404_page_and_the_feed_use_the_site_addre
     assert main(["-C", str(root), "build"]) == 0
     missing = (root / "site" / "404.html").read_text(encoding="utf-8")
     assert 'href="/tasks-survey/assets/' in missing and 'href="/assets/' not in missing
+    # It leads back: to the home page (the sections) and the table of all papers, at the site's address.
+    assert '<a href="/tasks-survey/">the home page</a>' in missing and '<a href="/tasks-survey/papers/">the table of all papers</a>' in " ".join(missing.split())
     feed = feedparser.parse((root / "site" / "feed.xml").read_bytes())
     assert feed.entries and all(e.link.startswith("https://example.org/tasks-survey/sections/") for e in feed.entries)
 
@@ -486,7 +488,7 @@ def test_feed_and_map_stay_well_formed_for_any_text(title: str, abstract: str, a
     svg = svg[: svg.index("</svg>") + len("</svg>")]
     root = ET.fromstring(svg.encode("utf-8")) if xml_text(title) == title else None
     if root is not None:
-        point = root.find(f"{SVG}a")
+        point = root.find(f".//{SVG}a")
         assert point is not None and "".join(point.itertext()).startswith(title)
 
 

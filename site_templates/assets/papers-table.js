@@ -62,11 +62,17 @@
     });
     var order = distinct(rows, "data-section", function (a, b) { return sectionOrder[a] - sectionOrder[b]; });
 
+    // A visible label, as the menus have: a placeholder alone is gone once typing starts, and
+    // the name a voice-control user says is the one on screen.
+    var words = document.createElement("label");
+    words.className = "papers-controls__field papers-controls__words";
+    var wordsCaption = document.createElement("span");
+    wordsCaption.textContent = "Filter";
     var search = document.createElement("input");
     search.type = "search";
-    search.placeholder = "Filter by title, author or venue";
-    search.setAttribute("aria-label", "Filter papers by words");
-    search.className = "papers-controls__search";
+    search.placeholder = "title, author, venue, key or arXiv id";
+    words.appendChild(wordsCaption);
+    words.appendChild(search);
     var section = choice("section", "Section", order, sectionNames);
     var year = choice("year", "Year", distinct(rows, "data-year", function (a, b) { return b - a; }), {});
     var venue = choice("venue", "Venue", distinct(rows, "data-venue", function (a, b) {
@@ -75,7 +81,7 @@
     var count = document.createElement("p");
     count.className = "papers-controls__count";
     count.setAttribute("aria-live", "polite");
-    [search, section.wrap, year.wrap, venue.wrap, count].forEach(function (node) {
+    [words, section.wrap, year.wrap, venue.wrap, count].forEach(function (node) {
       controls.appendChild(node);
     });
     controls.hidden = false;
@@ -137,8 +143,10 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "papers-sort";
+      // The column's own name: a screen reader says it before each cell ("Year, 2024"), with
+      // the header's aria-sort telling how the rows are sorted; the button says what it does.
       button.textContent = header.textContent;
-      button.setAttribute("aria-label", "Sort by " + header.textContent);
+      button.title = "Sort by " + header.textContent;
       button.addEventListener("click", function () { sort(column, button); });
       header.textContent = "";
       header.appendChild(button);
