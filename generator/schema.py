@@ -184,7 +184,12 @@ def _most_latex(name: str) -> int:
     ("{\\ensuremath{\\varepsilon}}"), any other character at most 76, and a few braces. Only a
     name above the limit by this count is written out to measure it, so that `survey check`
     never loads the BibTeX writer for ordinary names."""
+    if _PLAIN_NAME.fullmatch(name):  # most names: a character each
+        return 16 + len(name)
     return 16 + sum((1 if c.isalnum() or c in " .,'-" else 18) if c.isascii() else 26 if unicodedata.category(c)[0] in "LM" else 76 for c in name)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'-]*")
 
 
 def author(value: Any) -> str:
