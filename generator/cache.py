@@ -37,8 +37,11 @@ class Memo(Generic[K, V]):
         return value
 
     def put(self, key: K, value: V) -> None:
-        """Remember a result computed elsewhere (by another process)."""
-        self.get(key, lambda: value)
+        """Remember a result computed elsewhere (by another process), in place of any remembered before."""
+        self._before.pop(key, None)
+        if key not in self._now and len(self._now) >= self._limit:
+            self.next_build()
+        self._now[key] = value
 
     def recall(self, key: K) -> V | None:
         """Return the result remembered for a key, or None; what is recalled is kept for the next build."""

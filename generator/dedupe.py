@@ -34,6 +34,7 @@ class Duplicate:
     new: str
     existing: str
     reason: str
+    field: str  # what the two share: "arxiv", "doi" or "title"
 
 
 def title_words(title: str) -> tuple[str, ...]:
@@ -115,15 +116,16 @@ class Index:
         """Return the known paper a record repeats, if any."""
         arxiv = _arxiv_id(record)
         if arxiv and arxiv in self._arxiv:
-            return Duplicate(record.name, self._arxiv[arxiv], f"same arXiv id {arxiv}")
+            # The id is the record's own, or read from its arXiv DOI (10.48550/arXiv.…).
+            return Duplicate(record.name, self._arxiv[arxiv], f"same arXiv id {arxiv}", "arxiv" if record.arxiv else "doi")
         if record.doi and record.doi.lower() in self._doi:
-            return Duplicate(record.name, self._doi[record.doi.lower()], f"same DOI {record.doi}")
+            return Duplicate(record.name, self._doi[record.doi.lower()], f"same DOI {record.doi}", "doi")
         words, joined, profile = _folded(record.title)
         if not words:  # a title of no letters or digits ("!!!") says nothing about which work it is
             return None
         same = next((other for other in self._titles.get(words, ()) if not _different_works(record, other)), None)
         if same is not None:
-            return Duplicate(record.name, same.name, "same title")
+            return Duplicate(record.name, same.name, "same title", "title")
         matcher: difflib.SequenceMatcher[str] | None = None
         seen: set[str] = set()
         for block in sorted(_blocks(words)):
@@ -145,7 +147,7 @@ class Index:
                 matcher.set_seq1(other_joined)
                 ratio = matcher.ratio()
                 if ratio >= TITLE_SIMILARITY:
-                    return Duplicate(record.name, other.name, f"near-identical title, {ratio:.0%} alike")
+                    return Duplicate(record.name, other.name, f"near-identical title, {ratio:.0%} alike", "title")
         return None
 
     def add(self, record: Record) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ CORPUS_STOP_SHARE = 1 / 3
 SMALL_CORPUS = 10
 SUBLINEAR_TF = True
 SMOOTH_IDF = True
-URL = re.compile(r"\S*https?://\S+|\S+\.(?:com|org|io|ai)\b\S*")
 
 # Words of academic prose that never name a theme.
 PROSE_STOP_WORDS = frozenset(
@@ -109,11 +107,6 @@ def fold(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
         return word[:-1]
     return word
-
-
-def paper_text(paper: Paper) -> tuple[str, str]:
-    """Return a paper's title and abstract with links removed."""
-    return paper.title, URL.sub(" ", paper.abstract)
 
 
 def _term(word: str, stop_words: frozenset[str]) -> str | None:

@@ -269,7 +269,6 @@ def kept() -> Kept | None:
 def adopt(state: Kept | None) -> None:
     """Keep paper keywords worked out by another process (a forked copy: see build._ahead)."""
     if state is not None:
-        _KEPT.clear()
         _KEPT.put("last", state)
 
 

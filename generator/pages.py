@@ -582,7 +582,8 @@ def _line(value: Any) -> str:
 
 
 def survey_json(survey: Survey) -> bytes:
-    """Return the machine-readable export of the survey."""
+    """Return the machine-readable export of the survey: every fact of every paper but its abstract
+    (in the pages and bibliography-full.bib), with its section and keywords."""
     by_key = {p.key: p for p in survey.papers}
     section_of = {key: s.id for s in survey.sections for key in s.papers}
     return _dump(
@@ -596,14 +597,17 @@ def survey_json(survey: Survey) -> bytes:
                     "id": p.key,
                     "title": p.title,
                     "authors": list(p.authors),
+                    "et_al": p.et_al,
                     "year": p.year,
                     "venue": p.venue,
                     "arxiv": p.arxiv,
+                    "doi": p.doi,
                     "url": p.url,
                     "code": p.code,
                     "section": section_of[p.key],
                     "keywords": list(survey.paper_keywords.get(p.key, ())),
                     "tags": list(p.tags),
+                    "added": p.added.isoformat() if p.added else None,
                     "bibtex_key": p.key,
                 }
                 for p in (by_key[k] for s in survey.sections for k in s.papers)

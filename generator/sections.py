@@ -10,7 +10,6 @@ changed least when papers were removed (see benchmarks/README.md).
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable, Sequence
 
@@ -23,6 +22,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 from .features import Features, fold
+from .indexes import slug
 from .keywords import readable_title, section_keywords, section_names, titled
 from .models import OTHER_ID, Overrides, Paper, Placement, Section
 
@@ -318,10 +318,6 @@ def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.
     return _dissolve_small(matrix, labels, min_size)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
-
-
 def _order(papers: Sequence[Paper], keys: set[str]) -> tuple[str, ...]:
     chosen = [p for p in papers if p.key in keys]
     chosen.sort(key=lambda p: (-(p.year or 0), p.title.casefold(), p.key))
@@ -341,8 +337,9 @@ def _section_id(words: Sequence[str], used: set[str]) -> str:
     added or removed, the term itself does not.
     """
     words = [_counted(word) for word in words]
-    candidates = [_slug(words[0])] if words else []
-    candidates += [_slug(f"{words[0]} {extra}") for extra in words[1:]]
+    # As the indexes' anchors are made: "réseau" is "reseau", a word of another script its code points.
+    candidates = [slug(words[0])] if words else []
+    candidates += [slug(f"{words[0]} {extra}") for extra in words[1:]]
     for candidate in candidates:
         if candidate not in used and candidate != OTHER_ID:
             return candidate

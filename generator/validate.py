@@ -35,8 +35,7 @@ def _unread_duplicates(raws: Sequence[Raw], records: Sequence[Record]) -> list[P
         record = Record(raw.path, title if isinstance(title, str) else "", arxiv if isinstance(arxiv, str) else None, doi if isinstance(doi, str) else None)
         duplicate = index.find(record)
         if duplicate is not None:
-            field = "title" if "title" in duplicate.reason else "arxiv" if "arXiv" in duplicate.reason else "doi"
-            problems.append(Problem(raw.path, raw.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+            problems.append(Problem(raw.path, raw.line_of(duplicate.field), duplicate.field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
     return problems
 
 
@@ -69,8 +68,7 @@ def validate(
     records = tuple(paper_record(p) for p in oldest_first)
     for duplicate in _DUPLICATES.get(records, find_duplicates, records):
         paper = by_path[duplicate.new]
-        field = "title" if "title" in duplicate.reason else "arxiv" if "arXiv" in duplicate.reason and paper.arxiv else "doi"
-        problems.append(Problem(paper.path, paper.line_of(field), field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+        problems.append(Problem(paper.path, paper.line_of(duplicate.field), duplicate.field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
     problems += _unread_duplicates(unread_raws, records)
     section_ids = [spec.id for spec in overrides.sections]
     pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]

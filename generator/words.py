@@ -17,7 +17,6 @@ from .models import Paper
 
 # A word starts with a letter and may join hyphenated parts: "multi-task", "LoRA", "GPT-4".
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:-[^\W_]+)*\b"
-TOKEN = re.compile(TOKEN_PATTERN)
 CLAUSE_BREAK = re.compile(r"[.;:!?()\[\],\"]+(?:\s|$)|[()\[\]\"]")
 # A link, in one chunk of text without whitespace: a chunk holding a link is dropped whole.
 LINK = re.compile(r"\S*https?://\S|\S+\.(?:com|org|io|ai)\b")
@@ -66,7 +65,7 @@ class Reader:
     def read(self, texts: Sequence[str], links: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Return the word ids of all texts end to end (each text ends with a break), and each word's text.
 
-        With `links`, a chunk that is a web address is left out, as `paper_text` leaves it out.
+        With `links`, a chunk that is a web address is left out.
         A survey of up to KEEP_TEXTS papers keeps each text's ids, so that the next build (`survey
         serve`, after an edit) reads only the texts that changed.
         """

@@ -1,4 +1,4 @@
-"""Golden files: the fixture survey's generated pages, BibTeX and JSON, byte for byte.
+"""Golden files: the fixture survey's generated pages, BibTeX, JSON and Atom feed, byte for byte.
 
 Refresh after an intended change with `SURVEY_REFRESH_GOLDEN=1 pytest tests/test_golden.py`
 and read the diff before committing it.
@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import TESTS, run
 
 GOLDEN = TESTS / "golden" / "docs"
-COMPARED = (".md", ".bib", ".json")
+COMPARED = (".md", ".bib", ".json", ".xml")
 
 
 def generated_files(docs: Path) -> dict[str, bytes]:

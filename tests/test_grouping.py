@@ -396,3 +396,13 @@ def test_related_papers_favour_papers_whose_nearest_papers_they_share(shipped_co
     for corpus, least in ((second(), 0.9), (shipped_corpus, 0.4)):
         chosen = grouping.related_share(corpus)
         assert chosen >= least and chosen > grouping.related_share(corpus, shared_weight=0.0)
+
+
+def test_an_automatic_section_named_in_another_language_or_script_gets_a_readable_id():
+    """Its id is its page's address and its BibTeX file's name: "réseau" stays a word, not "r-seau"."""
+    from generator.sections import _section_id
+
+    assert _section_id(["réseaux neuronaux", "apprentissage"], set()) == "reseaux-neuronaux"
+    assert _section_id(["Übersetzung"], set()) == "ubersetzung"
+    assert _section_id(["模型"], set()) == "u6a21-578b"
+    assert _section_id(["réseaux neuronaux", "apprentissage"], {"reseaux-neuronaux"}) == "reseaux-neuronaux-apprentissage"

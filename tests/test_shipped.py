@@ -27,7 +27,7 @@ def test_site_has_118_papers_in_at_least_8_sections_with_keywords(shipped_site):
     assert set(placed) == {p["id"] for p in data["papers"]}
     assert set(placed.values()) == {1}, "every paper is in exactly one section"
     for paper in data["papers"]:
-        assert set(paper) == {"id", "title", "authors", "year", "venue", "arxiv", "url", "code", "section", "keywords", "tags", "bibtex_key"}
+        assert set(paper) == {"id", "title", "authors", "et_al", "year", "venue", "arxiv", "doi", "url", "code", "section", "keywords", "tags", "added", "bibtex_key"}
         assert paper["id"] in next(s for s in data["sections"] if s["id"] == paper["section"])["papers"]
 
 

@@ -384,7 +384,7 @@ def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_agai
     cache.clear()
     imports = build._import_stages
     imported: list[float] = []
-    monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(1.5) or imports() or imported.append(time.monotonic()))  # slow imports, as in a new process
+    monkeypatch.setattr(build, "_import_stages", lambda: time.sleep(2.5) or imports() or imported.append(time.monotonic()))  # slow imports, as in a new process (a twelve-paper copy needs milliseconds)
     # Only calls made in this process are counted: the copy's calls land in its own memory.
     here: list[str] = []
 
@@ -424,9 +424,10 @@ def test_a_copy_that_could_not_finish_before_the_libraries_loaded_leaves_the_res
     here: list[str] = []
     featurize = features.featurize
     # The copy takes long over the features: this process has imported before they are made.
-    monkeypatch.setattr(features, "featurize", lambda *args: here.append("featurize") or time.sleep(1.0) or featurize(*args))
+    # (Two seconds against a third of one: room for a busy CI machine to be late by more than a second.)
+    monkeypatch.setattr(features, "featurize", lambda *args: here.append("featurize") or time.sleep(2.0) or featurize(*args))
     monkeypatch.setattr(related, "related_papers", lambda *args, fn=related.related_papers: here.append("related") or fn(*args))
-    monkeypatch.setattr(build, "_import_stages", lambda imports=build._import_stages: time.sleep(0.5) or imports())
+    monkeypatch.setattr(build, "_import_stages", lambda imports=build._import_stages: time.sleep(0.3) or imports())
     generated = generate(open_project(survey))
     assert here == ["related"], "the features came from the copy; the related papers were left to this process"
     assert generated.survey.related
@@ -508,6 +509,16 @@ def test_a_memo_keeps_only_what_the_last_two_builds_used():
     memo.get("a", make, "a")  # unused for a build: forgotten
     assert made == ["a", "bb", "a"]
     assert len(memo) == 2  # "bb" from the build before, "a" from this one
+
+
+def test_what_a_memo_is_handed_replaces_what_it_had_for_that_key():
+    memo: Memo[str, int] = Memo()
+    memo.put("last", 1)
+    memo.next_build()
+    memo.put("last", 2)  # handed over by another process
+    assert memo.recall("last") == 2
+    memo.put("last", 3)
+    assert memo.get("last", lambda: 0) == 3 and len(memo) == 1
 
 
 def test_a_memo_without_builds_stays_within_its_limit():
