@@ -39,6 +39,7 @@ from generator.bibtex import (
     split_author,
     starts_lowercase,
 )
+from generator.keys import SUFFIXES
 from generator.models import Paper, Problem
 from generator.schema import MAX_TAG
 
@@ -53,7 +54,8 @@ _ARXIV_BARE = re.compile(rf"^(?:arXiv:)?({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_ARXIV_ID})(?:v\d+)?(?:\.pdf)?/?$", re.I)
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(rf"(?:arXiv:|abs/)\s*({_ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
-_YEAR = re.compile(r"\b(\d{4})\b")
+# "2020a" tells two papers of one year apart in an author-year bibliography: the year is 2020.
+_YEAR = re.compile(r"\b(\d{4})(?:[a-z]\b|\b)")
 _ENCODED = re.compile(r"%([0-7][0-9A-Fa-f])")
 
 
@@ -87,12 +89,35 @@ def _unescaped_doi(doi: str) -> str:
     return _ENCODED.sub(decoded, doi) if "%" in doi else doi
 
 
+_NAME_PART = re.compile(r"\s*(family|given|prefix|suffix|useprefix)\s*=\s*(\{[^{}]*\}|[^,]*)\s*(?:,|$)", re.I)
+
+
+def _extended_name(name: str) -> NameParts | None:
+    """Return the parts of a name in BibLaTeX's extended form ("family=Driessche, given=George,
+    prefix=van den, useprefix=true", as Zotero's Better BibTeX writes some), or None."""
+    if "=" not in name:
+        return None
+    found = dict((key.lower(), value.strip().strip("{}").strip()) for key, value in _NAME_PART.findall(name))
+    if not found.get("family") or _NAME_PART.sub("", name).strip():
+        return None
+    return NameParts(latex_to_text(found.get("given", "")), latex_to_text(found.get("prefix", "")), latex_to_text(found["family"]), latex_to_text(found.get("suffix", "")))
+
+
 def _read_authors(value: str) -> tuple[list[str], bool]:
     """Return the authors of a BibTeX author field and whether it ended in "and others"."""
     names = split_multiple_persons_names(value)
     et_al = bool(names) and names[-1].strip().lower() == "others"
     authors = []
     for name in names[:-1] if et_al else names:
+        extended = _extended_name(name)
+        if extended is not None:
+            authors.append(_reader_name(extended))
+            continue
+        words = name.split()
+        if "," not in name and len(words) > 2 and words[-1].lower() in SUFFIXES:
+            # "Robert L. Logan IV", as DBLP writes it: to BibTeX "IV" would be the family name.
+            authors.append(latex_to_text(name))
+            continue
         bib = parse_single_name_into_parts(name, strict=False)
         if "," not in name and bib.first and starts_lowercase(bib.first[0]):
             # BibTeX's "First von Last": no First before a lowercase word ("van Gogh");
@@ -192,16 +217,18 @@ def _field_texts(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
 
 
 def _undefined_strings(entry: Entry, strings: dict[str, str]) -> list[tuple[str, str]]:
-    """Return the fields whose whole value is a bare name that no @string defines, with that name:
-    it is read as the name itself (`booktitle = acl2020` would be the venue "acl2020")."""
+    """Return the fields that use a bare name no @string defines, with that name, alone or joined
+    with #: it is read as the name itself (`booktitle = acl2020` would be the venue "acl2020")."""
     return [
-        (field.key.lower(), value)
+        (field.key.lower(), name)
         for field in entry.fields
         if field.enclosing == "no-enclosing"
-        and "#" not in (value := str(field.value).strip())
-        and not value.isdigit()
-        and value.lower() not in _MONTHS
-        and value.lower() not in strings
+        for name in (part.strip() for part in _parts(str(field.value)))
+        if name
+        and (name[0], name[-1]) not in (('"', '"'), ("{", "}"))
+        and not name.isdigit()
+        and name.lower() not in _MONTHS
+        and name.lower() not in strings
     ]
 
 
@@ -260,7 +287,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
     preprint = venue is not None and (is_preprint_venue(venue) or bool(_ARXIV_IN_TEXT.search(venue)))
     if preprint:
         venue = None  # Google Scholar's "journal = {arXiv preprint arXiv:...}" is no venue
-    url = _verbatim(fields.get("url", "")) or None
+    url = _verbatim(fields.get("url", "")) or _linked(fields.get("howpublished", "")) or None
     if url and arxiv and _ARXIV_URL.search(url):
         url = None  # the arxiv field already links it
     doi = _unescaped_doi(bare_doi(_verbatim(fields.get("doi", "")))) or None
@@ -278,6 +305,12 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
         "url": url,
         "tags": _read_tags(fields.get("keywords", "")),
     }
+
+
+def _linked(published: str) -> str:
+    """Return the address of a `howpublished = {\\url{…}}` (a web page's entry), or nothing."""
+    found = re.fullmatch(r"\s*\\url\s*\{([^{}\s]+)\}\s*", published)
+    return _verbatim(found.group(1)) if found else ""
 
 
 def _published_at(bib_type: str, fields: dict[str, str]) -> str:

@@ -694,6 +694,8 @@ def _latex_decoder() -> LatexNodes2Text:
         "textbar": "|",
         "textunderscore": "_",
     }
+    # The TeX logos as their names; they are no letters of their own to the decoder.
+    symbols |= {"LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX"}
     context.add_context_category(
         "survey-bibtex",
         prepend=True,
@@ -702,8 +704,13 @@ def _latex_decoder() -> LatexNodes2Text:
         # LaTeX's column separator, which would turn it into spaces.
         specials=[SpecialsTextSpec("&", "&")],
     )
-    # A bare % in a .bib title means "percent", not a LaTeX comment: keep it.
-    return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_comments=True)
+    # A command the decoder does not know keeps its text: "\\texttt{DSPy}" and "\\mbox{Declarative}"
+    # are the words, not nothing (a title lost them without a word said).
+    context.set_unknown_macro_spec(MacroTextSpec("", discard=False))
+    # A bare % in a .bib title means "percent", not a LaTeX comment: keep it. Mathematics
+    # becomes its Unicode text ("$\\alpha$-Synuclein" is "α-Synuclein"): the pages have no
+    # typesetter for it, and the BibTeX written back escapes every dollar sign.
+    return LatexNodes2Text(latex_context=context, math_mode="text", keep_comments=True)
 
 
 _DECODER = _latex_decoder()

@@ -222,7 +222,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         path = folder / f"{key}.yaml"
         if not args.dry_run:
             write_atomic(path, paper_yaml(fields).encode("utf-8"))
-        _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}")
+        was = f" (entry '{plan.renamed[key]}': cite it as {key})" if key in plan.renamed else ""
+        _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}{was}")
     verb = "would add" if args.dry_run else "added"
     _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(errors(plan.problems))} refused" if errors(plan.problems) else ""))
     return EXIT_PROBLEMS if failed else EXIT_OK

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import fold_letters
+from .keys import family_name, fold_letters
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -72,19 +72,28 @@ class Record:
     title: str
     arxiv: str | None = None
     doi: str | None = None
+    author: str = ""  # the first author's family name, folded (see `first_author`); "" when not known
+
+
+def first_author(authors: Sequence[str]) -> str:
+    """Return the first author's family name as records compare it: "Vaswani" for "A. Vaswani"."""
+    return fold_letters(family_name(authors[0])) if authors else ""
 
 
 def _different_works(a: Record, b: Record) -> bool:
-    """Tell whether two records name different works by their ids: two arXiv ids, or two DOIs.
+    """Tell whether two records name different works: two arXiv ids, two DOIs, or two first authors.
 
     Yearly series ("Findings of the WMT 2019 …", "… 2020 …") and overviews of one track in two
-    years have near-identical titles; their ids tell them apart.
+    years have near-identical titles; their ids tell them apart. So do their authors when the
+    ids are not known: "Deep Learning" by Goodfellow (a book) and by LeCun (an article).
     """
     arxiv_a, arxiv_b = _arxiv_id(a), _arxiv_id(b)
     if arxiv_a and arxiv_b:
         return arxiv_a != arxiv_b
     doi_a, doi_b = (a.doi or "").lower(), (b.doi or "").lower()
-    return bool(doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b))
+    if doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b):
+        return True
+    return bool(a.author and b.author and a.author != b.author)
 
 
 def _numbers(words: tuple[str, ...]) -> list[str]:

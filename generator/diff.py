@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .dedupe import Index, Record
+from .dedupe import Index, Record, first_author
 from .models import Paper, Survey
 
 COMPARED = tuple(f.name for f in fields(Paper) if f.name not in ("key", "path", "lines", "added"))
@@ -101,10 +101,10 @@ def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
     came = sorted(set(new) - set(old))
     index = Index()
     for key in gone:
-        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi))
+        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi, first_author(old[key].authors)))
     renamed, renamed_from = [], {}
     for key in came:
-        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi))
+        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi, first_author(new[key].authors)))
         if match and match.existing not in renamed_from:
             renamed_from[match.existing] = key
             renamed.append(Change(key, new[key].title, f"was {match.existing} ({match.reason})"))

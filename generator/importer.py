@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dedupe import Duplicate, Index, Record
+from .dedupe import Duplicate, Index, Record, first_author
 from .keys import is_valid_key, make_key
 from .models import Paper, Problem
 from .schema import Raw, paper_from_raw
@@ -30,6 +30,9 @@ class ImportPlan:
     new: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The keys that differ from the entry's own ("hu_lora_2021" → "hu2021lora"): a document
+    # citing the entry's key must cite the new one.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], added: datetime.date) -> ImportPlan:
@@ -37,12 +40,13 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
     plan = ImportPlan()
     index = Index()
     for known in existing:
-        index.add(Record(known.path, known.title, known.arxiv, known.doi))
+        index.add(Record(known.path, known.title, known.arxiv, known.doi, first_author(known.authors)))
     taken = {paper.key for paper in existing}
+    ours: set[str] = set()  # the keys this import gives
     for candidate in candidates:
         fields = {k: v for k, v in candidate.fields.items() if v not in (None, "", [], ())}
         where = f"{candidate.name}:{candidate.line}" if candidate.line else candidate.name
-        record = Record(where, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"))
+        record = Record(where, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"), first_author([str(a) for a in fields.get("authors") or ()]))
         duplicate = index.find(record)
         if duplicate:
             plan.duplicates.append(duplicate)
@@ -54,15 +58,21 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             key = make_key(str(fields.get("title", "")), fields.get("authors", ()), fields.get("year"), taken)
             if wanted and wanted in taken:
                 # A document that cites the entry's own key would find another paper under it.
-                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{candidate.key}' is another paper's key in this survey: added as '{key}', so cite it by that key", "warning"))
+                whose = "an earlier entry's key in this import" if wanted in ours else "another paper's key in this survey"
+                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{candidate.key}' is {whose}: added as '{key}', so cite it by that key", "warning"))
+        if candidate.key and candidate.key != key:
+            plan.renamed[key] = candidate.key
         fields.setdefault("added", added)
         paper, problems = paper_from_raw(Raw(candidate.name, fields, {}, candidate.line), key)
         for problem in problems:
-            if problem.severity == "error":
-                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, problem.message))
+            # An author's warning ("Teven Le Scao" may be filed under "Scao") is said now, when
+            # the entry is at hand; a missing abstract, which most .bib entries lack, is not.
+            if problem.severity == "error" or problem.message.startswith("item "):
+                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, problem.message, problem.severity))
         if paper is None:
             continue
         taken.add(key)
-        index.add(Record(f"content/papers/{key}.yaml", paper.title, paper.arxiv, paper.doi))
+        ours.add(key)
+        index.add(Record(f"content/papers/{key}.yaml", paper.title, paper.arxiv, paper.doi, first_author(paper.authors)))
         plan.new.append((key, fields))
     return plan

@@ -271,7 +271,7 @@ PAPER_FIELDS: dict[str, Callable[[Any], Any]] = {
     "abstract": text(MAX_TEXT, paragraphs=True),
     "arxiv": pattern(ARXIV_PATTERN, "an arXiv id like 2504.07448"),
     "doi": pattern(DOI_PATTERN, "a DOI like 10.18653/v1/2023.acl-long.1"),
-    "venue": text(200),
+    "venue": text(MAX_TITLE),  # DBLP's booktitles reach 300 characters ("Proceedings of the 2019 Conference of …")
     "entry_type": choice(ENTRY_TYPES),
     "url": web_url,
     "code": web_url,

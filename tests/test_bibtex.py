@@ -665,7 +665,7 @@ def test_read_bibtex_decodes_latex_to_unicode():
     records, problems = read_bibtex(READ_SAMPLE, "refs.bib")
     assert problems == []
     uber = records[0]
-    assert uber["title"] == "Über LoRA: 100% of $x_1$ & more"
+    assert uber["title"] == "Über LoRA: 100% of x_1 & more"  # mathematics as its text
     assert uber["authors"] == [
         "Hans Müller",
         "José Cañete",
@@ -699,7 +699,7 @@ def test_read_bibtex_joins_concatenated_fields():
 @article{b, title = {C# for Everyone}, journal = "J. " # undefined, author = {Doe, Jane}, year = 2020}
 """
     records, problems = read_bibtex(text, "refs.bib")
-    assert problems == []
+    assert [str(p) for p in problems] == ["refs.bib:7: warning: field 'journal': 'undefined' is no @string of this file (nor a month): read as the text 'undefined'"]
     assert [(r["title"], r["venue"]) for r in records] == [
         ("Tasks and LoRA at scale", "Proceedings of the Association for Computational Linguistics Meeting, 2021"),
         ("C# for Everyone", "J. undefined"),  # a # inside braces is text; an unknown name stays as written
@@ -882,3 +882,19 @@ def test_the_check_of_a_names_length_never_underestimates_its_latex(name):
     from generator.schema import _most_latex
 
     assert len(bibtex_name(split_author(name))) <= _most_latex(name)
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"Effects of {$\alpha$}-Synuclein", "Effects of α-Synuclein"),
+        (r"An {$O(n \log n)$} Algorithm for $k$-Means", "An O(n log n) Algorithm for k-Means"),
+        (r"{\texttt{DSPy}}: Compiling \mbox{Declarative} Calls", "DSPy: Compiling Declarative Calls"),
+        (r"The {\LaTeX} Companion and \TeX{} for~everyone, with \BibTeX{} styles", "The LaTeX Companion and TeX for everyone, with BibTeX styles"),
+        (r"\unknowncommand{Kept} words", "Kept words"),
+        (r"Costs \$5, not 100\%", "Costs $5, not 100%"),
+    ],
+)
+def test_imported_titles_keep_the_words_of_commands_and_mathematics(latex, text):
+    (record,), _ = read_bibtex(f"@article{{a2020x, title = {{{latex}}}, journal = {{J}}, year = 2020}}", "refs.bib")
+    assert record["title"] == text

@@ -291,6 +291,10 @@ def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at
         # Without ids, the edition's number tells them apart; a near-identical title of the same edition is still one work.
         ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC 2024 NeuCLIR Track\n", False),
         ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC-2023 NeuCLIR Track.\n", True),
+        # Without ids, first authors of different family names are two works; the same family name, however written, one.
+        ("title: Deep Learning\nauthors: [Yann LeCun, Yoshua Bengio]\n", "title: Deep learning\nauthors: [Ian Goodfellow, Yoshua Bengio]\n", False),
+        ("title: Deep Learning\nauthors: [Yann LeCun]\n", "title: Deep learning.\nauthors: ['LeCun, Y.', Geoffrey Hinton]\n", True),
+        ("title: Deep Learning\nauthors: [Yann LeCun]\n", "title: Deep learning\n", True),
         # A leading article changes nothing.
         ("title: 'NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", "title: 'The NADI 2021: The Second Nuanced Arabic Dialect Identification Shared Task'\n", True),
     ],

@@ -157,8 +157,9 @@ def test_an_entry_whose_key_another_paper_has_is_added_under_a_new_key_and_says_
     code, out, err = run(capsys, "-C", str(survey), "import", str(refs))
     assert code == 0, err
     added = [line for line in out.splitlines() if line.startswith("added content/")]
-    assert len(added) == 1 and "hu2021lora" not in added[0]
-    new_key = added[0].rsplit("/", 1)[1].removesuffix(".yaml")
+    assert len(added) == 1 and not added[0].startswith("added content/papers/hu2021lora.yaml")
+    new_key = added[0].split(" ")[1].rsplit("/", 1)[1].removesuffix(".yaml")
+    assert added[0].endswith(f"(entry 'hu2021lora': cite it as {new_key})")
     assert f"refs.bib (entry 'hu2021lora'): warning: field 'key': 'hu2021lora' is another paper's key in this survey: added as '{new_key}', so cite it by that key" in err
 
 
@@ -222,3 +223,52 @@ def test_a_crossref_volume_gives_its_own_booktitle_before_its_title():
     )
     assert problems == []
     assert [(r["key"], r["venue"], r["year"]) for r in records] == [("lee2023x", "International Conference on Machine Learning 2023", 2023), ("kim2023y", "Findings of ACL 2023", 2023)]
+
+
+EXPORTERS = r"""@article{silverMasteringGameGo2016, title={Mastering the Game of {{Go}}}, journaltitle={Nature}, date={2016-01},
+  author={Silver, David and family=Driessche, given=George, prefix=van den, useprefix=true}}
+@inproceedings{DBLP:conf/emnlp/LoganWSGK19, author={Robert L. Logan IV and Nelson F. Liu and Guy L. Steele Jr.}, title={Barack's Wife Hillary}, booktitle={ACL 2019}, year={2019}}
+@inproceedings{DBLP:conf/naacl/DevlinCLT19, author={Jacob Devlin and Ming{-}Wei Chang}, title={{BERT:} Pre-training of Deep Bidirectional Transformers for Language Understanding},
+  booktitle={Proceedings of the 2019 Conference of the North American Chapter of the Association for Computational Linguistics: Human Language Technologies, {NAACL-HLT} 2019, Minneapolis, MN, USA, June 2-7, 2019, Volume 1 (Long and Short Papers)}, year={2019}}
+@Misc{PyTorch2019, author={Paszke, Adam and others}, title={{PyTorch}: An Imperative Style}, howpublished={\url{https://pytorch.org}}, year={2019}}
+@inproceedings{c2020undefined, title={Undefined String Concat}, author={Ann Lee}, booktitle="Proc. " # neurips, year={2020a}}
+@article{lecun2015deep, title={Deep Learning}, author={LeCun, Yann and Bengio, Yoshua}, journal={Nature}, year={2015}}
+@book{goodfellowDeepLearning2016, title={Deep {{Learning}}}, author={Goodfellow, Ian and Bengio, Yoshua}, date={2016}, publisher={MIT Press}}
+@article{lecun2015again, title={Deep learning.}, author={Yann LeCun and Geoffrey Hinton}, journal={Nature}, year={2015}}
+@inproceedings{scao2022bloom, title={BLOOM}, author={Teven Le Scao and Angela Fan}, booktitle={ICML}, year={2022}}
+"""
+
+
+def test_what_common_exporters_write_is_read_as_they_mean_it(survey, tmp_path, capsys):
+    source = tmp_path / "exports.bib"
+    source.write_text(EXPORTERS, encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(source))
+    assert code == 0, err
+    papers = survey / "content" / "papers"
+
+    def read(key):
+        return yaml.safe_load((papers / f"{key}.yaml").read_text(encoding="utf-8"))
+
+    assert read("silvermasteringgamego2016")["authors"] == ["David Silver", "George van den Driessche"]  # BibLaTeX's extended names
+    assert read("logan2019barack")["authors"] == ["Robert L. Logan IV", "Nelson F. Liu", "Guy L. Steele Jr."]  # DBLP's suffixes
+    assert read("devlin2019bert")["venue"].endswith("Volume 1 (Long and Short Papers)")  # 237 characters
+    pytorch = read("pytorch2019")
+    assert pytorch["url"] == "https://pytorch.org" and "venue" not in pytorch
+    assert read("c2020undefined")["year"] == 2020
+    assert "field 'booktitle': 'neurips' is no @string of this file" in err
+    # Same title, other first author: another work. Same first author: the same paper.
+    assert read("goodfellowdeeplearning2016")["title"] == "Deep Learning"
+    assert "skipped, duplicate of content/papers/lecun2015deep.yaml (same title)" in out
+    assert "'Teven Le Scao' is cited and indexed as 'Scao, Teven Le'" in err
+    assert "added content/papers/devlin2019bert.yaml (entry 'DBLP:conf/naacl/DevlinCLT19': cite it as devlin2019bert)" in out
+    assert "added content/papers/scao2022bloom.yaml\n" in out
+    assert run(capsys, "-C", str(survey), "check")[0] == 0
+
+
+def test_an_entry_whose_key_an_earlier_entry_of_the_import_took_is_told_so(survey, tmp_path, capsys):
+    source = tmp_path / "two.bib"
+    source.write_text("@article{Smith2020, title={One}, author={Smith, John}, journal={J}, year={2020}}\n@article{smith2020, title={Two}, author={Smith, John}, journal={J}, year={2020}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(source))
+    assert code == 0, err
+    assert "'smith2020' is an earlier entry's key in this import: added as 'smith2020two'" in err
+    assert "added content/papers/smith2020.yaml (entry 'Smith2020': cite it as smith2020)" in out
