@@ -106,7 +106,7 @@ def _extended_name(name: str) -> NameParts | None:
 def _read_authors(value: str) -> tuple[list[str], bool]:
     """Return the authors of a BibTeX author field and whether it ended in "and others"."""
     names = split_multiple_persons_names(value)
-    et_al = bool(names) and names[-1].strip().lower() == "others"
+    et_al = bool(names) and names[-1].strip().lower().replace("~", " ") in ("others", "et al.", "et al", "{others}")
     authors = []
     for name in names[:-1] if et_al else names:
         extended = _extended_name(name)
@@ -146,6 +146,9 @@ def _read_arxiv(fields: dict[str, str]) -> str | None:
     doi = _ARXIV_DOI.match(bare_doi(_verbatim(fields.get("doi", ""))))
     if doi:
         return doi.group(1)
+    mendeley = _ARXIV_BARE.match(_verbatim(fields.get("arxivid", "")))  # Mendeley's own field
+    if mendeley:
+        return mendeley.group(1)
     for name in ("journal", "howpublished", "note", "volume"):
         found = _ARXIV_IN_TEXT.search(fields.get(name, ""))
         if found:
@@ -165,6 +168,10 @@ def _read_type(bib_type: str, venue: str | None) -> str | None:
         "unpublished": "misc",
         "techreport": "misc",
         "report": "misc",
+        "phdthesis": "misc",
+        "mastersthesis": "misc",
+        "thesis": "misc",
+        "book": "misc",
     }.get(bib_type.lower())
     if kind is None or kind == entry_type(Paper(key="x", title="x", venue=venue)):
         return None
@@ -291,6 +298,8 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
     if url and arxiv and _ARXIV_URL.search(url):
         url = None  # the arxiv field already links it
     doi = _unescaped_doi(bare_doi(_verbatim(fields.get("doi", "")))) or None
+    if url and doi and bare_doi(url).lower() == doi.lower():
+        url = None  # https://doi.org/… beside the doi field: the DOI link is made from the doi
     return {
         "key": entry.key,
         "title": title,
@@ -313,13 +322,27 @@ def _linked(published: str) -> str:
     return _verbatim(found.group(1)) if found else ""
 
 
+# What a thesis is called before its school, by entry type (BibLaTeX's @thesis says it in `type`).
+_THESES = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "thesis": "Thesis"}
+
+
 def _published_at(bib_type: str, fields: dict[str, str]) -> str:
-    """Return a @misc entry's `howpublished` when it names a venue ("ASRU 2023", as `survey`
-    writes a misc entry's venue), not a link ("\\url{…}") or a note ("Accessed …")."""
-    published = fields.get("howpublished", "")
-    if bib_type.lower() not in ("misc", "online", "unpublished") or re.search(r"\\url|https?:|www\.|accessed", published, re.I):
-        return ""
-    return published
+    """Return where an entry of another kind than a paper was published, as a venue: a @misc
+    entry's `howpublished` when it names one ("ASRU 2023", as `survey` writes a misc entry's
+    venue), not a link ("\\url{…}") or a note ("Accessed …"); a thesis's school, a report's
+    institution, a book's publisher."""
+    kind = bib_type.lower()
+    if kind in ("misc", "online", "unpublished"):
+        published = fields.get("howpublished", "")
+        return "" if re.search(r"\\url|https?:|www\.|accessed", published, re.I) else published
+    school = fields.get("school") or fields.get("institution") or ""
+    if kind in _THESES and school:
+        return f"{fields.get('type') or _THESES[kind]}, {school}"
+    if kind in ("techreport", "report") and school:
+        return f"{fields.get('type') or 'Technical report'}, {school}"
+    if kind == "book":
+        return fields.get("publisher", "")
+    return ""
 
 
 def _read_tags(value: str) -> list[str]:

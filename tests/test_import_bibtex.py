@@ -272,3 +272,23 @@ def test_an_entry_whose_key_an_earlier_entry_of_the_import_took_is_told_so(surve
     assert code == 0, err
     assert "'smith2020' is an earlier entry's key in this import: added as 'smith2020two'" in err
     assert "added content/papers/smith2020.yaml (entry 'Smith2020': cite it as smith2020)" in out
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("@phdthesis{a2019, title={T}, author={Ann Lee}, school={Stanford University}, year={2019}}", {"venue": "PhD thesis, Stanford University", "entry_type": "misc"}),
+        ("@thesis{b2020, title={T}, author={Bo Kim}, institution={ETH Zurich}, type={Master's thesis}, date={2020}}", {"venue": "Master's thesis, ETH Zurich", "entry_type": "misc"}),
+        ("@techreport{c2018, title={T}, author={Cy Doe}, institution={OpenAI}, year={2018}}", {"venue": "Technical report, OpenAI", "entry_type": "misc"}),
+        ("@book{d2016, title={T}, author={Goodfellow, Ian}, publisher={MIT Press}, year={2016}}", {"venue": "MIT Press", "entry_type": "misc"}),
+        ("@article{e2020, title={T}, author={Raffel, Colin}, journal={JMLR}, arxivId={1910.10683}, year={2020}}", {"arxiv": "1910.10683"}),
+        ("@article{f2015, title={T}, author={LeCun, Yann}, journal={Nature}, doi={10.1038/nature14539}, url={https://doi.org/10.1038/nature14539}, year={2015}}", {"url": None, "doi": "10.1038/nature14539"}),
+        ("@article{g2017, title={T}, author={Smith, John and et al.}, journal={J}, year={2017}}", {"authors": ["John Smith"], "et_al": True}),
+    ],
+)
+def test_theses_reports_books_and_the_fields_of_other_exporters_are_read(entry, expected):
+    from generator.bibimport import read_bibtex
+
+    (record,), problems = read_bibtex(entry, "refs.bib")
+    assert problems == []
+    assert {name: record[name] for name in expected} == expected
