@@ -176,6 +176,8 @@ def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings
             "title": paper.title,
             "authors": [person(a) for a in paper.authors],
             "et_al": paper.et_al,
+            # The table of all papers names three ("A, B, C et al."), in its HTML and its JSON alike.
+            "authors_short": ", ".join(map(display_name, paper.authors[:3])) + (" et al." if len(paper.authors) > 3 or paper.et_al else ""),
             "author_sort": family_first(paper.authors[0]) if paper.authors else "",  # the table sorts by the first author's family name
             "year": paper.year,
             "venue": paper.venue,
@@ -535,7 +537,7 @@ def _table_json(env: jinja2.Environment, rows: list[dict[str, Any]], sections: S
     data = {
         "sections": [{"id": s["id"], "title": s["title"], "href": page_url(s["page"], PAPERS_PAGE)} for s in sections],
         "papers": [
-            [p["title"], ", ".join(a["name"] for a in p["authors"][:3]) + (" et al." if len(p["authors"]) > 3 or p["et_al"] else ""),
+            [p["title"], p["authors_short"],
              p["year"] or "", p["badge"] or "", order[p["section"]], p["venue_series"], f"{page_url(p['page'], PAPERS_PAGE)}#{p['key']}",
              ", ".join(a["name"] for a in p["authors"]), p["author_sort"], _ids(p)]
             for p in rows
