@@ -27,7 +27,7 @@ from .load import (
     unread_raws,
     unread_sections,
 )
-from .models import Overrides, Paper, Problem, Survey
+from .models import InputError, Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
 from .reuse import Reuse
@@ -49,17 +49,6 @@ PARALLEL_FROM = 1000
 RELATED_ASIDE_FROM = 3000
 # New objects between two runs of the cycle collector while a survey is built (Python's default is 700).
 GC_THRESHOLD = 100_000
-
-
-class InputError(Exception):
-    """The content has problems the contributor must fix; each names its file and line."""
-
-    def __init__(self, problems: Sequence[Problem]):
-        super().__init__(f"{len(problems)} problem(s) in the content")
-        self.problems = list(problems)
-
-    def __reduce__(self) -> tuple[Any, ...]:  # raised in a forked copy, it reaches this process whole
-        return (type(self), (self.problems,))
 
 
 class SiteError(Exception):

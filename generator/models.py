@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +145,21 @@ class Survey:
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     placements: tuple[Placement, ...] = ()
     coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+class ProblemsError(Exception):
+    """Problems that stop a command, each naming its file, line and field."""
+
+    def __init__(self, problems: Sequence[Problem], summary: str = ""):
+        super().__init__(summary or "\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a forked copy, it reaches this process whole
+        return (type(self), (self.problems,))
+
+
+class InputError(ProblemsError):
+    """The content has problems the contributor must fix; each names its file and line."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        super().__init__(problems, f"{len(problems)} problem(s) in the content")

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .models import Problem, did_you_mean
+from .models import Problem, ProblemsError, did_you_mean
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -54,15 +54,8 @@ class Project:
     warnings: tuple[Problem, ...] = ()  # settings in mkdocs.yml that work, but not offline
 
 
-class ProjectError(Exception):
+class ProjectError(ProblemsError):
     """The survey folder is not usable; the message says why."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-    def __reduce__(self) -> tuple[Any, ...]:  # raised in a forked copy, it reaches this process whole
-        return (type(self), (self.problems,))
 
 
 def _inside(root: Path, value: Any, name: str, default: str, line: int) -> Path:

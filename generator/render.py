@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from . import cache
 from .load import not_utf8
-from .models import Problem
+from .models import InputError, Problem
 from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
 
 # The folder of a survey's own templates (and of the packaged ones).
@@ -383,8 +383,6 @@ def render(env: jinja2.Environment, template: str, context: Mapping[str, Any]) -
 
 def template_problem(error: jinja2.TemplateError) -> Exception:
     """Return a template's error as an input problem: the template's file and line, and why."""
-    from .build import InputError
-
     if isinstance(error, TemplateUnreadable):
         return InputError([error.problem])
     if isinstance(error, jinja2.TemplateSyntaxError):
