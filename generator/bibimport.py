@@ -324,6 +324,8 @@ def _linked(published: str) -> str:
 
 # What a thesis is called before its school, by entry type (BibLaTeX's @thesis says it in `type`).
 _THESES = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "thesis": "Thesis"}
+# BibLaTeX's keys for a `type`, which its styles print as words.
+_TYPE_NAMES = {"phdthesis": "PhD thesis", "mathesis": "Master's thesis", "mastersthesis": "Master's thesis", "candthesis": "Candidate thesis", "techreport": "Technical report", "resreport": "Research report"}
 
 
 def _published_at(bib_type: str, fields: dict[str, str]) -> str:
@@ -336,10 +338,11 @@ def _published_at(bib_type: str, fields: dict[str, str]) -> str:
         published = fields.get("howpublished", "")
         return "" if re.search(r"\\url|https?:|www\.|accessed", published, re.I) else published
     school = fields.get("school") or fields.get("institution") or ""
+    named = _TYPE_NAMES.get(fields.get("type", "").strip().lower(), fields.get("type", "").strip())
     if kind in _THESES and school:
-        return f"{fields.get('type') or _THESES[kind]}, {school}"
+        return f"{named or _THESES[kind]}, {school}"
     if kind in ("techreport", "report") and school:
-        return f"{fields.get('type') or 'Technical report'}, {school}"
+        return f"{named or 'Technical report'}, {school}"
     if kind == "book":
         return fields.get("publisher", "")
     return ""

@@ -24,6 +24,7 @@ a character it cannot typeset:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -44,6 +45,8 @@ from pylatexenc.latex2text import (
     get_default_latex_context_db,
 )
 from pylatexenc.latexencode import UnicodeToLatexEncoder
+from pylatexenc.latexwalker import get_default_latex_context_db as get_default_parser_context_db
+from pylatexenc.macrospec import MacroSpec
 
 from generator import workers
 from generator.cache import Memo, memo
@@ -696,10 +699,14 @@ def _latex_decoder() -> LatexNodes2Text:
     }
     # The TeX logos as their names; they are no letters of their own to the decoder.
     symbols |= {"LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX"}
+    # Commands of layout and links: their text is the last argument, or nothing ("\\color{red}",
+    # "\\label{x}", BibTeX's "\\noopsort{key}" that only sorts); see _PARSER_CONTEXT for their arguments.
+    layout = [MacroTextSpec(name, simplify_repl=f"%({count})s") for name, count in (("href", 2), ("hypertarget", 2), ("scalebox", 2), ("raisebox", 2))]
+    layout += [MacroTextSpec(name, discard=True) for name in ("color", "label", "ref", "noopsort", "hspace", "vspace")]
     context.add_context_category(
         "survey-bibtex",
         prepend=True,
-        macros=[MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items()],
+        macros=[MacroTextSpec(name, simplify_repl=text) for name, text in symbols.items()] + layout,
         # A bare & ("Science & Engineering", as some exports write it) is the ampersand, not
         # LaTeX's column separator, which would turn it into spaces.
         specials=[SpecialsTextSpec("&", "&")],
@@ -716,6 +723,53 @@ def _latex_decoder() -> LatexNodes2Text:
 _DECODER = _latex_decoder()
 
 
+def _parser_context() -> object:
+    """Return the LaTeX parser's commands with the arguments of those it does not know that
+    exports write: "\\href{url}{text}" (its converter took two arguments the parser had not
+    read, and stopped with an IndexError), "\\noopsort{key}"."""
+    context = get_default_parser_context_db()
+    context.add_context_category(
+        "survey-bibtex",
+        prepend=True,
+        macros=[MacroSpec(name, args) for name, args in (("href", "{{"), ("hypertarget", "{{"), ("scalebox", "{{"), ("raisebox", "{{"), ("noopsort", "{"))],
+    )
+    return context
+
+
+_PARSER_CONTEXT = _parser_context()
+# pylatexenc says "Error in configuration" for a few of its own commands given odd arguments
+# ("\\textfrac"); the text is decoded all the same, and a contributor cannot act on the message.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
+
+
+# An unescaped dollar sign.
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _is_math(inner: str) -> bool:
+    """Tell whether the text between two dollar signs reads as mathematics: a command, a sub- or
+    superscript, a group, or one short symbol ("$k$-means", "$O(n)$"); "$100 and $200" does not."""
+    inner = inner.strip()
+    return bool(re.search(r"[\\^_{}]", inner)) or (0 < len(inner) <= 20 and not re.search(r"\s", inner) and not inner[0].isdigit())
+
+
+def _literal_dollars(latex: str) -> str:
+    """Escape the dollar signs of a field that are prices, not mathematics, as exports leave them
+    ("Costs $5 per query"): the decoder would read the text between two as a formula. A sign
+    opens a formula only when the text up to the next one reads as mathematics."""
+    signs = [found.start() for found in _DOLLAR.finditer(latex)]
+    literal, index = [], 0
+    while index < len(signs):
+        if index + 1 < len(signs) and _is_math(latex[signs[index] + 1 : signs[index + 1]]):
+            index += 2
+        else:
+            literal.append(signs[index])
+            index += 1
+    for position in reversed(literal):
+        latex = latex[:position] + "\\" + latex[position:]
+    return latex
+
+
 def latex_to_text(latex: str) -> str:
     """Return plain Unicode for a LaTeX field value; braces and macros are dropped.
 
@@ -724,7 +778,14 @@ def latex_to_text(latex: str) -> str:
     quoted = "``" in latex or "''" in latex
     if quoted:  # held by a private-use character while the decoder reads the rest
         latex = latex.replace("{``}", "\ue000").replace("{''}", "\ue000").replace("``", "\ue000").replace("''", "\ue000")
-    text = _DECODER.latex_to_text(latex)
+    if "$" in latex:
+        latex = _literal_dollars(latex)
+    try:
+        text = _DECODER.latex_to_text(latex, latex_context=_PARSER_CONTEXT)
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
+        # A command whose converter expects arguments the parser did not read: its words stay,
+        # the commands and braces go, rather than the whole file failing with a traceback.
+        text = re.sub(r"\\[A-Za-z]+\*?|[{}]", "", latex)
     if quoted:
         text = text.replace("\ue000", '"')
     return clean_text(_UNIHEX.sub(lambda m: chr(int(m.group(1), 16)), text))

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import family_name, fold_letters
+from .keys import fold_letters
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -72,20 +72,26 @@ class Record:
     title: str
     arxiv: str | None = None
     doi: str | None = None
-    author: str = ""  # the first author's family name, folded (see `first_author`); "" when not known
+    names: frozenset[str] = frozenset()  # the words of its authors' names (see `name_words`); empty when not known
+    year: int | None = None
 
 
-def first_author(authors: Sequence[str]) -> str:
-    """Return the first author's family name as records compare it: "Vaswani" for "A. Vaswani"."""
-    return fold_letters(family_name(authors[0])) if authors else ""
+def name_words(authors: Sequence[str]) -> frozenset[str]:
+    """Return the words of authors' names as records compare them: folded, initials left out
+    ("Le Roux, Nicolas" and "Nicolas Le Roux", "Oord, Aäron van den" and "Aaron van den Oord" share words)."""
+    return frozenset(word for name in authors for word in (fold_letters(part) for part in re.split(r"[\s,.-]+", name)) if len(word) > 1)
 
 
 def _different_works(a: Record, b: Record) -> bool:
-    """Tell whether two records name different works: two arXiv ids, two DOIs, or two first authors.
+    """Tell whether two records name different works: two arXiv ids, two DOIs, or no author and
+    no year in common.
 
     Yearly series ("Findings of the WMT 2019 …", "… 2020 …") and overviews of one track in two
-    years have near-identical titles; their ids tell them apart. So do their authors when the
-    ids are not known: "Deep Learning" by Goodfellow (a book) and by LeCun (an article).
+    years have near-identical titles; their ids tell them apart. Without ids, two papers of one
+    title by authors who share no name, in different years, are two works ("Attention is all
+    you need" of 2017 and of 2022 by someone else); any name in common, or the same year, keeps
+    them one work, however the names are written ("OpenAI" and its staff, "Schoelkopf" and
+    "Schölkopf" in one year).
     """
     arxiv_a, arxiv_b = _arxiv_id(a), _arxiv_id(b)
     if arxiv_a and arxiv_b:
@@ -93,7 +99,7 @@ def _different_works(a: Record, b: Record) -> bool:
     doi_a, doi_b = (a.doi or "").lower(), (b.doi or "").lower()
     if doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b):
         return True
-    return bool(a.author and b.author and a.author != b.author)
+    return bool(a.names and b.names and not a.names & b.names and a.year and b.year and a.year != b.year)
 
 
 def _numbers(words: tuple[str, ...]) -> list[str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, fields
 
-from .dedupe import Index, Record, first_author
+from .dedupe import Index, Record, name_words
 from .models import Paper, Survey
 
 COMPARED = tuple(f.name for f in fields(Paper) if f.name not in ("key", "path", "lines", "added"))
@@ -63,6 +64,10 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
     was = {section_id: renamed.get(section_id, section_id) for section_id in new}
     kept = [s.id for s in after.sections if was[s.id] in old]
     order_before = sorted(kept, key=lambda section_id: before.sections.index(old[was[section_id]]))
+    # The sections that keep their order among themselves (the longest run in common) stayed;
+    # only the others moved: one section put first is one change, not twelve.
+    matcher = difflib.SequenceMatcher(None, order_before, kept, autojunk=False)
+    stayed = {section_id for block in matcher.get_matching_blocks() for section_id in kept[block.b : block.b + block.size]}
     changes = []
     for section_id in sorted(set(old) | set(new)):
         if section_id not in new:
@@ -81,7 +86,7 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
             details.append(f"retitled from “{earlier.title}”")
         if earlier.description != section.description:
             details.append("description changed")
-        if order_before.index(section_id) != kept.index(section_id):
+        if section_id not in stayed:
             details.append(f"now {_ordinal(kept.index(section_id) + 1)} in the order, was {_ordinal(order_before.index(section_id) + 1)}")
         if details:
             changes.append(Change(section_id, section.title, "; ".join(details)))
@@ -101,10 +106,10 @@ def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
     came = sorted(set(new) - set(old))
     index = Index()
     for key in gone:
-        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi, first_author(old[key].authors)))
+        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi, name_words(old[key].authors), old[key].year))
     renamed, renamed_from = [], {}
     for key in came:
-        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi, first_author(new[key].authors)))
+        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi, name_words(new[key].authors), new[key].year))
         if match and match.existing not in renamed_from:
             renamed_from[match.existing] = key
             renamed.append(Change(key, new[key].title, f"was {match.existing} ({match.reason})"))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import MAX_KEY_LENGTH, PARTICLES, RESERVED_KEYS, SUFFIXES, is_valid_key
+from .keys import MAX_KEY_LENGTH, PARTICLES, RESERVED_KEYS, SUFFIXES, is_valid_key, split_name
 from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec, did_you_mean
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -202,14 +202,29 @@ def author(value: Any) -> str:
     parts = [part.strip() for part in name.split(",")]
     if re.search(r";\s", name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
         raise Invalid(f"'{name}' reads as several names: write one author per '- ' line, as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
-    if _most_latex(name) > MAX_NAME_LATEX:
-        from .bibtex import bibtex_name, split_author
-
-        written = len(bibtex_name(split_author(name)))
-        if written > MAX_NAME_LATEX:
-            shown = name if len(name) <= 60 else name[:57] + "..."
-            raise Invalid(f"'{shown}' takes {written} characters as BibTeX writes it, more than {MAX_NAME_LATEX}: BibTeX cuts a citation label at 500 characters, and LaTeX then stops; write the name as it is usually cited (an organisation by its short name)")
+    written = family_latex_length(name)
+    if written is not None and name.endswith(","):  # an organisation has a short name to be cited by
+        raise Invalid(_too_long(name, written) + "; write the organisation as it is usually cited (its short name)")
+    if written is not None and written > 2 * MAX_NAME_LATEX:  # too long for a label of its own
+        raise Invalid(_too_long(name, written) + "; write the name as it is usually cited")
     return name
+
+
+def family_latex_length(name: str) -> int | None:
+    """Return how many characters a name's family part takes as BibTeX writes it, when that is
+    more than a citation label can hold (see MAX_NAME_LATEX); None for any ordinary name."""
+    family = split_name(name)[1]
+    if _most_latex(family) <= MAX_NAME_LATEX:
+        return None
+    from .bibtex import latex_text
+
+    written = len(latex_text(family))
+    return written if written > MAX_NAME_LATEX else None
+
+
+def _too_long(name: str, written: int) -> str:
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    return f"'{shown}' has a family name of {written} characters as BibTeX writes it, more than {MAX_NAME_LATEX}: natbib's citation label holds two such names, BibTeX cuts a label at 500 characters, and LaTeX then stops"
 
 
 def date(value: Any) -> datetime.date:
@@ -333,21 +348,42 @@ def _key_advice(key: str) -> str:
     return "use lowercase letters and digits (a hyphen may join two parts)"
 
 
+# Family names after which a capitalised "Van", "Le", "Da", "De" or "Du" is a given name, not a
+# particle: Vietnamese middle names ("Thanh Van Nguyen") and Chinese given names ("Jia Da Li").
+_NOT_AFTER_PARTICLE = frozenset(
+    ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "truong", "dinh", "lam", "mai", "trinh", "luong", "ta", "ha", "dao", "doan", "vuong", "trieu", "quach", "li", "wang", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu", "hu", "guo", "he", "lin", "gao", "luo", "zheng", "liang", "xie", "song", "tang", "han", "feng", "deng", "cao", "peng", "zeng", "xiao", "tian", "dong", "pan", "yuan", "cai", "jiang", "yu", "du", "ye", "cheng", "wei", "su", "lu", "ding", "ren", "shen", "yao", "jin", "cui", "fan", "wan", "qian", "dai", "xia", "fu", "fang", "kim", "lee", "park", "choi", "jung"]
+)
+
+
 def _capitalised_family(name: str) -> str | None:
     """Say how to write a name whose family name may start with a capitalised particle.
 
     "Nicolas Le Roux" is cited and indexed under its last word, "Roux", like any "Given Family";
-    whether "Le" is part of the family name only the contributor knows ("Thanh Van Nguyen"'s
-    "Van" is not), so a name in the "Family, Given" form is taken as written.
+    whether "Le" is part of the family name only the contributor knows, so a name in the
+    "Family, Given" form is taken as written. Only particles right before the last word count
+    ("María Del Carmen García"'s "Del" does not), and not before a family name that such a word
+    precedes as a given name ("Thanh Van Nguyen").
     """
     words = name.split()
-    if "," in name or len(words) < 3:
+    suffix = words.pop() if len(words) > 1 and words[-1].lower() in SUFFIXES else ""
+    if "," in name or len(words) < 3 or words[-1].lower() in _NOT_AFTER_PARTICLE:
         return None
-    at = next((i for i, word in enumerate(words[1:-1], start=1) if word.lower() in PARTICLES and word[:1].isupper() and len(word) > 1), None)
-    if at is None:
+
+    def particle(word: str) -> bool:
+        return word.lower() in PARTICLES and word[:1].isupper() and len(word) > 1
+
+    at = len(words) - 1
+    while at > 1 and particle(words[at - 1]):
+        at -= 1
+    if at == len(words) - 1:
         return None
-    family, given = " ".join(words[at:]), " ".join(words[:at])
-    return f"'{name}' is cited and indexed as '{words[-1]}, {' '.join(words[:-1])}': if '{words[at]}' is part of the family name, write '{family}, {given}'; if not, write '{words[-1]}, {' '.join(words[:-1])}'"
+    given, family, last = " ".join(words[:at]), " ".join(words[at:]), words[-1]
+    rest = " ".join(words[:-1])
+
+    def written(family: str, given: str) -> str:
+        return f"{family}, {suffix}, {given}" if suffix else f"{family}, {given}"
+
+    return f"'{name}' is cited and indexed as '{written(last, rest)}': if '{words[at]}' is part of the family name, write '{written(family, given)}'; if not, write '{written(last, rest)}'"
 
 
 def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
@@ -371,6 +407,8 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
+        if not name.endswith(",") and (written := family_latex_length(name)) is not None and written <= 2 * MAX_NAME_LATEX:  # a person's name is as it is
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {_too_long(name, written)} with natbib (plain.bst is not affected)", "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
         return None, problems

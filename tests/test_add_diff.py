@@ -253,7 +253,7 @@ def test_diff_reports_a_section_removed_reordered_or_described_anew_with_its_cou
     assert code == 0, err
     assert "- `benchmarks` Benchmarks: section removed" in out
     assert "- `adapters` Low-rank adapters: description changed; now 1st in the order, was 2nd" in out, out
-    assert "- `merging` Model merging: now 2nd in the order, was 1st" in out
+    assert "- `merging`" not in out  # it kept its place among the others: one section moved, not two
     assert re.search(r"^\| Benchmarks \| [1-9]\d* \| 0 \|$", out, re.M), out
 
 
@@ -269,3 +269,14 @@ def test_the_built_site_folder_is_as_readable_as_any_new_folder(survey, capsys, 
         os.umask(before)
     assert (survey / "site").stat().st_mode & 0o777 == 0o777 & ~mask
     assert (survey / "site" / "index.html").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_diff_of_one_section_put_first_names_that_section_only(repository, capsys):
+    overrides = repository / "content" / "overrides.yaml"
+    text = overrides.read_text()
+    benchmarks = text[text.index("  - id: benchmarks") : text.index("stop_words:")]
+    overrides.write_text(text.replace(benchmarks, "").replace("sections:\n", "sections:\n" + benchmarks, 1))
+    code, out, err = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0, err
+    assert "- `benchmarks` Benchmarks: now 1st in the order, was 3rd" in out
+    assert "`merging`" not in out and "`adapters`" not in out

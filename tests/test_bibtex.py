@@ -893,8 +893,23 @@ def test_the_check_of_a_names_length_never_underestimates_its_latex(name):
         (r"The {\LaTeX} Companion and \TeX{} for~everyone, with \BibTeX{} styles", "The LaTeX Companion and TeX for everyone, with BibTeX styles"),
         (r"\unknowncommand{Kept} words", "Kept words"),
         (r"Costs \$5, not 100\%", "Costs $5, not 100%"),
+        (r"How to make $100 and $200 fast", "How to make $100 and $200 fast"),  # prices, left unescaped by an export
+        (r"Costs $5 per query, $x_1$ per token", "Costs $5 per query, x_1 per token"),
     ],
 )
 def test_imported_titles_keep_the_words_of_commands_and_mathematics(latex, text):
     (record,), _ = read_bibtex(f"@article{{a2020x, title = {{{latex}}}, journal = {{J}}, year = 2020}}", "refs.bib")
     assert record["title"] == text
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"\href{https://example.org}{Link} here", "Link here"),
+        (r"{\color{red} Red} word\label{sec:x}", "Red word"),
+        (r"{\noopsort{vanderwaals}}{van der Waals}", "van der Waals"),
+        (r"\textcolor{blue}{Blue} and \scalebox{0.8}{small}", "Blue and small"),
+    ],
+)
+def test_links_colours_labels_and_sorting_commands_give_only_their_text(latex, text):
+    assert latex_to_text(latex) == text

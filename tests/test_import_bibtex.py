@@ -233,7 +233,7 @@ EXPORTERS = r"""@article{silverMasteringGameGo2016, title={Mastering the Game of
 @Misc{PyTorch2019, author={Paszke, Adam and others}, title={{PyTorch}: An Imperative Style}, howpublished={\url{https://pytorch.org}}, year={2019}}
 @inproceedings{c2020undefined, title={Undefined String Concat}, author={Ann Lee}, booktitle="Proc. " # neurips, year={2020a}}
 @article{lecun2015deep, title={Deep Learning}, author={LeCun, Yann and Bengio, Yoshua}, journal={Nature}, year={2015}}
-@book{goodfellowDeepLearning2016, title={Deep {{Learning}}}, author={Goodfellow, Ian and Bengio, Yoshua}, date={2016}, publisher={MIT Press}}
+@book{goodfellowDeepLearning2016, title={Deep {{Learning}}}, author={Goodfellow, Ian and Courville, Aaron}, date={2016}, publisher={MIT Press}}
 @article{lecun2015again, title={Deep learning.}, author={Yann LeCun and Geoffrey Hinton}, journal={Nature}, year={2015}}
 @inproceedings{scao2022bloom, title={BLOOM}, author={Teven Le Scao and Angela Fan}, booktitle={ICML}, year={2022}}
 """
@@ -256,7 +256,7 @@ def test_what_common_exporters_write_is_read_as_they_mean_it(survey, tmp_path, c
     assert pytorch["url"] == "https://pytorch.org" and "venue" not in pytorch
     assert read("c2020undefined")["year"] == 2020
     assert "field 'booktitle': 'neurips' is no @string of this file" in err
-    # Same title, other first author: another work. Same first author: the same paper.
+    # Same title by authors who share no name, in another year: another work. A name in common: the same paper.
     assert read("goodfellowdeeplearning2016")["title"] == "Deep Learning"
     assert "skipped, duplicate of content/papers/lecun2015deep.yaml (same title)" in out
     assert "'Teven Le Scao' is cited and indexed as 'Scao, Teven Le'" in err
@@ -280,6 +280,8 @@ def test_an_entry_whose_key_an_earlier_entry_of_the_import_took_is_told_so(surve
         ("@phdthesis{a2019, title={T}, author={Ann Lee}, school={Stanford University}, year={2019}}", {"venue": "PhD thesis, Stanford University", "entry_type": "misc"}),
         ("@thesis{b2020, title={T}, author={Bo Kim}, institution={ETH Zurich}, type={Master's thesis}, date={2020}}", {"venue": "Master's thesis, ETH Zurich", "entry_type": "misc"}),
         ("@techreport{c2018, title={T}, author={Cy Doe}, institution={OpenAI}, year={2018}}", {"venue": "Technical report, OpenAI", "entry_type": "misc"}),
+        ("@thesis{h2021, title={T}, author={Di Lu}, institution={ETH}, type={phdthesis}, date={2021}}", {"venue": "PhD thesis, ETH"}),
+        ("@report{i2022, title={T}, author={Ed Fox}, institution={Google}, type={techreport}, date={2022}}", {"venue": "Technical report, Google"}),
         ("@book{d2016, title={T}, author={Goodfellow, Ian}, publisher={MIT Press}, year={2016}}", {"venue": "MIT Press", "entry_type": "misc"}),
         ("@article{e2020, title={T}, author={Raffel, Colin}, journal={JMLR}, arxivId={1910.10683}, year={2020}}", {"arxiv": "1910.10683"}),
         ("@article{f2015, title={T}, author={LeCun, Yann}, journal={Nature}, doi={10.1038/nature14539}, url={https://doi.org/10.1038/nature14539}, year={2015}}", {"url": None, "doi": "10.1038/nature14539"}),
