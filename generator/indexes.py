@@ -40,9 +40,17 @@ class Keyword:
 
 @functools.lru_cache(maxsize=1 << 16)
 def display_name(name: str) -> str:
-    """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"."""
+    """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"; a name in Chinese,
+    Japanese or Korean script family name first, as it is written there ("张, 伟" is "张伟")."""
     given, family, suffix = split_name(name)
+    if given and _east_asian(family) and _east_asian(given):
+        return family + given
     return " ".join(part for part in (given, family) if part) + (f", {suffix}" if suffix else "")
+
+
+def _east_asian(text: str) -> bool:
+    """Tell whether a text is written in Han characters, kana or Hangul only."""
+    return all("\u1100" <= char <= "\u11ff" or "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af" or "\uf900" <= char <= "\ufaff" for char in text)
 
 
 @functools.lru_cache(maxsize=1 << 16)
