@@ -699,6 +699,8 @@ def _latex_decoder() -> LatexNodes2Text:
     }
     # The TeX logos as their names; they are no letters of their own to the decoder.
     symbols |= {"LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "LaTeXe": "LaTeX2e", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX"}
+    # Currency and section signs that exports write as commands of their packages.
+    symbols |= {"euro": "€", "EUR": "€", "pounds": "£", "S": "§", "P": "¶"}
     # Commands of layout and links: their text is the last argument, or nothing ("\\color{red}",
     # "\\label{x}", BibTeX's "\\noopsort{key}" that only sorts); see _PARSER_CONTEXT for their arguments.
     layout = [MacroTextSpec(name, simplify_repl=f"%({count})s") for name, count in (("href", 2), ("hypertarget", 2), ("scalebox", 2), ("raisebox", 2))]
@@ -747,16 +749,18 @@ _DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 def _is_math(inner: str) -> bool:
-    """Tell whether the text between two dollar signs reads as mathematics: a command, a sub- or
-    superscript, a group, or one short symbol ("$k$-means", "$O(n)$"); "$100 and $200" does not."""
-    inner = inner.strip()
-    return bool(re.search(r"[\\^_{}]", inner)) or (0 < len(inner) <= 20 and not re.search(r"\s", inner) and not inner[0].isdigit())
+    """Tell whether the text between two dollar signs reads as mathematics: something that
+    neither starts nor ends with a space ("$k$", "$5$", "$O(n \\log n)$"). Between two prices
+    there is a space before the second sign ("$100 and $200", "$4.6M, while {BERT} costs $7K")."""
+    return bool(inner) and inner == inner.strip()
 
 
 def _literal_dollars(latex: str) -> str:
     """Escape the dollar signs of a field that are prices, not mathematics, as exports leave them
     ("Costs $5 per query"): the decoder would read the text between two as a formula. A sign
-    opens a formula only when the text up to the next one reads as mathematics."""
+    opens a formula only when the text up to the next one reads as mathematics; display
+    mathematics ("$$E = mc^2$$") is read as inline."""
+    latex = re.sub(r"(?<!\\)\$\$", "$", latex)
     signs = [found.start() for found in _DOLLAR.finditer(latex)]
     literal, index = [], 0
     while index < len(signs):

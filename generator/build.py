@@ -9,6 +9,7 @@ import functools
 import gc
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,13 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     problems += found
     problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_complete(overrides, found), raws)
     problems += project.warnings
-    problems.sort(key=lambda p: (p.path, p.line, p.field, p.message))
+    problems.sort(key=lambda p: (p.path, p.line, p.field, _in_number_order(p.message)))
     return papers, overrides, problems
+
+
+def _in_number_order(text: str) -> list[str | int]:
+    """Return a message as it sorts for a reader: "item 9" before "item 12"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 @dataclass(frozen=True, slots=True)

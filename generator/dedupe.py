@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import fold_letters
+from .keys import PARTICLES, SUFFIXES, fold_letters, split_name
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -72,26 +72,33 @@ class Record:
     title: str
     arxiv: str | None = None
     doi: str | None = None
-    names: frozenset[str] = frozenset()  # the words of its authors' names (see `name_words`); empty when not known
+    first: frozenset[str] = frozenset()  # the words of its first author's family name (see `family_words`); empty when not known
     year: int | None = None
 
 
-def name_words(authors: Sequence[str]) -> frozenset[str]:
-    """Return the words of authors' names as records compare them: folded, initials left out
-    ("Le Roux, Nicolas" and "Nicolas Le Roux", "Oord, Aäron van den" and "Aaron van den Oord" share words)."""
-    return frozenset(word for name in authors for word in (fold_letters(part) for part in re.split(r"[\s,.-]+", name)) if len(word) > 1)
+# Words of family names that say nothing of who: particles ("van", "Le", "Al") and suffixes.
+_NOT_FAMILY = frozenset(PARTICLES | {"al", "el", "bin", "ben", "abu", "ibn"} | {s.rstrip(".") for s in SUFFIXES})
+
+
+def family_words(authors: Sequence[str]) -> frozenset[str]:
+    """Return the words of the first author's family name as records compare them: folded,
+    particles and suffixes left out, "oe" read as "ö" ("Le Roux, Nicolas" and "Nicolas Le Roux",
+    "Oord, Aaron van den" and "Aäron van den Oord", "Schölkopf" and "Schoelkopf" share one)."""
+    if not authors:
+        return frozenset()
+    words = (fold_letters(part) for part in re.split(r"[\s,.-]+", split_name(authors[0])[1]))
+    return frozenset(re.sub(r"([aou])e", r"\1", word) for word in words if len(word) > 1 and word not in _NOT_FAMILY)
 
 
 def _different_works(a: Record, b: Record) -> bool:
-    """Tell whether two records name different works: two arXiv ids, two DOIs, or no author and
-    no year in common.
+    """Tell whether two records name different works: two arXiv ids, two DOIs, or two first
+    authors of different family names in different years.
 
     Yearly series ("Findings of the WMT 2019 …", "… 2020 …") and overviews of one track in two
     years have near-identical titles; their ids tell them apart. Without ids, two papers of one
-    title by authors who share no name, in different years, are two works ("Attention is all
-    you need" of 2017 and of 2022 by someone else); any name in common, or the same year, keeps
-    them one work, however the names are written ("OpenAI" and its staff, "Schoelkopf" and
-    "Schölkopf" in one year).
+    title whose first authors have different family names, in different years, are two works
+    ("Deep Learning" by LeCun, 2015, and by Goodfellow, 2016); the same family name however it
+    is written, or the same year, keeps them one ("OpenAI" and its staff in one year).
     """
     arxiv_a, arxiv_b = _arxiv_id(a), _arxiv_id(b)
     if arxiv_a and arxiv_b:
@@ -99,7 +106,7 @@ def _different_works(a: Record, b: Record) -> bool:
     doi_a, doi_b = (a.doi or "").lower(), (b.doi or "").lower()
     if doi_a and doi_b and doi_a != doi_b and not _ARXIV_DOI.match(doi_a) and not _ARXIV_DOI.match(doi_b):
         return True
-    return bool(a.names and b.names and not a.names & b.names and a.year and b.year and a.year != b.year)
+    return bool(a.first and b.first and not a.first & b.first and a.year and b.year and a.year != b.year)
 
 
 def _numbers(words: tuple[str, ...]) -> list[str]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, fields
 
-from .dedupe import Index, Record, name_words
+from .dedupe import Index, Record, family_words
 from .models import Paper, Survey
 
 COMPARED = tuple(f.name for f in fields(Paper) if f.name not in ("key", "path", "lines", "added"))
@@ -64,10 +63,11 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
     was = {section_id: renamed.get(section_id, section_id) for section_id in new}
     kept = [s.id for s in after.sections if was[s.id] in old]
     order_before = sorted(kept, key=lambda section_id: before.sections.index(old[was[section_id]]))
-    # The sections that keep their order among themselves (the longest run in common) stayed;
-    # only the others moved: one section put first is one change, not twelve.
-    matcher = difflib.SequenceMatcher(None, order_before, kept, autojunk=False)
-    stayed = {section_id for block in matcher.get_matching_blocks() for section_id in kept[block.b : block.b + block.size]}
+    # The sections that keep their order among themselves (the longest common subsequence)
+    # stayed; only the others moved: one section put first is one change, not twelve.
+    stayed = _longest_common(order_before, kept)
+    place_before = {s.id: number for number, s in enumerate(before.sections, start=1)}
+    place_after = {s.id: number for number, s in enumerate(after.sections, start=1)}
     changes = []
     for section_id in sorted(set(old) | set(new)):
         if section_id not in new:
@@ -87,10 +87,28 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
         if earlier.description != section.description:
             details.append("description changed")
         if section_id not in stayed:
-            details.append(f"now {_ordinal(kept.index(section_id) + 1)} in the order, was {_ordinal(order_before.index(section_id) + 1)}")
+            details.append(f"now {_ordinal(place_after[section_id])} in the order, was {_ordinal(place_before[was[section_id]])}")
         if details:
             changes.append(Change(section_id, section.title, "; ".join(details)))
     return changes
+
+
+def _longest_common(first: list[str], second: list[str]) -> set[str]:
+    """Return the items of a longest common subsequence of two orders of the same items."""
+    lengths = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
+    for i in range(len(first) - 1, -1, -1):
+        for j in range(len(second) - 1, -1, -1):
+            lengths[i][j] = lengths[i + 1][j + 1] + 1 if first[i] == second[j] else max(lengths[i + 1][j], lengths[i][j + 1])
+    common, i, j = set(), 0, 0
+    while i < len(first) and j < len(second):
+        if first[i] == second[j]:
+            common.add(first[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return common
 
 
 def _ordinal(number: int) -> str:
@@ -106,10 +124,10 @@ def diff_surveys(before: Survey, after: Survey) -> SurveyDiff:
     came = sorted(set(new) - set(old))
     index = Index()
     for key in gone:
-        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi, name_words(old[key].authors), old[key].year))
+        index.add(Record(key, old[key].title, old[key].arxiv, old[key].doi, family_words(old[key].authors), old[key].year))
     renamed, renamed_from = [], {}
     for key in came:
-        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi, name_words(new[key].authors), new[key].year))
+        match = index.find(Record(key, new[key].title, new[key].arxiv, new[key].doi, family_words(new[key].authors), new[key].year))
         if match and match.existing not in renamed_from:
             renamed_from[match.existing] = key
             renamed.append(Change(key, new[key].title, f"was {match.existing} ({match.reason})"))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .dedupe import Duplicate, Index, Record, name_words
+from .dedupe import Duplicate, Index, Record, family_words
 from .keys import is_valid_key, make_key
 from .models import Paper, Problem
 from .schema import Raw, paper_from_raw
@@ -40,13 +40,13 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
     plan = ImportPlan()
     index = Index()
     for known in existing:
-        index.add(Record(known.path, known.title, known.arxiv, known.doi, name_words(known.authors), known.year))
+        index.add(Record(known.path, known.title, known.arxiv, known.doi, family_words(known.authors), known.year))
     taken = {paper.key for paper in existing}
     ours: set[str] = set()  # the keys this import gives
     for candidate in candidates:
         fields = {k: v for k, v in candidate.fields.items() if v not in (None, "", [], ())}
         where = f"{candidate.name}:{candidate.line}" if candidate.line else candidate.name
-        record = Record(where, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"), name_words([str(a) for a in fields.get("authors") or ()]), fields.get("year") if isinstance(fields.get("year"), int) else None)
+        record = Record(where, str(fields.get("title", "")), fields.get("arxiv"), fields.get("doi"), family_words([str(a) for a in fields.get("authors") or ()]), fields.get("year") if isinstance(fields.get("year"), int) else None)
         duplicate = index.find(record)
         if duplicate:
             plan.duplicates.append(duplicate)
@@ -73,6 +73,6 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             continue
         taken.add(key)
         ours.add(key)
-        index.add(Record(f"content/papers/{key}.yaml", paper.title, paper.arxiv, paper.doi, name_words(paper.authors), paper.year))
+        index.add(Record(f"content/papers/{key}.yaml", paper.title, paper.arxiv, paper.doi, family_words(paper.authors), paper.year))
         plan.new.append((key, fields))
     return plan

@@ -41,9 +41,10 @@ class Keyword:
 @functools.lru_cache(maxsize=1 << 16)
 def display_name(name: str) -> str:
     """Return an author as a reader writes it: "Rabeeh Karimi Mahabadi"; a name in Chinese,
-    Japanese or Korean script family name first, as it is written there ("张, 伟" is "张伟")."""
+    Japanese or Korean script given as "Family, Given" family name first, as it is written
+    there ("张, 伟" is "张伟"); one written without a comma ("山田 太郎") stays as it is written."""
     given, family, suffix = split_name(name)
-    if given and _east_asian(family) and _east_asian(given):
+    if "," in name and given and _east_asian(family) and _east_asian(given):  # "张, 伟": written as 张伟
         return family + given
     return " ".join(part for part in (given, family) if part) + (f", {suffix}" if suffix else "")
 

@@ -9,7 +9,15 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .keys import MAX_KEY_LENGTH, PARTICLES, RESERVED_KEYS, SUFFIXES, is_valid_key, split_name
+from .keys import (
+    MAX_KEY_LENGTH,
+    PARTICLES,
+    RESERVED_KEYS,
+    SUFFIXES,
+    fold_letters,
+    is_valid_key,
+    split_name,
+)
 from .models import DEFAULT_TITLE, Overrides, Paper, Problem, SectionSpec, did_you_mean
 
 ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -205,8 +213,8 @@ def author(value: Any) -> str:
     written = family_latex_length(name)
     if written is not None and name.endswith(","):  # an organisation has a short name to be cited by
         raise Invalid(_too_long(name, written) + "; write the organisation as it is usually cited (its short name)")
-    if written is not None and written > 2 * MAX_NAME_LATEX:  # too long for a label of its own
-        raise Invalid(_too_long(name, written) + "; write the name as it is usually cited")
+    if written is not None and re.search(r"[{}\\^~]", name):  # no one's name is made of LaTeX's braces
+        raise Invalid(_too_long(name, written) + "; write the name without braces, backslashes, carets or tildes")
     return name
 
 
@@ -350,9 +358,12 @@ def _key_advice(key: str) -> str:
 
 # Family names after which a capitalised "Van", "Le", "Da", "De" or "Du" is a given name, not a
 # particle: Vietnamese middle names ("Thanh Van Nguyen") and Chinese given names ("Jia Da Li").
-_NOT_AFTER_PARTICLE = frozenset(
-    ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho", "ngo", "duong", "ly", "truong", "dinh", "lam", "mai", "trinh", "luong", "ta", "ha", "dao", "doan", "vuong", "trieu", "quach", "li", "wang", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu", "hu", "guo", "he", "lin", "gao", "luo", "zheng", "liang", "xie", "song", "tang", "han", "feng", "deng", "cao", "peng", "zeng", "xiao", "tian", "dong", "pan", "yuan", "cai", "jiang", "yu", "du", "ye", "cheng", "wei", "su", "lu", "ding", "ren", "shen", "yao", "jin", "cui", "fan", "wan", "qian", "dai", "xia", "fu", "fang", "kim", "lee", "park", "choi", "jung"]
-)
+_VIETNAMESE = "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly truong dinh lam mai trinh luong ta ha dao doan vuong trieu quach chau to luu"
+_MANDARIN = "li wang zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu ding ren shen yao jin cui fan wan qian dai xia fu fang"
+_CANTONESE_HOKKIEN_KOREAN = "tan chan wong lim ng lee cheung leung lau yeung chong teo goh ong koh chua low yap sim lai kim park choi jung"
+_NOT_AFTER_PARTICLE = frozenset(f"{_VIETNAMESE} {_MANDARIN} {_CANTONESE_HOKKIEN_KOREAN}".split())
+# Particles of a family name as the warning reads them: those of keys.PARTICLES, and Arabic ones.
+_NAME_PARTICLES = PARTICLES | {"al", "el", "ben", "bin", "abu", "ibn"}
 
 
 def _capitalised_family(name: str) -> str | None:
@@ -366,19 +377,17 @@ def _capitalised_family(name: str) -> str | None:
     """
     words = name.split()
     suffix = words.pop() if len(words) > 1 and words[-1].lower() in SUFFIXES else ""
-    if "," in name or len(words) < 3 or words[-1].lower() in _NOT_AFTER_PARTICLE:
+    # A Vietnamese or Chinese family name last ("Thanh Van Nguyễn") or first ("Nguyen Van Thanh",
+    # written family first): "Van" is a given name.
+    if "," in name or len(words) < 3 or {fold_letters(words[-1]), fold_letters(words[0])} & _NOT_AFTER_PARTICLE:
         return None
-
-    def particle(word: str) -> bool:
-        return word.lower() in PARTICLES and word[:1].isupper() and len(word) > 1
-
     at = len(words) - 1
-    while at > 1 and particle(words[at - 1]):
+    while at > 1 and words[at - 1].lower() in _NAME_PARTICLES:  # "Van den Abeele": a run of them
         at -= 1
-    if at == len(words) - 1:
-        return None
-    given, family, last = " ".join(words[:at]), " ".join(words[at:]), words[-1]
-    rest = " ".join(words[:-1])
+    if at == len(words) - 1 or not words[at][:1].isupper() or len(words[at]) < 2:
+        return None  # lowercase ("de Mazancourt") is a particle to every reader
+    given, family = " ".join(words[:at]), " ".join(words[at:])
+    rest, last, _ = split_name(" ".join(words))  # as the name is read now ("den Abeele", "Pieter Van")
 
     def written(family: str, given: str) -> str:
         return f"{family}, {suffix}, {given}" if suffix else f"{family}, {given}"
@@ -407,7 +416,7 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
-        if not name.endswith(",") and (written := family_latex_length(name)) is not None and written <= 2 * MAX_NAME_LATEX:  # a person's name is as it is
+        if not name.endswith(",") and (written := family_latex_length(name)) is not None and not re.search(r"[{}\\^~]", name):  # a person's name is as it is
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {_too_long(name, written)} with natbib (plain.bst is not affected)", "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):

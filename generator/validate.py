@@ -6,14 +6,14 @@ import datetime
 from collections.abc import Collection, Sequence
 
 from . import cache
-from .dedupe import Duplicate, Index, Record, find_duplicates, name_words
+from .dedupe import Duplicate, Index, Record, family_words, find_duplicates
 from .models import Overrides, Paper, Problem, did_you_mean
 from .schema import Raw
 
 
 def paper_record(paper: Paper) -> Record:
     """Return what identifies a paper, named by its file."""
-    return Record(paper.path, paper.title, paper.arxiv, paper.doi, name_words(paper.authors), paper.year)
+    return Record(paper.path, paper.title, paper.arxiv, paper.doi, family_words(paper.authors), paper.year)
 
 
 # The duplicates among the same papers (same keys, titles and ids) are looked for once per

@@ -895,6 +895,10 @@ def test_the_check_of_a_names_length_never_underestimates_its_latex(name):
         (r"Costs \$5, not 100\%", "Costs $5, not 100%"),
         (r"How to make $100 and $200 fast", "How to make $100 and $200 fast"),  # prices, left unescaped by an export
         (r"Costs $5 per query, $x_1$ per token", "Costs $5 per query, x_1 per token"),
+        (r"We use $5$ layers and a $2$-approximation", "We use 5 layers and a 2-approximation"),
+        (r"$$E = mc^2$$ is famous", "E = mc^2 is famous"),
+        (r"Training {GPT}-3 costs $4.6M, while {BERT} costs $7K", "Training GPT-3 costs $4.6M, while BERT costs $7K"),
+        (r"\euro 5 or \pounds 3, see \S 2", "€5 or £3, see §2"),
     ],
 )
 def test_imported_titles_keep_the_words_of_commands_and_mathematics(latex, text):

@@ -72,7 +72,8 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
 
 
 def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(survey, capsys):
-    authors = ["Nicolas Le Roux", "Le Roux, Nicolas", "Thanh Van Nguyen", "Martin Van Buren Jr.", "Le Hou", "Quoc V. Le", "Hugues de Mazancourt", "Jose Y Garcia", "María Del Carmen García", "Jia Da Li"]
+    authors = ["Nicolas Le Roux", "Le Roux, Nicolas", "Thanh Van Nguyen", "Martin Van Buren Jr.", "Le Hou", "Quoc V. Le", "Hugues de Mazancourt", "Jose Y Garcia", "María Del Carmen García", "Jia Da Li",
+               "Pieter Van den Abeele", "Ali Al Farsi", "Thanh Van Nguyễn", "Nguyen Van Thanh", "Siew Le Tan"]
     add(survey, "roux2024names", f"title: Names\nauthors: {authors!r}\n")
     code, out, err = run(capsys, "-C", str(survey), "check")
     assert code == 0, err
@@ -80,6 +81,8 @@ def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(sur
     assert warned == [
         "1: 'Nicolas Le Roux' is cited and indexed as 'Roux, Nicolas Le': if 'Le' is part of the family name, write 'Le Roux, Nicolas'; if not, write 'Roux, Nicolas Le'",
         "4: 'Martin Van Buren Jr.' is cited and indexed as 'Buren, Jr., Martin Van': if 'Van' is part of the family name, write 'Van Buren, Jr., Martin'; if not, write 'Buren, Jr., Martin Van'",
+        "11: 'Pieter Van den Abeele' is cited and indexed as 'den Abeele, Pieter Van': if 'Van' is part of the family name, write 'Van den Abeele, Pieter'; if not, write 'den Abeele, Pieter Van'",
+        "12: 'Ali Al Farsi' is cited and indexed as 'Farsi, Ali Al': if 'Al' is part of the family name, write 'Al Farsi, Ali'; if not, write 'Farsi, Ali Al'",
     ]
 
 
@@ -291,9 +294,13 @@ def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at
         # Without ids, the edition's number tells them apart; a near-identical title of the same edition is still one work.
         ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC 2024 NeuCLIR Track\n", False),
         ("title: Overview of the TREC 2023 NeuCLIR Track\n", "title: Overview of the TREC-2023 NeuCLIR Track.\n", True),
-        # Without ids, authors who share no name, in other years, wrote two works; a name in common
-        # (however it is written) or the same year keeps them one.
-        ("title: Deep Learning\nauthors: [Yann LeCun, Geoffrey Hinton]\nyear: 2015\n", "title: Deep learning\nauthors: [Ian Goodfellow, Aaron Courville]\nyear: 2016\n", False),
+        # Without ids, first authors of different family names, in other years, wrote two works; the
+        # same family name (however it is written) or the same year keeps them one.
+        ("title: Deep Learning\nauthors: [Yann LeCun, Yoshua Bengio, Geoffrey Hinton]\nyear: 2015\n", "title: Deep learning\nauthors: [Ian Goodfellow, Yoshua Bengio, Aaron Courville]\nyear: 2016\n", False),
+        ("title: A Survey of Large Language Models\nauthors: [Wayne Xin Zhao, Junyi Li]\nyear: 2023\n", "title: A survey of large language models\nauthors: [Jing Li, Peng Wu]\nyear: 2024\n", False),
+        ("title: Parsing\nauthors: [Jan van der Berg]\nyear: 2019\n", "title: Parsing\nauthors: [Jan van Dijk]\nyear: 2021\n", False),
+        ("title: Learning with Kernels\nauthors: [Bernhard Schoelkopf]\nyear: 2019\n", "title: Learning with kernels\nauthors: [Bernhard Schölkopf, Alex Smola]\nyear: 2020\n", True),
+        ("title: WaveNet\nauthors: ['Oord, Aaron van den']\nyear: 2016\n", "title: WaveNet\nauthors: [Aäron van den Oord]\nyear: 2017\n", True),
         ("title: Deep Learning\nauthors: [Yann LeCun, Geoffrey Hinton]\nyear: 2015\n", "title: Deep learning\nauthors: ['LeCun, Y.', Yoshua Bengio]\nyear: 2016\n", True),
         ("title: Deep Learning\nauthors: [Yann LeCun]\nyear: 2015\n", "title: Deep learning\nyear: 2016\n", True),
         ("title: Fast Convergence of SGD\nauthors: ['Le Roux, Nicolas']\nyear: 2013\n", "title: Fast convergence of SGD\nauthors: [Nicolas Le Roux, Mark Schmidt]\nyear: 2012\n", True),
@@ -471,6 +478,13 @@ def test_a_family_name_too_long_for_a_bibtex_label_is_an_error_for_an_organisati
     assert "item 3: 'A {{{{" in errors and "item 1" not in errors
     warned = [line for line in err.splitlines() if "papadopoulopoulos2024long.yaml:2: warning" in line]
     assert len(warned) == 1 and "item 2: 'Ὀδυσσεὺς Παπαδοπουλόπουλος' has a family name of 299 characters" in warned[0] and "with natbib (plain.bst is not affected)" in warned[0]
+
+
+def test_a_persons_family_name_longer_than_a_label_holds_is_only_warned_about(survey, capsys):
+    add(survey, "tzitzikakis2024long", "title: A paper\nauthors: ['Τζιτζικάκης-Κωνσταντινοπουλος, Ε.']\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err
+    assert "tzitzikakis2024long.yaml:2: warning: field 'authors': item 1: 'Τζιτζικάκης-Κωνσταντινοπουλος, Ε.' has a family name of" in err
 
 
 @pytest.mark.parametrize("name", ["Александр Сергеевич Пушкин", "Κωνσταντίνος Παπαδόπουλος", "Τσιπρας Αλεξης", "张伟", "Pedro José Ramón Vázquez de la Fuente y Ñúñez-García"])

@@ -510,9 +510,9 @@ def test_counts_of_a_large_survey_are_written_with_thousands_separated() -> None
 def test_a_name_in_chinese_japanese_or_korean_script_reads_family_name_first(tmp_path: Path) -> None:
     """"张, 伟" is 张伟 on the page, as it is written in Chinese, not "伟 张"; a name in Latin letters keeps its order."""
     root = copy_survey(FIXTURE, tmp_path / "cjk")
-    (root / "content" / "papers" / "zhang2024script.yaml").write_text("title: A paper by three authors\nauthors: ['张, 伟', '山田, 太郎', 'Zhang, Wei']\nyear: 2024\nsection: adapters\n", encoding="utf-8")
+    (root / "content" / "papers" / "zhang2024script.yaml").write_text("title: A paper by three authors\nauthors: ['张, 伟', '山田, 太郎', 'Zhang, Wei', '김 철수']\nyear: 2024\nsection: adapters\n", encoding="utf-8")
     assert main(["-C", str(root), "build"]) == 0
     page = (root / "site" / "sections" / "adapters" / "index.html").read_text(encoding="utf-8")
     entry = page[page.index('id="zhang2024script"') :]
     names = re.findall(r'class="paper-author"[^>]*>([^<]+)<', entry[: entry.index("</p>")])
-    assert names == ["张伟", "山田太郎", "Wei Zhang"]
+    assert names == ["张伟", "山田太郎", "Wei Zhang", "김 철수"]  # without a comma, as written
