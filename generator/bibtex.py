@@ -748,23 +748,28 @@ logging.getLogger("pylatexenc").setLevel(logging.ERROR)
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
 
-def _is_math(inner: str) -> bool:
-    """Tell whether the text between two dollar signs reads as mathematics: something that
-    neither starts nor ends with a space ("$k$", "$5$", "$O(n \\log n)$"). Between two prices
-    there is a space before the second sign ("$100 and $200", "$4.6M, while {BERT} costs $7K")."""
-    return bool(inner) and inner == inner.strip()
+def _is_math(inner: str, after: str) -> bool:
+    """Tell whether the text between two dollar signs reads as mathematics, given what follows
+    the second: a command, a sub- or superscript ("$ \\alpha $", "$x_1$"), or a short text with no
+    space at either end ("$k$", "$5$"). A second sign followed by a digit starts a price
+    ("$5-$10", "$1,000/$2,000"), and so does one after a space ("$100 and $200")."""
+    if not inner or after[:1].isdigit():
+        return False
+    if re.search(r"\\[A-Za-z]|[\^_]", inner):
+        return True
+    return inner == inner.strip() and not (inner[0].isdigit() and " " in inner)
 
 
 def _literal_dollars(latex: str) -> str:
     """Escape the dollar signs of a field that are prices, not mathematics, as exports leave them
     ("Costs $5 per query"): the decoder would read the text between two as a formula. A sign
     opens a formula only when the text up to the next one reads as mathematics; display
-    mathematics ("$$E = mc^2$$") is read as inline."""
-    latex = re.sub(r"(?<!\\)\$\$", "$", latex)
+    mathematics ("$$ E = mc^2 $$") is read as inline."""
+    latex = _DISPLAY.sub(lambda found: f"${found.group(1)}$" if _is_math(found.group(1).strip(), "") else found.group(), latex)
     signs = [found.start() for found in _DOLLAR.finditer(latex)]
     literal, index = [], 0
     while index < len(signs):
-        if index + 1 < len(signs) and _is_math(latex[signs[index] + 1 : signs[index + 1]]):
+        if index + 1 < len(signs) and _is_math(latex[signs[index] + 1 : signs[index + 1]], latex[signs[index + 1] + 1 : signs[index + 1] + 2]):
             index += 2
         else:
             literal.append(signs[index])
@@ -772,6 +777,10 @@ def _literal_dollars(latex: str) -> str:
     for position in reversed(literal):
         latex = latex[:position] + "\\" + latex[position:]
     return latex
+
+
+# Display mathematics: "$$…$$" with text between (not "$\\alpha$$\\beta$", two formulas side by side).
+_DISPLAY = re.compile(r"(?<!\\)\$\$([^$]+)(?<!\\)\$\$")
 
 
 def latex_to_text(latex: str) -> str:

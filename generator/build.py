@@ -89,7 +89,7 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
 
 def _in_number_order(text: str) -> list[str | int]:
     """Return a message as it sorts for a reader: "item 9" before "item 12"."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+    return [int(part) if part.isascii() and part.isdigit() else part for part in re.split(r"([0-9]+)", text)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,13 +81,29 @@ _NOT_FAMILY = frozenset(PARTICLES | {"al", "el", "bin", "ben", "abu", "ibn"} | {
 
 
 def family_words(authors: Sequence[str]) -> frozenset[str]:
-    """Return the words of the first author's family name as records compare them: folded,
-    particles and suffixes left out, "oe" read as "ö" ("Le Roux, Nicolas" and "Nicolas Le Roux",
-    "Oord, Aaron van den" and "Aäron van den Oord", "Schölkopf" and "Schoelkopf" share one)."""
+    """Return what the first author is compared by: the words of the family name, folded, without
+    particles, suffixes or DBLP's homonym numbers ("Wei Zhang 0001"), and those words joined
+    with the particles ("Le Cun" gives "cun" and "lecun", as "LeCun" gives "lecun"); a long
+    word's "oe" read as "ö" ("Schoelkopf" is "Schölkopf"). A name of two words also gives them
+    in the other order ("Zhang Si" and "Si Zhang", a name written family first), marked "~"."""
     if not authors:
         return frozenset()
-    words = (fold_letters(part) for part in re.split(r"[\s,.-]+", split_name(authors[0])[1]))
-    return frozenset(re.sub(r"([aou])e", r"\1", word) for word in words if len(word) > 1 and word not in _NOT_FAMILY)
+    name = re.sub(r"\s+\d{4}$", "", authors[0].strip())
+    given, family, _ = split_name(name)
+
+    def words(text: str) -> list[str]:
+        return [_spelled(w) for w in (fold_letters(part) for part in re.split(r"[\s,.-]+", text)) if w and not w.isdigit()]
+
+    found = {w for w in words(family) if len(w) > 1 and w not in _NOT_FAMILY}
+    found.add("".join(words(family)))
+    if given and len(given.split()) == 1 and len(family.split()) == 1:
+        found.add("~" + " ".join(sorted(words(f"{given} {family}"))))
+    return frozenset(w for w in found if w)
+
+
+def _spelled(word: str) -> str:
+    """Return a folded word with a long word's "oe", "ae", "ue" as the vowel alone ("schoelkopf" is "scholkopf")."""
+    return re.sub(r"([aou])e", r"\1", word) if len(word) >= 6 else word
 
 
 def _different_works(a: Record, b: Record) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 
 from .dedupe import Index, Record, family_words
@@ -65,9 +66,10 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
     order_before = sorted(kept, key=lambda section_id: before.sections.index(old[was[section_id]]))
     # The sections that keep their order among themselves (the longest common subsequence)
     # stayed; only the others moved: one section put first is one change, not twelve.
-    stayed = _longest_common(order_before, kept)
     place_before = {s.id: number for number, s in enumerate(before.sections, start=1)}
     place_after = {s.id: number for number, s in enumerate(after.sections, start=1)}
+    in_place = {section_id for section_id in kept if place_after[section_id] == place_before[was[section_id]]}
+    stayed = _longest_common(order_before, kept, in_place)
     changes = []
     for section_id in sorted(set(old) | set(new)):
         if section_id not in new:
@@ -93,18 +95,23 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
     return changes
 
 
-def _longest_common(first: list[str], second: list[str]) -> set[str]:
-    """Return the items of a longest common subsequence of two orders of the same items."""
-    lengths = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
+def _longest_common(first: list[str], second: list[str], keep: Collection[str] = ()) -> set[str]:
+    """Return the items of a longest common subsequence of two orders of the same items; among
+    equally long ones, the one with the most items of `keep` (those whose place did not change,
+    so that a swap names the section that moved to another place)."""
+    def weight(item: str) -> int:
+        return 1000 + (item in keep)
+
+    best = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
     for i in range(len(first) - 1, -1, -1):
         for j in range(len(second) - 1, -1, -1):
-            lengths[i][j] = lengths[i + 1][j + 1] + 1 if first[i] == second[j] else max(lengths[i + 1][j], lengths[i][j + 1])
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], best[i + 1][j + 1] + weight(first[i]) if first[i] == second[j] else 0)
     common, i, j = set(), 0, 0
     while i < len(first) and j < len(second):
-        if first[i] == second[j]:
+        if first[i] == second[j] and best[i][j] == best[i + 1][j + 1] + weight(first[i]):
             common.add(first[i])
             i, j = i + 1, j + 1
-        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+        elif best[i + 1][j] >= best[i][j + 1]:
             i += 1
         else:
             j += 1

@@ -362,6 +362,7 @@ _VIETNAMESE = "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duo
 _MANDARIN = "li wang zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng liang xie song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu ding ren shen yao jin cui fan wan qian dai xia fu fang"
 _CANTONESE_HOKKIEN_KOREAN = "tan chan wong lim ng lee cheung leung lau yeung chong teo goh ong koh chua low yap sim lai kim park choi jung"
 _NOT_AFTER_PARTICLE = frozenset(f"{_VIETNAMESE} {_MANDARIN} {_CANTONESE_HOKKIEN_KOREAN}".split())
+_VIETNAMESE_FAMILIES = frozenset(_VIETNAMESE.split())  # first, in a name written family first: "Nguyen Van Thanh"
 # Particles of a family name as the warning reads them: those of keys.PARTICLES, and Arabic ones.
 _NAME_PARTICLES = PARTICLES | {"al", "el", "ben", "bin", "abu", "ibn"}
 
@@ -379,7 +380,7 @@ def _capitalised_family(name: str) -> str | None:
     suffix = words.pop() if len(words) > 1 and words[-1].lower() in SUFFIXES else ""
     # A Vietnamese or Chinese family name last ("Thanh Van Nguyễn") or first ("Nguyen Van Thanh",
     # written family first): "Van" is a given name.
-    if "," in name or len(words) < 3 or {fold_letters(words[-1]), fold_letters(words[0])} & _NOT_AFTER_PARTICLE:
+    if "," in name or len(words) < 3 or fold_letters(words[-1]) in _NOT_AFTER_PARTICLE or fold_letters(words[0]) in _VIETNAMESE_FAMILIES:
         return None
     at = len(words) - 1
     while at > 1 and words[at - 1].lower() in _NAME_PARTICLES:  # "Van den Abeele": a run of them

@@ -306,3 +306,17 @@ def test_the_sections_that_stayed_in_place_are_a_longest_common_order():
     assert len(stayed) == 5 and "architectures" not in stayed and len({"adapters", "merging"} - stayed) == 1
     assert _longest_common(before, before) == set(before)
     assert _longest_common(before, list(reversed(before))) in ({name} for name in before)
+
+
+def test_diff_of_a_swap_after_a_removed_section_names_the_section_that_changed_place(repository, capsys):
+    overrides = repository / "content" / "overrides.yaml"
+    text = overrides.read_text()
+    merging = text[text.index("  - id: merging") : text.index("  - id: adapters")]
+    adapters = text[text.index("  - id: adapters") : text.index("  - id: benchmarks")]
+    benchmarks = text[text.index("  - id: benchmarks") : text.index("stop_words:")]
+    overrides.write_text(text.replace(merging + adapters + benchmarks, benchmarks + adapters))  # merging removed, the others swapped
+    pinned = repository / "content" / "papers" / "ilharco2022editing.yaml"
+    pinned.write_text(pinned.read_text().replace("section: merging\n", ""))
+    code, out, err = run(capsys, "-C", str(repository), "diff", "main")
+    assert code == 0, err
+    assert [line for line in out.splitlines() if "in the order" in line] == ["- `benchmarks` Benchmarks: now 1st in the order, was 3rd"]

@@ -899,6 +899,10 @@ def test_the_check_of_a_names_length_never_underestimates_its_latex(name):
         (r"$$E = mc^2$$ is famous", "E = mc^2 is famous"),
         (r"Training {GPT}-3 costs $4.6M, while {BERT} costs $7K", "Training GPT-3 costs $4.6M, while BERT costs $7K"),
         (r"\euro 5 or \pounds 3, see \S 2", "€5 or £3, see §2"),
+        (r"Routing Between {GPT-4} ($30/1M tokens) and {GPT-3.5} ($2/1M tokens)", "Routing Between GPT-4 ($30/1M tokens) and GPT-3.5 ($2/1M tokens)"),
+        (r"from $5-$10 per item, $1,000/$2,000, costs $10 ($5 with discount)", "from $5-$10 per item, $1,000/$2,000, costs $10 ($5 with discount)"),
+        (r"$ \alpha $-entmax, the $\ell_1 $ norm and $\alpha$$\beta$-divergence", "α-entmax, the ℓ_1 norm and αβ-divergence"),
+        (r"$$ \mathcal{L} = \sum_i \ell_i $$", "ℒ = ∑_i ℓ_i"),
     ],
 )
 def test_imported_titles_keep_the_words_of_commands_and_mathematics(latex, text):

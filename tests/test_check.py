@@ -73,7 +73,7 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
 
 def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(survey, capsys):
     authors = ["Nicolas Le Roux", "Le Roux, Nicolas", "Thanh Van Nguyen", "Martin Van Buren Jr.", "Le Hou", "Quoc V. Le", "Hugues de Mazancourt", "Jose Y Garcia", "María Del Carmen García", "Jia Da Li",
-               "Pieter Van den Abeele", "Ali Al Farsi", "Thanh Van Nguyễn", "Nguyen Van Thanh", "Siew Le Tan"]
+               "Pieter Van den Abeele", "Ali Al Farsi", "Thanh Van Nguyễn", "Nguyen Van Thanh", "Siew Le Tan", "Kim Van Deun"]
     add(survey, "roux2024names", f"title: Names\nauthors: {authors!r}\n")
     code, out, err = run(capsys, "-C", str(survey), "check")
     assert code == 0, err
@@ -83,6 +83,7 @@ def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(sur
         "4: 'Martin Van Buren Jr.' is cited and indexed as 'Buren, Jr., Martin Van': if 'Van' is part of the family name, write 'Van Buren, Jr., Martin'; if not, write 'Buren, Jr., Martin Van'",
         "11: 'Pieter Van den Abeele' is cited and indexed as 'den Abeele, Pieter Van': if 'Van' is part of the family name, write 'Van den Abeele, Pieter'; if not, write 'den Abeele, Pieter Van'",
         "12: 'Ali Al Farsi' is cited and indexed as 'Farsi, Ali Al': if 'Al' is part of the family name, write 'Al Farsi, Ali'; if not, write 'Farsi, Ali Al'",
+        "16: 'Kim Van Deun' is cited and indexed as 'Deun, Kim Van': if 'Van' is part of the family name, write 'Van Deun, Kim'; if not, write 'Deun, Kim Van'",
     ]
 
 
@@ -301,6 +302,9 @@ def test_a_paper_file_with_an_error_and_an_unknown_section_gets_both_reported_at
         ("title: Parsing\nauthors: [Jan van der Berg]\nyear: 2019\n", "title: Parsing\nauthors: [Jan van Dijk]\nyear: 2021\n", False),
         ("title: Learning with Kernels\nauthors: [Bernhard Schoelkopf]\nyear: 2019\n", "title: Learning with kernels\nauthors: [Bernhard Schölkopf, Alex Smola]\nyear: 2020\n", True),
         ("title: WaveNet\nauthors: ['Oord, Aaron van den']\nyear: 2016\n", "title: WaveNet\nauthors: [Aäron van den Oord]\nyear: 2017\n", True),
+        ("title: Optimal Brain Damage\nauthors: ['Le Cun, Yann', John S. Denker]\nyear: 1989\n", "title: Optimal brain damage\nauthors: ['LeCun, Yann', John S Denker]\nyear: 1990\n", True),
+        ("title: Graph Alignment\nauthors: [Zhang Si, Hanghang Tong]\nyear: 2019\n", "title: Graph alignment\nauthors: [Si Zhang, Hanghang Tong]\nyear: 2018\n", True),
+        ("title: Parsing Trees\nauthors: [Xue Li]\nyear: 2019\n", "title: Parsing trees\nauthors: [Xu Wang]\nyear: 2021\n", False),
         ("title: Deep Learning\nauthors: [Yann LeCun, Geoffrey Hinton]\nyear: 2015\n", "title: Deep learning\nauthors: ['LeCun, Y.', Yoshua Bengio]\nyear: 2016\n", True),
         ("title: Deep Learning\nauthors: [Yann LeCun]\nyear: 2015\n", "title: Deep learning\nyear: 2016\n", True),
         ("title: Fast Convergence of SGD\nauthors: ['Le Roux, Nicolas']\nyear: 2013\n", "title: Fast convergence of SGD\nauthors: [Nicolas Le Roux, Mark Schmidt]\nyear: 2012\n", True),
@@ -499,3 +503,10 @@ def test_the_longest_shipped_and_accented_names_are_not_too_long(survey, capsys)
     add(survey, "names2024long", "title: Names\nauthors: ['Pedro José Ramón Vázquez de la Fuente y Ñúñez-García', 'Oleksiy Ostapenko', 'Bill and Melinda Gates Foundation,']\n")
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 0, err
+
+
+def test_a_message_with_other_digits_than_0_to_9_sorts_without_a_crash(survey, capsys):
+    add(survey, "odd2024digits", "title: Odd digits\nyear: 1²2\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1 and "internal error" not in err
+    assert "odd2024digits.yaml:2: field 'year': expected a whole number, got '1²2'" in err
