@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import PARTICLES, SUFFIXES, fold_letters, split_name
+from .keys import ARABIC_PARTICLES, PARTICLES, SUFFIXES, fold_letters, split_name
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -77,7 +77,7 @@ class Record:
 
 
 # Words of family names that say nothing of who: particles ("van", "Le", "Al") and suffixes.
-_NOT_FAMILY = frozenset(PARTICLES | {"al", "el", "bin", "ben", "abu", "ibn"} | {s.rstrip(".") for s in SUFFIXES})
+_NOT_FAMILY = frozenset(PARTICLES | ARABIC_PARTICLES | {s.rstrip(".") for s in SUFFIXES})
 
 
 def family_words(authors: Sequence[str]) -> frozenset[str]:

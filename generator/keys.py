@@ -17,6 +17,9 @@ TITLE_SKIP_WORDS = frozenset(
     ["a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "from", "by", "at", "as", "via", "into", "towards", "toward", "is", "are", "be", "do", "does", "can", "we", "our", "you", "your", "how", "what", "why", "when", "which", "who", "not", "no"]
 )
 PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le", "ter", "ten", "zu", "y"])
+# Arabic particles of a family name ("Al Farsi", "El Khatib", "Bin Laden"): read as particles
+# when names are compared and warned about, not when they are split (BibTeX does not know them).
+ARABIC_PARTICLES = frozenset(["al", "el", "ben", "bin", "abu", "ibn"])
 SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
 
 

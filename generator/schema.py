@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .keys import (
+    ARABIC_PARTICLES,
     MAX_KEY_LENGTH,
     PARTICLES,
     RESERVED_KEYS,
@@ -218,6 +220,7 @@ def author(value: Any) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def family_latex_length(name: str) -> int | None:
     """Return how many characters a name's family part takes as BibTeX writes it, when that is
     more than a citation label can hold (see MAX_NAME_LATEX); None for any ordinary name."""
@@ -364,7 +367,7 @@ _CANTONESE_HOKKIEN_KOREAN = "tan chan wong lim ng lee cheung leung lau yeung cho
 _NOT_AFTER_PARTICLE = frozenset(f"{_VIETNAMESE} {_MANDARIN} {_CANTONESE_HOKKIEN_KOREAN}".split())
 _VIETNAMESE_FAMILIES = frozenset(_VIETNAMESE.split())  # first, in a name written family first: "Nguyen Van Thanh"
 # Particles of a family name as the warning reads them: those of keys.PARTICLES, and Arabic ones.
-_NAME_PARTICLES = PARTICLES | {"al", "el", "ben", "bin", "abu", "ibn"}
+_NAME_PARTICLES = PARTICLES | ARABIC_PARTICLES
 
 
 def _capitalised_family(name: str) -> str | None:
