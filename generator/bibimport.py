@@ -318,8 +318,7 @@ def _read_entry(entry: Entry, path: str, problems: list[Problem], fields: dict[s
 
 def _linked(published: str) -> str:
     """Return the address of a `howpublished = {\\url{…}}` (a web page's entry), or nothing."""
-    found = re.fullmatch(r"\s*\\url\s*\{([^{}\s]+)\}\s*", published)
-    return _verbatim(found.group(1)) if found else ""
+    return _verbatim(published) if re.fullmatch(r"\s*\\url\s*\{[^{}\s]+\}\s*", published) else ""
 
 
 # What a thesis is called before its school, by entry type (BibLaTeX's @thesis says it in `type`).
