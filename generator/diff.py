@@ -63,11 +63,11 @@ def _section_changes(before: Survey, after: Survey, renamed: dict[str, str]) -> 
     new = {s.id: s for s in after.sections}
     was = {section_id: renamed.get(section_id, section_id) for section_id in new}
     kept = [s.id for s in after.sections if was[s.id] in old]
-    order_before = sorted(kept, key=lambda section_id: before.sections.index(old[was[section_id]]))
-    # The sections that keep their order among themselves (the longest common subsequence)
-    # stayed; only the others moved: one section put first is one change, not twelve.
     place_before = {s.id: number for number, s in enumerate(before.sections, start=1)}
     place_after = {s.id: number for number, s in enumerate(after.sections, start=1)}
+    # The sections that keep their order among themselves (the longest common subsequence)
+    # stayed; only the others moved: one section put first is one change, not twelve.
+    order_before = sorted(kept, key=lambda section_id: place_before[was[section_id]])
     in_place = {section_id for section_id in kept if place_after[section_id] == place_before[was[section_id]]}
     stayed = _longest_common(order_before, kept, in_place)
     changes = []
