@@ -96,6 +96,20 @@ def unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
     return result
 
 
+def unit_length(points: sp.spmatrix | np.ndarray) -> sp.csr_matrix | np.ndarray:
+    """Return the rows scaled to unit length, sparse or dense, as scikit-learn's `normalize` does.
+
+    A dense row shorter than ten machine epsilons is left as it is, as scikit-learn leaves it.
+    """
+    if sp.issparse(points):
+        return unit_rows(points)
+    result = np.array(points, dtype=np.float64)
+    lengths = np.sqrt(np.einsum("ij,ij->i", result, result))
+    lengths[lengths < 10 * np.finfo(np.float64).eps] = 1.0
+    result /= lengths[:, None]
+    return result
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Return the form a word is counted under: lowercase, no hyphens, singular."""

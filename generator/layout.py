@@ -1,4 +1,4 @@
-"""Place the papers on the home page's map: t-SNE of their text and closeness to the sections (scikit-learn).
+"""Place the papers on the home page's map: t-SNE of their text and closeness to the sections.
 
 Positions are in [0, 1]²; figures.py turns them into the map's numbers. A large survey's map is
 drawn by a forked copy while the pages are rendered (see `drawing`).
@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import PCA, TruncatedSVD
-from sklearn.manifold import TSNE
-from sklearn.preprocessing import normalize
 from threadpoolctl import ThreadpoolController
 
 from . import cache, workers
 from .features import combine, smoothed_idf
+from .features import unit_length as normalize
 from .models import Section
+from .tsne import embed, principal_components
 
 if TYPE_CHECKING:
     from .features import Features
 
-RANDOM_STATE = 0
 LSA_COMPONENTS = 30
+# A singular value below this share of the largest is taken as none: the papers do not span that direction.
+SPANNED = 1e-10
 # How strongly a paper's closeness to each section pulls it towards that section's region.
 SECTION_WEIGHT = 2.0
 PERPLEXITY = 15.0
@@ -86,7 +86,7 @@ class _Space:
 
     rows: tuple[int, ...]
     weigh: Callable[[Any], sp.csr_matrix]  # the TF-IDF rows of some papers in this space
-    svd: TruncatedSVD | None
+    axes: np.ndarray | None  # the sampled papers' first singular directions, term weights one per row
     centres: np.ndarray | None  # the centre of each section's sampled papers, one per row
     sampled: np.ndarray  # the sampled papers' vectors: what t-SNE places
 
@@ -127,11 +127,11 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
     weigh, terms = _weights(features, rows)
     sample = weigh(list(rows))
     components = min(LSA_COMPONENTS, len(rows) - 1, sample.shape[1] - 1)
-    svd = None
+    axes = None
     if components >= 2:
         # The same sampled papers (most edits touch others) give the same LSA: fitted once.
         fitted = cache.digest(str(sample.shape), sample.indptr.tobytes(), sample.indices.tobytes(), sample.data.tobytes(), "\n".join(terms))
-        svd, reduced = _LSA.get(fitted, _fit, sample, components)
+        axes, reduced = _LSA.get(fitted, _fit, sample, components)
         lsa = normalize(reduced)
     else:
         lsa = normalize(sample.toarray())
@@ -142,25 +142,34 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
         if members:
             centres.append(normalize(np.asarray(sample[members].mean(axis=0))))
     stacked = np.vstack(centres) if centres else None
-    return _Space(tuple(rows), weigh, svd, stacked, _join(lsa, sample, stacked))
+    return _Space(tuple(rows), weigh, axes, stacked, _join(lsa, sample, stacked))
 
 
-def _fit(sample: sp.csr_matrix, components: int) -> tuple[TruncatedSVD, np.ndarray]:
-    svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=5, random_state=RANDOM_STATE)
-    # Papers written alike leave the sample without variance: scikit-learn then warns while it
-    # works out the share of variance explained, which the map never reads.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return svd, svd.fit_transform(sample)
+def _fit(sample: sp.csr_matrix, components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sample's first singular directions (term weights, one per row) and the sampled papers' coordinates on them.
+
+    Worked out from the papers' Gram matrix, a few hundred rows square, exactly; each direction
+    points the way its largest weight is positive. A direction the papers do not span is zeros.
+    """
+    values, vectors = np.linalg.eigh((sample @ sample.T).toarray())
+    order = np.argsort(-values, kind="stable")[:components]
+    singular = np.sqrt(np.clip(values[order], 0.0, None))
+    spanned = singular > singular.max(initial=0.0) * SPANNED
+    left = vectors[:, order] * spanned
+    axes = np.asarray((sample.T @ left).T) / np.where(spanned, singular, 1.0)[:, None]
+    signs = np.sign(axes[np.arange(len(order)), np.argmax(np.abs(axes), axis=1)])
+    signs[signs == 0] = 1.0
+    return axes * signs[:, None], left * singular * signs
 
 
 # The map's LSA of the sampled papers, by their TF-IDF rows and terms (see `_space`).
-_LSA: cache.Memo[str, tuple[TruncatedSVD, np.ndarray]] = cache.lasting(limit=2)
+_LSA: cache.Memo[str, tuple[np.ndarray, np.ndarray]] = cache.lasting(limit=2)
 
 
 def _vectors(space: _Space, rows: np.ndarray) -> np.ndarray:
     """Return the vectors of papers that were not sampled, in the sampled papers' space."""
     matrix = space.weigh(rows)
-    lsa = np.asarray(matrix @ space.svd.components_.T) if space.svd is not None else matrix.toarray()
+    lsa = np.asarray(matrix @ space.axes.T) if space.axes is not None else matrix.toarray()
     return _join(normalize(lsa), matrix, space.centres)
 
 
@@ -172,21 +181,10 @@ def _unit(points: np.ndarray) -> np.ndarray:
 
 
 def _embed(vectors: np.ndarray) -> np.ndarray:
-    """Return 2-D positions of a few hundred vectors: t-SNE, or PCA when too few."""
-
+    """Return 2-D positions of a few hundred vectors: t-SNE, or their principal components when too few."""
     if len(vectors) < TSNE_MIN:
-        return PCA(n_components=2, random_state=RANDOM_STATE).fit_transform(vectors)
-    tsne = TSNE(
-        n_components=2,
-        perplexity=PERPLEXITY,
-        init="pca",
-        learning_rate="auto",
-        max_iter=ITERATIONS,
-        random_state=RANDOM_STATE,
-        method="barnes_hut",
-        n_jobs=1,
-    )
-    return tsne.fit_transform(vectors)
+        return principal_components(vectors, 2)
+    return embed(vectors, PERPLEXITY, ITERATIONS)
 
 
 def _interpolate(vectors: np.ndarray, rows: Sequence[int], placed: np.ndarray, keys: Sequence[str]) -> np.ndarray:
@@ -281,7 +279,7 @@ def _sampled_digest(space: _Space) -> str:
 
 def _draw(
     features: Features, sections: Sequence[Section], rows: Sequence[int], space: _Space | None, placed: np.ndarray | None, shown: Sequence[int]
-) -> tuple[list[tuple[str, tuple[TruncatedSVD, np.ndarray]]], str, np.ndarray, dict[str, tuple[float, float]]]:
+) -> tuple[list[tuple[str, tuple[np.ndarray, np.ndarray]]], str, np.ndarray, dict[str, tuple[float, float]]]:
     """Fit the map's space unless given, and place the papers (see `_place`).
 
     Returns, with the positions, what the memos keep for the next build: the LSA fitted, and

@@ -15,13 +15,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
-from sklearn.decomposition import TruncatedSVD
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import normalize
 
 from .features import Features, fold
+from .features import unit_length as normalize
 from .indexes import slug
 from .keywords import readable_title, section_keywords, section_names, titled
 from .models import OTHER_ID, Overrides, Paper, Placement, Section
@@ -189,6 +185,10 @@ def best_partition(
 ) -> np.ndarray:
     """Cut for every k in [low, high]; keep the partition with the best silhouette (fewest groups on
     ties) among those that leave `low` to `high` groups once small ones are dissolved."""
+    # Imported here: importing scikit-learn takes over half a second, and a curated survey,
+    # whose papers go to the nearest section, never needs it.
+    from sklearn.metrics import silhouette_score
+
     count = matrix.shape[0]
     high = min(high, count // max(min_size, 1))
     best: tuple[float, np.ndarray] | None = None
@@ -224,6 +224,23 @@ def subsample_members(keys: Sequence[str], run: int, share: float = CONSENSUS_SH
     return np.array(draws, dtype=np.float64) / 2**32 < share
 
 
+def _linkage(distance: np.ndarray) -> np.ndarray:
+    """Return the average-linkage tree of papers from their square matrix of distances."""
+    # SciPy's clustering is imported here, as it is first needed: its import takes 0.2 s, and a
+    # curated survey never needs it.
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import squareform
+
+    return linkage(squareform(distance, checks=False), method=LINKAGE)
+
+
+def _fcluster(tree: np.ndarray, threshold: float, criterion: str) -> np.ndarray:
+    """Return the groups (numbered from 1) that cutting the tree at `threshold` leaves."""
+    from scipy.cluster.hierarchy import fcluster
+
+    return fcluster(tree, threshold, criterion=criterion)
+
+
 def co_association(features: Features, sizes: Sequence[int], runs: int = CONSENSUS_RUNS) -> np.ndarray:
     """Return how often each two papers were grouped together, over runs on subsamples of the papers."""
     count = len(features.keys)
@@ -233,8 +250,8 @@ def co_association(features: Features, sizes: Sequence[int], runs: int = CONSENS
         if len(inside) < 3:
             continue
         distance = to_distance(shared_neighbour_similarity(features.matrix[inside]))
-        tree = linkage(squareform(distance, checks=False), method=LINKAGE)
-        labels = fcluster(tree, min(sizes[run % len(sizes)], len(inside)), criterion="maxclust")
+        tree = _linkage(distance)
+        labels = _fcluster(tree, min(sizes[run % len(sizes)], len(inside)), criterion="maxclust")
         block = np.ix_(inside, inside)
         together[block] += labels[:, None] == labels[None, :]
         both[block] += 1
@@ -247,14 +264,14 @@ def _consensus_groups(features: Features, low: int, high: int, min_size: int) ->
     """Group papers that were grouped together in at least half of the runs they shared (on average)."""
     sizes = list(range(low + CONSENSUS_EXTRA, high + CONSENSUS_EXTRA + 1))
     distance = to_distance(co_association(features, sizes))
-    tree = linkage(squareform(distance, checks=False), method=LINKAGE)
-    labels = _dissolve_small(features.matrix, fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1, min_size)
+    tree = _linkage(distance)
+    labels = _dissolve_small(features.matrix, _fcluster(tree, CONSENSUS_CUT, criterion="distance") - 1, min_size)
     groups = len(set(labels.tolist()))
     if low <= groups <= high:
         return labels
 
     def cut(k: int) -> np.ndarray:
-        return fcluster(tree, k, criterion="maxclust") - 1
+        return _fcluster(tree, k, criterion="maxclust") - 1
 
     # Within the curator's bounds: counted after small groups are dissolved.
     return enough_groups(features.matrix, cut, min(max(groups, low), high), low, min_size)
@@ -270,10 +287,10 @@ def find_groups(features: Features, low: int, high: int, min_size: int) -> np.nd
         labels = _consensus_groups(features, low, min(high, count // max(min_size, 1)), min_size)
     elif count <= MAX_PAIRWISE:
         distance = to_distance(shared_neighbour_similarity(matrix))
-        tree = linkage(squareform(distance, checks=False), method=LINKAGE)
+        tree = _linkage(distance)
 
         def cut(k: int) -> np.ndarray:
-            return fcluster(tree, k, criterion="maxclust") - 1
+            return _fcluster(tree, k, criterion="maxclust") - 1
 
         labels = best_partition(matrix, distance, cut, low, high, min_size)
     else:
@@ -288,9 +305,9 @@ def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.
     The view and the centres are fitted on a sample of LARGE_SAMPLE papers (chosen by their keys,
     as consensus runs are), then every paper goes to its nearest centre: time grows linearly.
     """
-    # Imported here: scikit-learn's clustering module is its slowest to load (0.1 s), and only
-    # surveys of more than MAX_PAIRWISE papers need it.
+    # Imported here: only automatic sections of more than MAX_PAIRWISE papers need them.
     from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
 
     matrix = features.matrix
     count = matrix.shape[0]

@@ -90,6 +90,67 @@ def test_the_stop_words_read_without_importing_scikit_learn_are_its_own(monkeypa
     assert read == ENGLISH_STOP_WORDS and len(read) > 300
 
 
+def _disparity(one: np.ndarray, other: np.ndarray) -> float:
+    """Return how unlike two placements are once moved, turned and scaled onto each other (0 is alike)."""
+    one, other = one - one.mean(axis=0), other - other.mean(axis=0)
+    one, other = one / np.linalg.norm(one), other / np.linalg.norm(other)
+    return float(1 - np.linalg.svd(one.T @ other, compute_uv=False).sum() ** 2)
+
+
+def _clusters(count: int, size: int, dimensions: int, seed: int = 0) -> np.ndarray:
+    generator = np.random.default_rng(seed)
+    centres = generator.normal(size=(count, dimensions))
+    points = np.vstack([centre + 0.6 * generator.normal(size=(size, dimensions)) for centre in centres])
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def test_the_maps_t_sne_is_scikit_learns_exact_t_sne():
+    from sklearn.manifold import TSNE, trustworthiness
+
+    from generator.tsne import embed
+
+    for points in (_clusters(8, 25, 40), _clusters(3, 12, 10, seed=1)):
+        ours = embed(points, 15.0, 500)
+        theirs = TSNE(2, perplexity=15.0, init="pca", learning_rate="auto", max_iter=500, random_state=0, method="exact").fit_transform(points)
+        assert _disparity(ours, theirs) < 0.05
+        assert trustworthiness(points, ours, n_neighbors=5) > trustworthiness(points, theirs, n_neighbors=5) - 0.01
+
+
+def test_the_maps_projections_are_scikit_learns_up_to_each_axis_sign():
+    from sklearn.decomposition import PCA, TruncatedSVD
+    from sklearn.preprocessing import normalize
+
+    from generator.features import unit_length
+    from generator.layout import _fit
+    from generator.tsne import principal_components
+
+    points = _clusters(4, 6, 12)
+    ours, theirs = principal_components(points, 2), PCA(n_components=2, svd_solver="full").fit_transform(points)
+    assert np.allclose(np.abs(ours), np.abs(theirs), atol=1e-10)
+    sample = featurize(shipped_papers()[:120]).matrix
+    axes, reduced = _fit(sample, 30)
+    svd = TruncatedSVD(n_components=30, algorithm="arpack", random_state=0).fit(sample)
+    assert np.allclose(np.abs(axes), np.abs(svd.components_), atol=1e-8)
+    assert np.allclose(np.abs(reduced), np.abs(svd.transform(sample)), atol=1e-8)
+    assert np.allclose(np.abs(reduced), np.abs(sample @ axes.T), atol=1e-10), "a paper's coordinates are its weights on the axes"
+    for matrix in (points, np.zeros((2, 3)), sample):
+        expected = normalize(matrix)
+        assert abs(unit_length(matrix) - expected).max() == 0.0
+
+
+def test_a_curated_survey_is_built_without_importing_scikit_learn(tmp_path):
+    import subprocess
+
+    # A new process: this one imported scikit-learn for the tests above.
+    script = (
+        "import sys; from pathlib import Path; from generator.build import analyse, check; from generator.project import open_project; "
+        f"papers, overrides, _ = check(open_project(Path({str(REPO)!r}))); survey = analyse(papers, overrides); "
+        "assert len(survey.coordinates) == len(papers) > 100; print(sorted(m for m in sys.modules if m.startswith(('sklearn', 'scipy.stats', 'scipy.cluster'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert result.stdout.strip() == "[]"
+
+
 def test_links_and_nul_characters_are_no_words():
     features = featurize(AWKWARD)
     assert not {t for t in features.terms if "github" in t or "example" in t or t == "com"}

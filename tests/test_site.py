@@ -403,6 +403,25 @@ def test_map_points_stay_inside_the_picture() -> None:
         assert figure["radius"] <= point["y"] <= MAP_HEIGHT - figure["radius"]
 
 
+def test_the_map_draws_each_section_as_a_region_of_its_own() -> None:
+    import numpy as np
+
+    from generator.build import analyse, check
+    from generator.project import open_project
+
+    papers, overrides, _ = check(open_project(REPO))
+    survey = analyse(papers, overrides)
+    section = {k: s.id for s in survey.sections for k in s.papers}
+    keys = sorted(survey.coordinates)
+    points = np.array([survey.coordinates[k] for k in keys])
+    apart = ((points[:, None] - points[None]) ** 2).sum(axis=-1)
+    np.fill_diagonal(apart, np.inf)
+    nearest = np.argsort(apart, axis=1, kind="stable")[:, :5]
+    alike = np.mean([[section[keys[j]] == section[keys[i]] for j in row] for i, row in enumerate(nearest)])
+    # 12 sections: by chance about one neighbour in ten would share a paper's section.
+    assert alike > 0.55
+
+
 def test_up_to_fourteen_sections_and_the_other_papers_each_get_a_colour_of_their_own() -> None:
     sections = tuple(Section(f"s{n}", f"Section {n}", "", (), (f"p{n}",)) for n in range(14)) + (Section("other", "Other papers", "", (), ("p99",)),)
     survey = Survey(papers=tuple(paper(k) for s in sections for k in s.papers), sections=sections)
