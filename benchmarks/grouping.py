@@ -89,7 +89,7 @@ def label_silhouette(corpus: Corpus) -> float:
 
 def sections_of(papers: Sequence[Paper], overrides: Overrides) -> tuple[list[Section], dict[str, str]]:
     """Build the sections in memory; return them and each paper's section id."""
-    sections, _ = assign_sections(papers, featurize(papers, overrides.stop_words), overrides)
+    sections, _ = assign_sections(papers, featurize(papers, overrides.stop_words, overrides.keywords()), overrides)
     return sections, {key: s.id for s in sections for key in s.papers}
 
 
@@ -117,7 +117,7 @@ def placement(corpus: Corpus, alone: bool = True) -> tuple[int, int, int, int]:
     hits = sum(placed[key] == curator[key] for key in sample)
     if not alone:
         return hits, len(sample), 0, len(corpus.papers)
-    features = featurize(list(corpus.papers), corpus.overrides.stop_words)
+    features = featurize(list(corpus.papers), corpus.overrides.stop_words, corpus.overrides.keywords())
     alone = 0
     for paper in corpus.papers:
         _, placements = assign_sections(unpinned(corpus.papers, {paper.key}), features, corpus.overrides)
@@ -216,7 +216,7 @@ def keyword_figures(papers: Sequence[Paper], groups: Sequence[Sequence[str]], ov
 
     The keywords are `shown` (a section's own), or by class-based TF-IDF alone when not given.
     """
-    features = featurize(papers, overrides.stop_words)
+    features = featurize(papers, overrides.stop_words, overrides.keywords())
     row = {key: i for i, key in enumerate(features.keys)}
     labels = np.zeros(len(features.keys), dtype=int)
     for number, keys in enumerate(groups):

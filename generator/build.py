@@ -133,7 +133,7 @@ def _ahead(shown: tuple[Paper, ...], overrides: Overrides, wanted: Callable[[], 
     if not wanted():
         return Ahead(reader)
     adopt(reader)
-    features = featurize(shown, overrides.stop_words)
+    features = featurize(shown, overrides.stop_words, overrides.keywords())
     if not wanted():
         return Ahead(reader, features)
     keywords, kept = paper_keywords(features, keep=keep), keywords_kept()
@@ -200,7 +200,7 @@ def _analysing(
     from .sections import assign_sections
 
     with progress.stage("featurize"):
-        features = featurize(included, overrides.stop_words) if ahead.features is None else ahead.features
+        features = featurize(included, overrides.stop_words, overrides.keywords()) if ahead.features is None else ahead.features
     # Related papers need only the features: a large survey's are found by a forked copy
     # meanwhile; "related" is then the time left to wait for them.
     aside = processes(len(included)) if len(included) >= RELATED_ASIDE_FROM and ahead.related is None else 1

@@ -270,10 +270,14 @@ def _empty(keys: tuple[str, ...]) -> Features:
     return Features(keys, empty, empty, (), Transform({}, np.zeros(0), frozenset()), empty)
 
 
-def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int) -> list[tuple[str, int]]:
-    """Return the terms and their columns: in enough papers, at most MAX_FEATURES, in no more than a third."""
+def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int, wanted: np.ndarray) -> list[tuple[str, int]]:
+    """Return the terms and their columns: in enough papers, at most MAX_FEATURES, in no more than a third.
+
+    The `wanted` columns (the curator's keywords) count as in enough papers when one paper uses them.
+    """
     large = size >= SMALL_CORPUS
     candidates = np.flatnonzero(frequency >= (MIN_DF if large else 1))
+    candidates = np.union1d(candidates, wanted[frequency[wanted] > 0])
     if len(candidates) > MAX_FEATURES:  # the most used terms; ties at the cut by the term itself
         order = candidates[np.argsort(-used[candidates], kind="stable")]
         least = used[order[MAX_FEATURES - 1]]
@@ -283,6 +287,21 @@ def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], s
     if large:
         candidates = candidates[frequency[candidates] <= CORPUS_STOP_SHARE * size]
     return sorted((name(column), column) for column in candidates.tolist())  # alphabetical, as scikit-learn orders terms
+
+
+def _columns(keywords: Iterable[str], stop_words: frozenset[str], unigrams: Mapping[str, int], bigram_codes: np.ndarray) -> np.ndarray:
+    """Return the columns of the keywords' terms (unigrams first, then bigrams by their codes) that the papers use."""
+    columns: list[int] = []
+    for term in {t for keyword in keywords for t in _doc_terms(keyword, stop_words)}:
+        parts = [unigrams[part] for part in term.split(" ") if part in unigrams]
+        if len(parts) == 1 and " " not in term:
+            columns.append(parts[0])
+        elif len(parts) == 2:
+            code = parts[0] * len(unigrams) + parts[1]
+            at = int(np.searchsorted(bigram_codes, code))
+            if at < len(bigram_codes) and bigram_codes[at] == code:
+                columns.append(len(unigrams) + at)
+    return np.asarray(sorted(columns), dtype=np.int64)
 
 
 def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Callable[[int], str]) -> dict[tuple[int, bool], dict[str, int]]:
@@ -303,8 +322,12 @@ def _forms(found: np.ndarray, source: np.ndarray, written: np.ndarray, shown: Ca
     return result
 
 
-def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> Features:
-    """Vectorise titles (weighted) and abstracts; drop words common to most papers."""
+def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = (), keywords: Iterable[str] = ()) -> Features:
+    """Vectorise titles (weighted) and abstracts; drop words common to most papers.
+
+    The terms of the curator's section `keywords` that a paper without a `section:` uses are kept
+    even when that paper alone uses them, so that a keyword pulls in the one paper that names it.
+    """
     extra = [w.lower() for w in extra_stop_words]
     # A curator's two-word stop word ("task vectors") removes that bigram; its words stay terms.
     phrases = {" ".join(fold(word) for word in w.split()) for w in extra if len(w.split()) == 2}
@@ -347,8 +370,12 @@ def featurize(papers: Sequence[Paper], extra_stop_words: Iterable[str] = ()) -> 
     both = (raw[:size] + raw[size:]).tocsr()
     frequency = np.bincount(both.indices, minlength=width)
     used = np.bincount(both.indices, weights=both.data, minlength=width)
+    unpinned = [row for row, paper in enumerate(papers) if paper.section is None]
+    placed = np.bincount(both[unpinned].indices, minlength=width) if unpinned else np.zeros(width, dtype=np.int64)
     del both
-    named = [(term, column) for term, column in _vocabulary(frequency, used, name, size) if term not in phrases]
+    wanted = _columns(keywords, stop_words, names, bigram_codes)
+    wanted = wanted[placed[wanted] > 0]
+    named = [(term, column) for term, column in _vocabulary(frequency, used, name, size, wanted) if term not in phrases]
     if not named:
         return _empty(keys)
     terms = tuple(term for term, _ in named)

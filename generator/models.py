@@ -107,6 +107,10 @@ class Overrides:
         """Return the line a key was written on, or 1 if it was not written."""
         return dict(self.lines).get(name, 1)
 
+    def keywords(self) -> tuple[str, ...]:
+        """Return every curated section's keywords, in the order written."""
+        return tuple(k for spec in self.sections for k in spec.keywords)
+
 
 # The id of the section of papers that fit no other ("Other papers").
 OTHER_ID = "other"

@@ -63,7 +63,7 @@ SMALL = Overrides(min_sections=2, max_sections=6, min_section_size=3)
 
 
 def groups(papers: list[Paper], overrides: Overrides = SMALL):
-    sections, placements = assign_sections(papers, featurize(papers, overrides.stop_words), overrides)
+    sections, placements = assign_sections(papers, featurize(papers, overrides.stop_words, overrides.keywords()), overrides)
     return sections, placements, {key: s.id for s in sections for key in s.papers}
 
 
@@ -205,6 +205,17 @@ def test_seed_keywords_alone_pull_papers_into_an_empty_curated_section():
     _, _, placed = groups(corpus(), curated())
     assert {placed[f"telescope{n}"] for n in range(4)} == {"astronomy"}
     assert {placed[f"merging{n}"] for n in range(4)} == {"combining"}
+
+
+def test_a_keyword_pulls_in_the_one_paper_that_names_it():
+    # Terms of a single paper link no papers and are left out of a survey's features; a
+    # curator's keyword is kept, or it could never pull in the paper it was written for.
+    papers = [*corpus(), paper("transport", "Fast decoding via optimal transport", "Coupling draft tokens by optimal transport.")]
+    overrides = dataclasses.replace(curated(), sections=(*curated().sections, SectionSpec("coupling", "Coupling", "", keywords=("optimal transport",))))
+    _, placements, placed = groups(papers, overrides)
+    assert placed["transport"] == "coupling"
+    assert next(p for p in placements if p.key == "transport").similarity > 0.3
+    assert "optimal transport" not in featurize(papers).terms, "without the keyword, a term of one paper is dropped"
 
 
 def test_an_unpinned_misfit_goes_to_other_not_into_a_curated_section():
