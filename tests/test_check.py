@@ -129,7 +129,7 @@ def test_numbers_in_yaml_11_notations_are_kept_as_written_not_converted(tmp_path
     folder = tmp_path / "content" / "papers"
     folder.mkdir(parents=True)
     (folder / "time2020clock.yaml").write_text("title: 1:30\nauthors: [010, 0x10]\nvenue: 0o17\n", encoding="utf-8")
-    (paper,), _ = load_papers(tmp_path / "content", tmp_path)
+    (paper,), _, _ = load_papers(tmp_path / "content", tmp_path)
     assert (paper.title, paper.authors, paper.venue) == ("1:30", ("010", "0x10"), "0o17")  # not 90, 8, 16 and 15
 
 
