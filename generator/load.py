@@ -225,7 +225,7 @@ def _nodes(node: Any, key: str) -> Any:
 
 
 # A paper file's record (None when it could not be read as one), its problems, and its fields
-# when it has an error and is a YAML mapping (see `load_papers`).
+# when it is a YAML mapping that could not be read as a paper (see `load_papers`).
 Parsed = tuple[Paper | None, tuple[Problem, ...], Raw | None]
 
 
@@ -238,8 +238,8 @@ def _paper(data: bytes, shown: str, key: str) -> Parsed:
     if raw is None:
         return None, tuple(problems), None
     paper, found = paper_from_raw(raw, key)
-    reported = tuple(problems + found)
-    return paper, reported, raw if any(p.severity == "error" for p in reported) else None
+    # A file read despite an error (a key given twice) is checked as a paper: not twice.
+    return paper, tuple(problems + found), raw if paper is None else None
 
 
 def _parse(file: tuple[bytes, str, str]) -> Parsed:
@@ -254,7 +254,7 @@ _PAPERS: Memo[tuple[str, str, str], Parsed] = memo()
 
 def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem], list[Raw]]:
     """Read every `content/papers/*.yaml` in name order: the papers, the problems, and the fields
-    of the files with an error, as far as they are YAML mappings.
+    of the files that could not be read as papers, as far as they are YAML mappings.
 
     A file with a wrong year still says which section it wants and which paper it is; checking
     those now reports every mistake of the file at once (see `unread_sections`, validate.py).

@@ -405,6 +405,17 @@ def test_a_file_with_an_error_is_also_told_it_repeats_a_paper_in_the_same_run(su
     ]
 
 
+def test_a_file_read_despite_an_error_is_told_its_section_is_unknown_once(survey, capsys):
+    add(survey, "twice2021title", "title: A paper\ntitle: The same paper\nsection: nowhere\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    lines = [line for line in err.splitlines() if "twice2021title.yaml" in line and "warning" not in line]
+    assert lines == [
+        "content/papers/twice2021title.yaml:2: field 'title': field 'title' is given twice (first on line 1)",
+        "content/papers/twice2021title.yaml:3: field 'section': unknown section 'nowhere' (known sections: merging, adapters, benchmarks)",
+    ]
+
+
 def test_a_paper_excluded_twice_is_warned_about(tmp_path):
     from generator.load import load_overrides
 
