@@ -208,7 +208,7 @@ def stage_child(folder: Path, changed: bool) -> None:
 
     def render_all(into):
         processes = workers.available() if len(survey.papers) >= build.PARALLEL_FROM else 1  # as generate does
-        return {**dict(page_files(environment(project.root), survey, overrides, processes=processes, into=into)), **asset_files(project.root)}
+        return {**dict(page_files(environment(project.root, project.settings), survey, overrides, processes=processes, into=into)), **asset_files(project.root)}
 
     with staging(scratch) as into:  # as generate does: pages go to disk as they are made
         files = timed("render", render_all, into)

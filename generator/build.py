@@ -238,7 +238,7 @@ def _render(project: Project, survey: Survey, whole: workers.Pending[Survey], ov
     from .pages import page_files
     from .render import asset_files, environment
 
-    made = page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse, whole=whole)
+    made = page_files(environment(project.root, project.settings), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse, whole=whole)
     return {**dict(made), **asset_files(project.root)}
 
 
