@@ -35,7 +35,7 @@ def _normal(title: str) -> str:
 
 def shipped(root: Path = REPO) -> Corpus:
     """Return the shipped survey with the editor's labels (matched to papers by title)."""
-    papers, problems = load_papers(root / "content", root)
+    papers, problems, _ = load_papers(root / "content", root)
     if any(p.severity == "error" for p in problems):
         raise SystemExit("\n".join(str(p) for p in problems))
     overrides, _ = load_overrides(root / "content", root)

@@ -193,7 +193,7 @@ def stage_child(folder: Path, changed: bool) -> None:
     imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peaks: dict[str, float] = {"imports": imports}
     project = open_project(folder)
-    papers, _ = timed("load", load_papers, project.content, project.root)
+    papers, _, _ = timed("load", load_papers, project.content, project.root)
     overrides, _ = timed("overrides", load_overrides, project.content, project.root)
     timed("validate", validate, papers, overrides, load_published(project.content, project.root))
     included = [p for p in papers if p.key not in overrides.exclude]
@@ -208,7 +208,7 @@ def stage_child(folder: Path, changed: bool) -> None:
 
     def render_all(into):
         processes = workers.available() if len(survey.papers) >= build.PARALLEL_FROM else 1  # as generate does
-        return {**dict(page_files(environment(project.root), survey, overrides, processes=processes, into=into)), **asset_files(project.root)}
+        return {**dict(page_files(environment(project.root, project.settings), survey, overrides, processes=processes, into=into)), **asset_files(project.root)}
 
     with staging(scratch) as into:  # as generate does: pages go to disk as they are made
         files = timed("render", render_all, into)

@@ -50,7 +50,7 @@ from pylatexenc.macrospec import MacroSpec
 
 from generator import workers
 from generator.cache import Memo, memo
-from generator.keys import PARTICLES, SUFFIXES
+from generator.keys import split_name
 from generator.models import Paper
 from generator.schema import ENTRY_TYPES
 
@@ -413,6 +413,12 @@ def _split_particle(family: str) -> tuple[str, str]:
     return " ".join(words[:start]), " ".join(words[start:])
 
 
+# BibTeX's and CSL's view of a name; keys.split_name is the family name with its particles, for
+# keys, sorting and the author index. Here the particle is apart ("Ludwig van der Waals": "van der"
+# and "Waals", where keys.split_name gives "van der Waals"), BibTeX's rule finds it in "Family,
+# Given" (leading lowercase words: "dei Conti, Niccolò" gives "dei"), the name is cleaned first,
+# and, unlike there, a name with nothing before its comma is a family name (", Ana") and parts
+# after a third join the given name ("Smith, Jr., John, Paul": given "John Paul", not "John").
 @lru_cache(maxsize=1 << 16)
 def split_author(name: str) -> NameParts:
     """Split "Given Family", "Family, Given" or "Family, Jr., Given" into parts."""
@@ -426,18 +432,10 @@ def split_author(name: str) -> NameParts:
         if not family:
             family, given = given, ""
         return NameParts(given, particle, family, suffix)
-    words = name.split()
-    suffix = ""
-    if len(words) > 1 and words[-1].lower() in SUFFIXES:
-        suffix = words.pop()
-    if not words:
-        return NameParts(family=suffix)
-    start = len(words) - 1
-    # Particles before the last word belong to the family name (as generator.keys says).
-    while start > 0 and words[start - 1] in PARTICLES:
-        start -= 1
-    given = " ".join(words[:start])
-    return NameParts(given, " ".join(words[start:-1]), words[-1], suffix)
+    # "Given Family" is read as generator.keys reads it; its particles are the family's words but the last.
+    given, family, suffix = split_name(name)
+    particle, _, family = family.rpartition(" ")
+    return NameParts(given, particle, family, suffix)
 
 
 def _braced_if(text: str, condition: bool) -> str:

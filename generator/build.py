@@ -25,7 +25,6 @@ from .load import (
     parsed,
     sections_complete,
     unread_papers,
-    unread_raws,
     unread_sections,
 )
 from .models import InputError, Overrides, Paper, Problem, Survey
@@ -73,11 +72,10 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
 
 def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     """Load and validate all content; return the papers, overrides and every problem."""
-    papers, problems = load_papers(project.content, project.root)
+    papers, problems, raws = load_papers(project.content, project.root)
     # A paper file with an error is still there: the overrides and released keys may name it,
     # and its `section:` is checked with the others.
     unread = unread_papers(problems, project.content, project.root)
-    raws = unread_raws(unread, project.content, project.root)
     sections = unread_sections(raws, problems)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
@@ -240,7 +238,7 @@ def _render(project: Project, survey: Survey, whole: workers.Pending[Survey], ov
     from .pages import page_files
     from .render import asset_files, environment
 
-    made = page_files(environment(project.root), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse, whole=whole)
+    made = page_files(environment(project.root, project.settings), survey, overrides, processes=processes(len(survey.papers)), into=staging, prepared=prepared, reuse=reuse, whole=whole)
     return {**dict(made), **asset_files(project.root)}
 
 

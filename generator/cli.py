@@ -335,7 +335,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     changes = diff_surveys(before, after)
     titles = {s.id: s.title for s in after.sections}
     placed = {p.key: f"{titles[p.section]}" + ("" if p.pinned else f" (best fit, similarity {p.similarity:.2f})") for p in after.placements}
-    sys.stdout.write(render(environment(project.root), "diff.md.j2", {"base": args.base, "diff": changes, "placed": placed}))
+    sys.stdout.write(render(environment(project.root, project.settings), "diff.md.j2", {"base": args.base, "diff": changes, "placed": placed}))
     return EXIT_OK
 
 

@@ -56,6 +56,11 @@ def fold_letters(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)).casefold()
 
 
+# Two splitters, on purpose. This one gives the family name with its particles, as keys, sorting,
+# the author index and duplicates want it: "Ludwig van der Waals" -> ("Ludwig", "van der Waals", "").
+# bibtex.split_author is BibTeX's and CSL's view: it reads "Given Family" through this one but sets
+# the particle apart ("van der" and "Waals"), and in "Family, Given" takes the family's leading
+# lowercase words as the particle ("dei Conti, Niccolò": "dei" and "Conti"; here "dei Conti").
 @functools.lru_cache(maxsize=1 << 16)
 def split_name(name: str) -> tuple[str, str, str]:
     """Split an author into (given, family, suffix); "Family, Given" is taken as written."""

@@ -6,7 +6,7 @@ import datetime
 import difflib
 import os
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -224,37 +224,49 @@ def _nodes(node: Any, key: str) -> Any:
     return None
 
 
-def _paper(data: bytes, shown: str, key: str) -> tuple[Paper | None, tuple[Problem, ...]]:
+# A paper file's record (None when it could not be read as one), its problems, and its fields
+# when it is a YAML mapping that could not be read as a paper (see `load_papers`).
+Parsed = tuple[Paper | None, tuple[Problem, ...], Raw | None]
+
+
+def _paper(data: bytes, shown: str, key: str) -> Parsed:
     """Turn one paper file's bytes into its record, or say why not."""
     node, problems = parse_yaml(data, shown)
     if problems:
-        return None, tuple(problems)
+        return None, tuple(problems), None
     raw, problems = _mapping(node, shown, "a paper")
     if raw is None:
-        return None, tuple(problems)
+        return None, tuple(problems), None
     paper, found = paper_from_raw(raw, key)
-    return paper, tuple(problems + found)
+    # A file read despite an error (a key given twice) is checked as a paper: not twice.
+    return paper, tuple(problems + found), raw if paper is None else None
 
 
-def _parse(file: tuple[bytes, str, str]) -> tuple[Paper | None, tuple[Problem, ...]]:
+def _parse(file: tuple[bytes, str, str]) -> Parsed:
     return _paper(*file)
 
 
 # From this many new paper files, they are parsed by all the machine's cores (see workers.py).
 PARALLEL_FROM = 1000
 # `survey serve` reloads every file after each edit: an unchanged file is parsed once.
-_PAPERS: Memo[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]] = memo()
+_PAPERS: Memo[tuple[str, str, str], Parsed] = memo()
 
 
-def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
-    """Read every `content/papers/*.yaml` in name order."""
+def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem], list[Raw]]:
+    """Read every `content/papers/*.yaml` in name order: the papers, the problems, and the fields
+    of the files that could not be read as papers, as far as they are YAML mappings.
+
+    A file with a wrong year still says which section it wants and which paper it is; checking
+    those now reports every mistake of the file at once (see `unread_sections`, validate.py).
+    """
     papers: list[Paper] = []
     problems: list[Problem] = []
+    unread: list[Raw] = []
     folder = content / PAPERS_DIR
     if not folder.is_dir():
-        return [], [Problem(_shown(folder, root), 0, "", "folder of paper files is missing")]
+        return [], [Problem(_shown(folder, root), 0, "", "folder of paper files is missing")], []
     if folder.is_symlink() or outside(folder, root):
-        return [], [Problem(_shown(folder, root), 0, "", LINK_REFUSED)]
+        return [], [Problem(_shown(folder, root), 0, "", LINK_REFUSED)], []
     shown_folder = _shown(folder, root)
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda entry: entry.name)
@@ -289,12 +301,14 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem]]:
     for (key, _), result in zip(new, workers.map_items(_parse, [file for _, file in new], processes), strict=True):
         _PAPERS.put(key, result)
     for key, (shown, stem, data) in zip(keys, files, strict=True):
-        paper, reported = _PAPERS.get(key, _paper, data, shown, stem)
+        paper, reported, raw = _PAPERS.get(key, _paper, data, shown, stem)
         problems += reported
         if paper is not None:
             papers.append(paper)
+        if raw is not None:
+            unread.append(raw)
     # The released keys guard the papers, so their file's problems are reported with them.
-    return papers, problems + published_problems(content, root)
+    return papers, problems + published_problems(content, root), unread
 
 
 def paper_file_count(content: Path) -> int:
@@ -306,12 +320,12 @@ def paper_file_count(content: Path) -> int:
         return 0
 
 
-def parsed() -> list[tuple[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]]]:
+def parsed() -> list[tuple[tuple[str, str, str], Parsed]]:
     """Return the paper files this build parsed or found parsed, for `keep_parsed` in another process."""
     return _PAPERS.used()
 
 
-def keep_parsed(results: Sequence[tuple[tuple[str, str, str], tuple[Paper | None, tuple[Problem, ...]]]]) -> None:
+def keep_parsed(results: Sequence[tuple[tuple[str, str, str], Parsed]]) -> None:
     """Keep paper files parsed by a copy of this process, so that the next build does not parse them again."""
     for key, result in results:
         _PAPERS.put(key, result)
@@ -325,28 +339,6 @@ def unread_papers(problems: Sequence[Problem], content: Path, root: Path) -> set
         for problem in problems
         if problem.severity == "error" and problem.path.startswith(f"{folder}/") and problem.path.endswith(".yaml") and "/" not in problem.path[len(folder) + 1 :]
     }
-
-
-def unread_raws(keys: Collection[str], content: Path, root: Path) -> list[Raw]:
-    """Return the fields of the paper files that could not be read as papers, as far as they are
-    YAML mappings (links and files that are not YAML are left out).
-
-    A file with a wrong year still says which section it wants and which paper it is; checking
-    those now reports every mistake of the file at once (see `unread_sections`, validate.py).
-    """
-    folder = content / PAPERS_DIR
-    shown_folder = _shown(folder, root)
-    found = []
-    for key in sorted(keys):
-        path, shown = folder / f"{key}.yaml", f"{shown_folder}/{key}.yaml"
-        if path.is_symlink():
-            continue
-        data, problems = _read_bytes(path, shown)
-        node, problems = parse_yaml(data, shown) if data is not None else (None, problems)
-        raw, problems = _mapping(node, shown, "a paper") if not problems and node is not None else (None, problems)
-        if raw is not None:
-            found.append(raw)
-    return found
 
 
 def unread_sections(raws: Sequence[Raw], problems: Sequence[Problem]) -> list[tuple[str, int, str]]:

@@ -43,6 +43,18 @@ _ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore)
 
 
 @dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """What the pages need from mkdocs.yml: where the site and its repository live."""
+
+    site_name: str = ""
+    site_url: str | None = None
+    repo_url: str | None = None
+    edit_branch: str = "main"
+    directory_urls: bool = True
+    search: str = "auto"  # extra.survey.search: "full" indexes abstracts, "light" does not, "auto" by size
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     """Where a survey's sources and outputs live."""
 
@@ -52,6 +64,7 @@ class Project:
     docs: Path
     site: Path
     warnings: tuple[Problem, ...] = ()  # settings in mkdocs.yml that work, but not offline
+    settings: SiteSettings = SiteSettings()  # what the pages need from mkdocs.yml
 
 
 class ProjectError(ProblemsError):
@@ -133,6 +146,35 @@ def _check_extra(config: dict[str, Any], text: str) -> None:
         raise ProjectError(problems)
 
 
+def _web_url(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and re.match(r"https?://[^\s]+$", value.strip()) else None
+
+
+def read_settings(root: Path) -> SiteSettings:
+    """Read the pages' settings from a survey's mkdocs.yml, or the defaults when it cannot be read."""
+    try:
+        config = yaml.load((root / CONFIG_FILE).read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)
+    except (OSError, yaml.YAMLError):
+        return SiteSettings()
+    return _settings(config)
+
+
+def _settings(config: Any) -> SiteSettings:
+    """Return site_name, site_url, repo_url, use_directory_urls and extra.survey's edit_branch and search."""
+    if not isinstance(config, dict):
+        return SiteSettings()
+    extra = config["extra"] if isinstance(config.get("extra"), dict) else {}
+    survey = extra["survey"] if isinstance(extra.get("survey"), dict) else {}
+    branch = survey.get("edit_branch")
+    search = str(survey.get("search", "auto")).strip().lower()
+    return SiteSettings(
+        site_name=str(config.get("site_name") or ""),
+        site_url=_web_url(config.get("site_url")),
+        repo_url=_web_url(config.get("repo_url")),
+        edit_branch=str(branch).strip() if isinstance(branch, str | int) and str(branch).strip() else "main",
+        directory_urls=config.get("use_directory_urls") is not False,
+        search=search if search in SEARCH_CHOICES else "auto",
+    )
 
 
 def _offline_warnings(config: dict[str, Any], text: str) -> tuple[Problem, ...]:
@@ -178,4 +220,4 @@ def open_project(root: Path) -> Project:
     docs = _inside(root, config.get("docs_dir"), "docs_dir", "docs", _line_of(text, "docs_dir"))
     site = _inside(root, config.get("site_dir"), "site_dir", "site", _line_of(text, "site_dir"))
     _check_outputs(root, docs, site, text)
-    return Project(root, config_file, content, docs, site, _offline_warnings(config, text))
+    return Project(root, config_file, content, docs, site, _offline_warnings(config, text), _settings(config))

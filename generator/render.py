@@ -13,18 +13,16 @@ import posixpath
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 from markupsafe import Markup
 
 from . import cache
 from .load import not_utf8
 from .models import InputError, Problem
-from .project import CONFIG_FILE, SEARCH_CHOICES, _ConfigLoader
+from .project import SiteSettings, read_settings
 
 # The folder of a survey's own templates (and of the packaged ones).
 TEMPLATES = "site_templates"
@@ -158,44 +156,6 @@ class Record(dict[str, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.__dict__ = self
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSettings:
-    """What the pages need from mkdocs.yml: where the site and its repository live."""
-
-    site_name: str = ""
-    site_url: str | None = None
-    repo_url: str | None = None
-    edit_branch: str = "main"
-    directory_urls: bool = True
-    search: str = "auto"  # extra.survey.search: "full" indexes abstracts, "light" does not, "auto" by size
-
-
-def _web_url(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and re.match(r"https?://[^\s]+$", value.strip()) else None
-
-
-def read_settings(root: Path) -> SiteSettings:
-    """Read site_name, site_url, repo_url, use_directory_urls and extra.survey's edit_branch and search."""
-    try:
-        config = yaml.load((root / CONFIG_FILE).read_text(encoding="utf-8-sig"), Loader=_ConfigLoader)
-    except (OSError, yaml.YAMLError):
-        return SiteSettings()
-    if not isinstance(config, dict):
-        return SiteSettings()
-    extra = config["extra"] if isinstance(config.get("extra"), dict) else {}
-    survey = extra["survey"] if isinstance(extra.get("survey"), dict) else {}
-    branch = survey.get("edit_branch")
-    search = str(survey.get("search", "auto")).strip().lower()
-    return SiteSettings(
-        site_name=str(config.get("site_name") or ""),
-        site_url=_web_url(config.get("site_url")),
-        repo_url=_web_url(config.get("repo_url")),
-        edit_branch=str(branch).strip() if isinstance(branch, str | int) and str(branch).strip() else "main",
-        directory_urls=config.get("use_directory_urls") is not False,
-        search=search if search in SEARCH_CHOICES else "auto",
-    )
 
 
 class TemplateUnreadable(jinja2.TemplateError):

@@ -29,8 +29,7 @@ def _unread_duplicates(raws: Sequence[Raw], records: Sequence[Record]) -> list[P
     for record in records:
         index.add(record)
     problems = []
-    read = {record.name for record in records}
-    for raw in (raw for raw in raws if raw.path not in read):  # a file read despite an error (a key given twice) was compared already
+    for raw in raws:
         title, arxiv, doi = (raw.data.get(name) for name in ("title", "arxiv", "doi"))
         record = Record(raw.path, title if isinstance(title, str) else "", arxiv if isinstance(arxiv, str) else None, doi if isinstance(doi, str) else None)
         duplicate = index.find(record)

@@ -137,7 +137,7 @@ def test_the_shipped_survey_compiles_in_a_bare_article_without_font_packages(sty
     from conftest import REPO
     from generator.load import load_papers as load_content
 
-    papers, _ = load_content(REPO / "content", REPO)
+    papers, _, _ = load_content(REPO / "content", REPO)
     assert any('"' in p.title for p in papers)
     bib = write_bibtex(papers)
     assert "textquotedbl" not in bib and "{{``}Which} {LLM} should {I} use?{''}: {Evaluating}" in bib

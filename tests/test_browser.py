@@ -677,7 +677,7 @@ def test_a_paper_without_authors_says_so_in_the_table_and_sorts_last(browser: Br
 def test_the_table_finds_a_paper_by_any_author_and_sorts_by_family_name(browser: Browser, survey: str, request: pytest.FixtureRequest) -> None:
     """The table shows three authors, but the filter searches all; sorting follows family names."""
     base = request.getfixturevalue(survey)
-    papers, _ = load_papers(FIXTURE / "content", FIXTURE)
+    papers, _, _ = load_papers(FIXTURE / "content", FIXTURE)
     listed = [p for p in papers if p.authors and p.key != UNLISTED]
     fourth = next(p for p in listed if len(p.authors) > 3)
     hidden = split_name(fourth.authors[3])[1]  # "Goldstein": not shown in the table

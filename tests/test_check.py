@@ -129,7 +129,7 @@ def test_numbers_in_yaml_11_notations_are_kept_as_written_not_converted(tmp_path
     folder = tmp_path / "content" / "papers"
     folder.mkdir(parents=True)
     (folder / "time2020clock.yaml").write_text("title: 1:30\nauthors: [010, 0x10]\nvenue: 0o17\n", encoding="utf-8")
-    (paper,), _ = load_papers(tmp_path / "content", tmp_path)
+    (paper,), _, _ = load_papers(tmp_path / "content", tmp_path)
     assert (paper.title, paper.authors, paper.venue) == ("1:30", ("010", "0x10"), "0o17")  # not 90, 8, 16 and 15
 
 
@@ -402,6 +402,17 @@ def test_a_file_with_an_error_is_also_told_it_repeats_a_paper_in_the_same_run(su
         "content/papers/copy2021lora.yaml:2: field 'authors': expected a list (one '- item' per line), got 'Edward Hu'",
         "content/papers/copy2021lora.yaml:3: field 'arxiv': duplicate of content/papers/hu2021lora.yaml (same arXiv id 2106.09685)",
         "content/papers/copy2021lora.yaml:4: field 'section': unknown section 'nowhere' (known sections: merging, adapters, benchmarks)",
+    ]
+
+
+def test_a_file_read_despite_an_error_is_told_its_section_is_unknown_once(survey, capsys):
+    add(survey, "twice2021title", "title: A paper\ntitle: The same paper\nsection: nowhere\n")
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 1
+    lines = [line for line in err.splitlines() if "twice2021title.yaml" in line and "warning" not in line]
+    assert lines == [
+        "content/papers/twice2021title.yaml:2: field 'title': field 'title' is given twice (first on line 1)",
+        "content/papers/twice2021title.yaml:3: field 'section': unknown section 'nowhere' (known sections: merging, adapters, benchmarks)",
     ]
 
 
