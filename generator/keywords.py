@@ -37,7 +37,7 @@ KEYWORD_HEAD = 24
 # apart from how the topics are found. The curator's own stop words (overrides) leave the
 # features as well.
 KEYWORD_SKIP = frozenset(
-    ["according", "accurate", "advanced", "approximately", "associated", "attempt", "cause", "comprehensively", "contributed", "creating", "enhance", "enhanced", "enhancing", "especially", "examining", "focusing", "incorporate", "incorporates", "indicate", "indicates", "instead", "investigation", "regardless", "remains", "represented", "seen", "separately", "setup", "significant", "typical", "usage", "total", "benefit", "benefits", "generate", "generates", "implementation"]
+    ["according", "accurate", "advanced", "approximately", "associated", "attempt", "cause", "comprehensively", "contributed", "creating", "enhance", "enhanced", "enhancing", "especially", "examining", "focusing", "incorporate", "incorporates", "indicate", "indicates", "instead", "investigation", "regardless", "remains", "represented", "seen", "separately", "setup", "significant", "typical", "usage", "total", "benefit", "benefits", "generate", "generates", "implementation", "require", "requires", "required", "requiring", "employ", "employs", "employed", "employing", "verifies"]
 )
 # An adverb ("surprisingly", "remarkably", "directly") says how, not what: a single word ending
 # in "ly" is never shown alone, but for the nouns that end so (anomaly, assembly, family,

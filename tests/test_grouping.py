@@ -268,6 +268,19 @@ def test_prose_words_are_never_keywords_but_still_count_in_the_grouping():
     assert not [w for w in shown if w.split()[0] in {"especially", "enhanced", "significant"}], shown
 
 
+def test_verbs_of_method_prose_are_never_keywords_alone():
+    # Found in a curator's survey of speculative decoding: "employing", "require", "verifies".
+    features = featurize([
+        paper("a2024draft", "Draft models", "Employing a draft model verifies tokens; drafting requires a small model. Draft tokens."),
+        paper("b2024draft", "Drafting tokens", "Draft tokens require verification, employing the target model that verifies drafts."),
+        *GRAPH_PAPERS,
+    ])
+    assert {"employing", "require", "verifie"} & set(features.terms)  # counted
+    shown = shown_keywords(features)
+    assert "draft" in " ".join(shown).lower()
+    assert not [w for w in shown if w.split()[0].lower() in {"employing", "require", "requires", "verifies"}], shown
+
+
 def test_adverbs_are_never_keywords_alone_but_nouns_ending_in_ly_and_bigrams_are():
     features = featurize([
         paper("a2024anomaly", "Weakly supervised anomaly detection", "Surprisingly, anomaly detection works. Surprisingly, weakly supervised."),
