@@ -404,6 +404,12 @@ def test_the_papers_table_is_labelled_and_says_how_it_is_sorted(page: Page, base
     assert [page.get_by_role("button", name=name, exact=True).count() for name in names] == [1] * 5
     search.fill("kurtic")
     assert len(visible_rows(page)) == 1
+    # The captions of the text box and of the menus stand on one line, and so do the controls.
+    tops = page.locator(".papers-controls span, .papers-controls input, .papers-controls select").evaluate_all(
+        "es => es.map(e => [e.tagName, Math.round(e.getBoundingClientRect().top), Math.round(e.getBoundingClientRect().bottom)])"
+    )
+    assert len({(top, bottom) for tag, top, bottom in tops if tag == "SPAN"}) == 1, tops
+    assert len({(top, bottom) for tag, top, bottom in tops if tag != "SPAN"}) == 1, tops
 
 
 def test_on_a_phone_the_papers_table_keeps_every_column(browser: Browser, base: str) -> None:
