@@ -171,7 +171,7 @@ def _decoded(data: bytes, shown: str) -> str:
 def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
     listed, problems = parse_listing(text, str(source))
     rows: dict = {}
-    if metadata:
+    if metadata and listed:  # the wrong file has its one error, not a warning per line of facts
         rows, found = parse_metadata(_read_text(Path(metadata)), metadata)
         problems += found
     candidates = []

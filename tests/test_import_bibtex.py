@@ -80,6 +80,45 @@ def test_text_that_is_not_a_listing_adds_no_paper_per_pair_of_lines(survey, tmp_
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
+ABSTRACT = "We study how models learn many tasks at once and find that sharing helps small tasks most."
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # The metadata passed as the listing: each pair of JSON lines became a paper.
+        ("facts.jsonl", '{"n": 1, "authors": ["Ann Lee"], "year": 2021, "venue": "ICLR 2021", "arxiv_id": "2101.00001"}\n{"n": 2, "title": "Second", "authors": ["Bo Li", "Cy Ng", "Di Wu"], "year": 2022}\n',
+         "facts.jsonl:1: expected a listing's title or abstract line, got a JSON object: this looks like the metadata, which goes beside the listing as `--metadata FILE`"),
+        ("notes.txt", f"A title\n{ABSTRACT}\n{{\"year\": 2020}}\n{ABSTRACT}\n", "notes.txt:3: expected a listing's title or abstract line, got a JSON object"),
+        ("facts.txt", '[\n  {"n": 1,\n   "title": "A title"}\n]\n', "facts.txt:1: expected a listing (plain text: a title line, then its abstract line), got JSON"),
+        ("refs.txt", f"TY  - JOUR\nTI  - A title\nAB  - {ABSTRACT}\nER  - \n", "refs.txt:1: expected a listing (plain text: a title line, then its abstract line), got a RIS record ('TY  - JOUR'): export the references as BibTeX and import that"),
+        ("notes.md", f"# Reading list\n\nA title\n{ABSTRACT}\n", "notes.md:1: expected a listing's title or abstract line, got Markdown ('# Reading list')"),
+        ("notes.txt", f"A title\n{ABSTRACT}\n```\n{ABSTRACT}\n", "notes.txt:3: expected a listing's title or abstract line, got Markdown ('```')"),
+        ("mkdocs.yml", f"site_name: A title\nsite_description: {ABSTRACT}\n", "mkdocs.yml:1: expected a listing (plain text: a title line, then its abstract line) or BibTeX, got a YAML file"),
+    ],
+)
+def test_a_file_that_is_clearly_not_a_listing_is_an_error_naming_its_line(survey, tmp_path, capsys, name, text, expected):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    metadata = tmp_path / "metadata.jsonl"
+    metadata.write_text('{"n": 1, "title": "A title"}\n', encoding="utf-8")
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(source), "--metadata", str(metadata))
+    assert code == 1
+    assert err.replace(str(tmp_path) + "/", "").splitlines() == [expected]  # one error, not one a pair of lines
+    assert "nothing was added" in out
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+def test_a_listing_whose_titles_start_with_marks_is_still_a_listing():
+    from generator.listing import parse_listing
+
+    text = f"#InsTag: Instruction Tagging\n{ABSTRACT}\n[CLS] Tokens Tell\n{ABSTRACT}\n{{Braces}} in a Title\n{ABSTRACT}\n"
+    papers, problems = parse_listing(text, "listing.md")
+    assert problems == []
+    assert [p.title for p in papers] == ["#InsTag: Instruction Tagging", "[CLS] Tokens Tell", "{Braces} in a Title"]
+
+
 def test_import_bib_gives_a_windows_device_name_a_key_of_its_own(survey, tmp_path, capsys):
     # A file named con.yaml cannot be checked out on Windows, so the entry's own key is not kept.
     refs = tmp_path / "refs.bib"
