@@ -530,7 +530,7 @@ def parser() -> argparse.ArgumentParser:
     checker.add_argument("--strict", action="store_true", help="treat warnings (missing abstract or authors) as errors")
     importer = add("import", cmd_import, "Add papers from a listing (title line, abstract line) or a .bib file; duplicates are reported, not added.")
     importer.add_argument("file", help="the listing or .bib file to import")
-    importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
+    importer.add_argument("--metadata", metavar="FILE", help="JSON Lines of verified facts, one object a line: 'n' (the paper's place in the listing, from 1) and 'title' (the listing's title, case and punctuation aside) are required: a line without them, or with another title, is an error; 'authors' (a list), 'year', 'arxiv_id' and 'venue' are added")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
     add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.")
