@@ -214,8 +214,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     # An import with an error adds nothing, as `add` does: a file misread as papers (an arXiv
     # page saved as text) would otherwise leave a folder of junk papers to delete by hand.
     failed = errors(problems + plan.problems)
-    if failed and not args.dry_run:
-        _say(f"nothing was added: fix the {len(failed)} error(s) above and import again ({len(plan.new)} paper(s) would be added)")
+    if failed:
+        done = "would be" if args.dry_run else "was"
+        _say(f"nothing {done} added: fix the {len(failed)} error(s) above and import again ({len(plan.new)} paper(s) would be added)")
         return EXIT_PROBLEMS
     folder = project.content / PAPERS_DIR
     for key, fields in plan.new:
@@ -225,8 +226,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         was = f" (entry '{plan.renamed[key]}': cite it as {key})" if key in plan.renamed else ""
         _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}{was}")
     verb = "would add" if args.dry_run else "added"
-    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(errors(plan.problems))} refused" if errors(plan.problems) else ""))
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)")
+    return EXIT_OK
 
 
 def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:

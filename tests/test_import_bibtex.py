@@ -69,6 +69,16 @@ def test_an_import_with_an_error_adds_none_of_its_papers(survey, tmp_path, capsy
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
+def test_a_dry_run_with_an_error_says_that_nothing_would_be_added(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{good2020paper, title={A Good Paper}, year=2020, author={Ann Lee}}\n@article{{bad,\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--dry-run")
+    assert code == 1
+    assert "refs.bib:2: could not parse this entry" in err
+    # As the real run would: "would add 1 paper(s)" promised what it would not do.
+    assert out.splitlines() == ["nothing would be added: fix the 1 error(s) above and import again (1 paper(s) would be added)"]
+
+
 def test_text_that_is_not_a_listing_adds_no_paper_per_pair_of_lines(survey, tmp_path, capsys):
     page = tmp_path / "arxiv-page.txt"  # an arXiv listing page saved as text
     page.write_text("[1] arXiv:2504.07448 [pdf, html, other]\nTitle: LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation\nAuthors: Juzheng Zhang, Jiacheng You\nSubjects: Machine Learning (cs.LG)\n", encoding="utf-8")
