@@ -148,6 +148,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 BIBTEX_START = re.compile(r"\A(?:[ \t]*(?:%[^\n]*)?\n)*[ \t]*@[A-Za-z]+[ \t]*[{(]")
 
 
+# How each input gives one author, said when an author's name holds several.
+FLAG_AUTHORS = "repeat --authors, one name each"
+BIBTEX_AUTHORS = "separate the names with ' and '"
+METADATA_AUTHORS = "give one name per item of the metadata's 'authors' list"
+
+
 def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -178,7 +184,7 @@ def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[
     for paper in listed:
         fields, found = merge(paper, rows.get(paper.n), metadata or "")
         problems += found
-        candidates.append(Candidate(str(source), fields, paper.line))
+        candidates.append(Candidate(str(source), fields, paper.line, one_author=METADATA_AUTHORS))
     for n in sorted(set(rows) - {paper.n for paper in listed}):
         problems.append(Problem(metadata or "", rows[n]["_line"], "n", f"entry {n} is not in the listing ({len(listed)} papers); its facts are not used", "warning"))
     return candidates, problems
@@ -191,7 +197,7 @@ def _bibtex_candidates(source: Path, text: str) -> tuple[list[Candidate], list[P
     candidates = []
     for entry in entries:
         fields = {k: v for k, v in entry.items() if k != "key"}
-        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"])))
+        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"]), BIBTEX_AUTHORS))
     return candidates, problems
 
 
@@ -276,7 +282,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     problems = []
     if section and section not in known:
         problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
-    plan = plan_import([Candidate("survey add", fields, 0, key)], existing, args.added)
+    one_author = BIBTEX_AUTHORS if args.bibtex and not args.authors else FLAG_AUTHORS
+    plan = plan_import([Candidate("survey add", fields, 0, key, one_author)], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
     problems += plan.problems

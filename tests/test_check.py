@@ -68,7 +68,7 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
     code, out, err = run(capsys, "-C", str(survey), "check")
     assert code == 0, err
     warned = [line for line in err.splitlines() if "forms2024names" in line and "'authors'" in line]
-    assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
+    assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one author per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
 def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(survey, capsys):

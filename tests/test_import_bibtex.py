@@ -69,6 +69,14 @@ def test_an_import_with_an_error_adds_none_of_its_papers(survey, tmp_path, capsy
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
+def test_several_names_in_one_bibtex_name_are_told_to_be_separated_by_and(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{doe2020odd, title={An Odd Name}, author={Jr., Doe, John}, year=2020}\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 1
+    assert f"{refs} (entry 'doe2020odd'): field 'authors': item 1: 'Jr., Doe, John' reads as several names: separate the names with ' and '; write each name as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')" in err
+
+
 def test_a_dry_run_with_an_error_says_that_nothing_would_be_added(survey, tmp_path, capsys):
     refs = tmp_path / "refs.bib"
     refs.write_text("@article{good2020paper, title={A Good Paper}, year=2020, author={Ann Lee}}\n@article{{bad,\n", encoding="utf-8")
