@@ -34,6 +34,8 @@ BROKEN = {
     "authors split by semicolons": ("broken2024semicolons", "title: Semicolons\nauthors: ['Ann Lee', 'Smith, A.; Jones, B.']\n", ":2: field 'authors': item 2: 'Smith, A.; Jones, B.' reads as several names"),
     "a suffix after the given name": ("broken2024suffix", "title: Suffix\nauthors: ['Doe, Jane, Jr.']\n", "(with a suffix: 'Family, Jr., Given')"),
     "a year in hexadecimal": ("broken2024hex", "title: Hex\nyear: 0x7E4\n", ":2: field 'year': expected a whole number, got '0x7E4'"),
+    "tab as indentation": ("broken2024tab", "title: Tab\nauthors:\n\t- Ann Lee\n", ":3: YAML syntax error at column 1: found character '\\t' that cannot start any token: indent with spaces, not tabs"),
+    "tab after a dash": ("broken2024dashtab", "title: Tab\nauthors:\n  -\tAnn Lee\n", ":3: YAML syntax error at column 4: found character '\\t' that cannot start any token: write a space instead of the tab"),
     "unquoted colon": ("broken2024colon", "title: LoRA: Low-Rank Adaptation\n", ":1: YAML syntax error at column 12: mapping values are not allowed here: a value with ': ' in it goes in quotes"),
 }
 
