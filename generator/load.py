@@ -206,7 +206,7 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.id)
         key_line = key_node.start_mark.line + 1
         if key in lines:
-            problems.append(Problem(shown, key_line, key, f"field '{key}' is given twice (first on line {lines[key]})"))
+            problems.append(Problem(shown, key_line, key, f"given twice (first on line {lines[key]})"))
             continue
         lines[key] = key_line
         try:

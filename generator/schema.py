@@ -275,7 +275,7 @@ def stop_word(value: Any) -> str:
     words and pairs of words, so a longer phrase would match nothing."""
     word = text(80)(value)
     if len(word.split()) > 2:
-        raise Invalid(f"expected one word or two, got {_describe(word)}: name its words, or the pairs of them, apart")
+        raise Invalid(f"expected one word or two, got {_describe(word)}: a longer phrase matches nothing, so list each word or pair of words as an item of its own")
     return word
 
 
