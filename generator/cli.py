@@ -520,9 +520,10 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took, and a traceback for internal errors")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str, stopped: str = "nothing was changed") -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text, description=text)
-        command.set_defaults(handler=handler)
+        # `stopped` ends the count of problems that stopped the command: what it did not do.
+        command.set_defaults(handler=handler, stopped=stopped)
         # Also accepted after the command; SUPPRESS keeps a `survey -v COMMAND` from being reset.
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print how long each stage took, and a traceback for internal errors")
         command.add_argument("-C", "--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="the survey folder (default: the current folder)")
@@ -533,7 +534,7 @@ def parser() -> argparse.ArgumentParser:
     build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")
     build.add_argument("--no-strict", action="store_true", help="let MkDocs warnings pass")
     add("generate", cmd_generate, "Only write the Markdown pages, BibTeX and JSON into the docs folder named in mkdocs.yml.")
-    checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.")
+    checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.", stopped="nothing was checked")
     checker.add_argument("--format", choices=("text", "github"), default="text", help="'github' prints GitHub Actions annotations")
     checker.add_argument("--strict", action="store_true", help="treat warnings (missing abstract or authors) as errors")
     importer = add("import", cmd_import, "Add papers from a listing (title line, abstract line) or a .bib file; duplicates are reported, not added.")
@@ -541,7 +542,7 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--metadata", metavar="FILE", help="JSON Lines of verified facts, one object a line: 'n' (the paper's place in the listing, from 1) and 'title' (the listing's title, case and punctuation aside) are required: a line without them, or with another title, is an error; 'authors' (a list), 'year', 'arxiv_id' and 'venue' are added")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
-    add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.")
+    add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.", stopped="no sections were printed")
     add("release", cmd_release, "Record every paper's key in content/published-keys.txt; check then fails if one disappears.")
     adder = add("add", cmd_add, "Write one new paper file with a generated key; a duplicate is refused.")
     adder.add_argument("--title")
@@ -558,7 +559,7 @@ def parser() -> argparse.ArgumentParser:
     adder.add_argument("--bibtex", metavar="FILE", help="take the fields from one BibTeX entry in FILE ('-' reads standard input)")
     adder.add_argument("--fetch", action="store_true", help="with --arxiv: fill the fields from the arXiv API (needs the network)")
     adder.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the paper joins the survey (default: today)")
-    differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.")
+    differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.", stopped="no diff was printed")
     differ.add_argument("base", help="the git revision to compare with, e.g. origin/main")
     serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ or site_templates/ regenerate it.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
@@ -572,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (InputError, ProjectError) as error:
         _report(error.problems, getattr(args, "format", "text"))
-        print(f"{len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); {args.stopped}.", file=sys.stderr)
         return EXIT_PROBLEMS
     except SiteError as error:
         print(f"survey: the site was not built, the previous site/ is unchanged:\n{error}", file=sys.stderr)

@@ -220,6 +220,7 @@ def test_diff_of_an_unknown_revision_is_a_clear_error(repository, capsys):
     code, _, err = run(capsys, "-C", str(repository), "diff", "no-such-branch")
     assert code == 1
     assert "git: no commit 'no-such-branch' in this repository" in err
+    assert err.endswith("1 problem(s); no diff was printed.\n")  # "nothing was changed": diff changes nothing anyway
     assert "Traceback" not in err
 
 
@@ -238,6 +239,7 @@ def test_diff_of_content_with_an_error_names_it_and_lists_no_paper_as_removed(re
     code, out, err = run(capsys, "-C", str(repository), "diff", "main")
     assert code == 1
     assert "content/papers/tam2023merging.yaml:" in err and "YAML syntax error" in err
+    assert err.endswith("1 problem(s); no diff was printed.\n")
     assert out == "" and "Traceback" not in err
 
 
