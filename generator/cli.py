@@ -148,6 +148,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 BIBTEX_START = re.compile(r"\A(?:[ \t]*(?:%[^\n]*)?\n)*[ \t]*@[A-Za-z]+[ \t]*[{(]")
 
 
+# How each input gives one author, said when an author's name holds several.
+FLAG_AUTHORS = "repeat --authors, one name each"
+BIBTEX_AUTHORS = "separate the names with ' and '"
+METADATA_AUTHORS = "give one name per item of the metadata's 'authors' list"
+
+
 def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -171,14 +177,14 @@ def _decoded(data: bytes, shown: str) -> str:
 def _listing_candidates(source: Path, text: str, metadata: str | None) -> tuple[list[Candidate], list[Problem]]:
     listed, problems = parse_listing(text, str(source))
     rows: dict = {}
-    if metadata:
+    if metadata and listed:  # the wrong file has its one error, not a warning per line of facts
         rows, found = parse_metadata(_read_text(Path(metadata)), metadata)
         problems += found
     candidates = []
     for paper in listed:
         fields, found = merge(paper, rows.get(paper.n), metadata or "")
         problems += found
-        candidates.append(Candidate(str(source), fields, paper.line))
+        candidates.append(Candidate(str(source), fields, paper.line, one_author=METADATA_AUTHORS))
     for n in sorted(set(rows) - {paper.n for paper in listed}):
         problems.append(Problem(metadata or "", rows[n]["_line"], "n", f"entry {n} is not in the listing ({len(listed)} papers); its facts are not used", "warning"))
     return candidates, problems
@@ -191,7 +197,7 @@ def _bibtex_candidates(source: Path, text: str) -> tuple[list[Candidate], list[P
     candidates = []
     for entry in entries:
         fields = {k: v for k, v in entry.items() if k != "key"}
-        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"])))
+        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"]), BIBTEX_AUTHORS))
     return candidates, problems
 
 
@@ -214,8 +220,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     # An import with an error adds nothing, as `add` does: a file misread as papers (an arXiv
     # page saved as text) would otherwise leave a folder of junk papers to delete by hand.
     failed = errors(problems + plan.problems)
-    if failed and not args.dry_run:
-        _say(f"nothing was added: fix the {len(failed)} error(s) above and import again ({len(plan.new)} paper(s) would be added)")
+    if failed:
+        done = "would be" if args.dry_run else "was"
+        _say(f"nothing {done} added: fix the {len(failed)} error(s) above and import again ({len(plan.new)} paper(s) would be added)")
         return EXIT_PROBLEMS
     folder = project.content / PAPERS_DIR
     for key, fields in plan.new:
@@ -225,8 +232,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         was = f" (entry '{plan.renamed[key]}': cite it as {key})" if key in plan.renamed else ""
         _say(f"{'would add' if args.dry_run else 'added'} {path.relative_to(project.root)}{was}")
     verb = "would add" if args.dry_run else "added"
-    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)" + (f", {len(errors(plan.problems))} refused" if errors(plan.problems) else ""))
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    _say(f"{verb} {len(plan.new)} paper(s), skipped {len(plan.duplicates)} duplicate(s)")
+    return EXIT_OK
 
 
 def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
@@ -275,7 +282,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     problems = []
     if section and section not in known:
         problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
-    plan = plan_import([Candidate("survey add", fields, 0, key)], existing, args.added)
+    one_author = BIBTEX_AUTHORS if args.bibtex and not args.authors else FLAG_AUTHORS
+    plan = plan_import([Candidate("survey add", fields, 0, key, one_author)], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
     problems += plan.problems
@@ -512,9 +520,10 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took, and a traceback for internal errors")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str) -> argparse.ArgumentParser:
+    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str, stopped: str = "nothing was changed") -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text, description=text)
-        command.set_defaults(handler=handler)
+        # `stopped` ends the count of problems that stopped the command: what it did not do.
+        command.set_defaults(handler=handler, stopped=stopped)
         # Also accepted after the command; SUPPRESS keeps a `survey -v COMMAND` from being reset.
         command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print how long each stage took, and a traceback for internal errors")
         command.add_argument("-C", "--root", type=Path, default=argparse.SUPPRESS, metavar="DIR", help="the survey folder (default: the current folder)")
@@ -525,15 +534,15 @@ def parser() -> argparse.ArgumentParser:
     build = add("build", cmd_build, "Generate the pages, then build the site into site/ with MkDocs (strict).")
     build.add_argument("--no-strict", action="store_true", help="let MkDocs warnings pass")
     add("generate", cmd_generate, "Only write the Markdown pages, BibTeX and JSON into the docs folder named in mkdocs.yml.")
-    checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.")
+    checker = add("check", cmd_check, "Validate every paper file and the overrides; exit 1 on any error.", stopped="nothing was checked")
     checker.add_argument("--format", choices=("text", "github"), default="text", help="'github' prints GitHub Actions annotations")
     checker.add_argument("--strict", action="store_true", help="treat warnings (missing abstract or authors) as errors")
     importer = add("import", cmd_import, "Add papers from a listing (title line, abstract line) or a .bib file; duplicates are reported, not added.")
     importer.add_argument("file", help="the listing or .bib file to import")
-    importer.add_argument("--metadata", help="JSON Lines of verified facts (authors, year, arxiv_id, venue) matched by position 'n'")
+    importer.add_argument("--metadata", metavar="FILE", help="JSON Lines of verified facts, one object a line: 'n' (the paper's place in the listing, from 1) and 'title' (the listing's title, case and punctuation aside) are required: a line without them, or with another title, is an error; 'authors' (a list), 'year', 'arxiv_id' and 'venue' are added")
     importer.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the papers join the survey (default: today)")
     importer.add_argument("--dry-run", action="store_true", help="report what would be added, write nothing")
-    add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.")
+    add("themes", cmd_themes, "Print each section's size, keywords and weakest members, and the papers placed with little confidence.", stopped="no sections were printed")
     add("release", cmd_release, "Record every paper's key in content/published-keys.txt; check then fails if one disappears.")
     adder = add("add", cmd_add, "Write one new paper file with a generated key; a duplicate is refused.")
     adder.add_argument("--title")
@@ -550,7 +559,7 @@ def parser() -> argparse.ArgumentParser:
     adder.add_argument("--bibtex", metavar="FILE", help="take the fields from one BibTeX entry in FILE ('-' reads standard input)")
     adder.add_argument("--fetch", action="store_true", help="with --arxiv: fill the fields from the arXiv API (needs the network)")
     adder.add_argument("--added", type=_date, default=datetime.date.today(), help="the date the paper joins the survey (default: today)")
-    differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.")
+    differ = add("diff", cmd_diff, "Print, as Markdown for a pull-request comment, what the change does to the survey against a git revision.", stopped="no diff was printed")
     differ.add_argument("base", help="the git revision to compare with, e.g. origin/main")
     serve = add("serve", cmd_serve, "Generate, then serve the site with live reload; edits in content/ or site_templates/ regenerate it.")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", help="address to serve on (default: 127.0.0.1:8000)")
@@ -564,7 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (InputError, ProjectError) as error:
         _report(error.problems, getattr(args, "format", "text"))
-        print(f"{len(error.problems)} problem(s); nothing was changed.", file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); {args.stopped}.", file=sys.stderr)
         return EXIT_PROBLEMS
     except SiteError as error:
         print(f"survey: the site was not built, the previous site/ is unchanged:\n{error}", file=sys.stderr)

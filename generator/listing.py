@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from .dedupe import title_words
@@ -17,6 +18,11 @@ URL_PATTERN = re.compile(r"https?://[^\s<>\"'`\\]+")
 # An abstract line shorter than this is more likely a title paired with the wrong line.
 SHORT_ABSTRACT = 12
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "colab.research.google.com")
+LISTING = "plain text: a title line, then its abstract line"
+# Files that are clearly something else, whose lines would each become half a paper.
+OTHER_FORMATS = {".json": "JSON", ".jsonl": "JSON Lines", ".ndjson": "JSON Lines", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
+RIS_RECORD = re.compile(r"TY  - ")  # the line that starts every record of a RIS file
+MARKDOWN = re.compile(r"(#{1,6} \S|```|~~~)")  # a heading or a code fence: no title or abstract starts so
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +66,39 @@ def find_links(abstract: str) -> tuple[str | None, str | None]:
     return code, url
 
 
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def not_a_listing(source: str, shown: str) -> Problem | None:
+    """Say why a file is clearly not a listing (JSON, RIS, Markdown, YAML), or return None."""
+    if source.lstrip()[:1] in ("{", "[") and isinstance(_json(source), (dict, list)):
+        return Problem(shown, 1, "", f"expected a listing ({LISTING}), got JSON")
+    lines = source.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("{") and isinstance(row := _json(line), dict):
+            metadata = "n" in row or "title" in row
+            hint = ": this looks like the metadata, which goes beside the listing as `--metadata FILE`" if metadata else ""
+            return Problem(shown, number, "", f"expected a listing's title or abstract line, got a JSON object{hint}")
+    suffix = PurePath(shown).suffix.lower()
+    if suffix in OTHER_FORMATS:
+        return Problem(shown, 1, "", f"expected a listing ({LISTING}) or BibTeX, got a {OTHER_FORMATS[suffix]} file")
+    for number, line in enumerate(lines, start=1):
+        if RIS_RECORD.match(line):
+            return Problem(shown, number, "", f"expected a listing ({LISTING}), got a RIS record ('{line.strip()[:40]}'): export the references as BibTeX and import that")
+        if MARKDOWN.match(line):
+            return Problem(shown, number, "", f"expected a listing's title or abstract line, got Markdown ('{line.strip()[:40]}')")
+    return None
+
+
 def parse_listing(source: str, shown: str) -> tuple[list[ListedPaper], list[Problem]]:
     """Split a listing into title and abstract pairs, skipping the page chrome."""
+    wrong = not_a_listing(source, shown)
+    if wrong is not None:  # most likely the wrong file: one message, not one per pair of lines
+        return [], [wrong]
     lines = source.splitlines()
     start = 0
     while start < len(lines) and (not lines[start].strip() or lines[start].startswith(CHROME_PREFIXES)):

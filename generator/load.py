@@ -52,6 +52,9 @@ def _syntax_problem(shown: str, error: yaml.MarkedYAMLError) -> Problem:
     if error.problem == "mapping values are not allowed here" and ": " in line[: mark.column]:
         # A second ": " on a line: a title such as "LoRA: Low-Rank Adaptation" written without quotes.
         where += ": a value with ': ' in it goes in quotes, as in title: 'LoRA: Low-Rank Adaptation'"
+    elif error.problem == "found character '\\t' that cannot start any token":
+        # YAML indents with spaces only, and an editor's Tab key may insert a tab.
+        where += ": indent with spaces, not tabs" if not line[: mark.column].strip() else ": write a space instead of the tab"
     return Problem(shown, mark.line + 1, "", where)
 
 
@@ -203,7 +206,7 @@ def _mapping(node: Any, shown: str, what: str) -> tuple[Raw | None, list[Problem
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.id)
         key_line = key_node.start_mark.line + 1
         if key in lines:
-            problems.append(Problem(shown, key_line, key, f"field '{key}' is given twice (first on line {lines[key]})"))
+            problems.append(Problem(shown, key_line, key, f"given twice (first on line {lines[key]})"))
             continue
         lines[key] = key_line
         try:

@@ -191,7 +191,7 @@ class SurveyPlugin(BasePlugin):  # type: ignore[type-arg]
         if self.watcher is None:
             self.watcher = ContentWatcher(folders, lambda: self._regenerate(root, say=True))
             self.watcher.start()
-            log.info("Regenerating the pages when %s change", ", ".join(f"'{folder.name}'" for folder in folders if folder.is_dir()))
+            log.info("Regenerating the pages when a file in %s changes", " or ".join(f"'{folder.name}'" for folder in folders if folder.is_dir()))
         return server
 
     def on_shutdown(self) -> None:

@@ -202,6 +202,11 @@ def _most_latex(name: str) -> int:
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'-]*")
 
 
+# How a paper file gives one author: the advice when one item holds several. An import or
+# `survey add` says how its own input does (importer.Candidate.one_author).
+ONE_AUTHOR_EACH = "write one author per '- ' line"
+
+
 def author(value: Any) -> str:
     """Accept one author's name: "Given Family", "Family, Given" or "Family, Jr., Given".
 
@@ -211,7 +216,7 @@ def author(value: Any) -> str:
     name = text(200)(value)
     parts = [part.strip() for part in name.split(",")]
     if re.search(r";\s", name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
-        raise Invalid(f"'{name}' reads as several names: write one author per '- ' line, as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
+        raise Invalid(f"'{name}' reads as several names: {ONE_AUTHOR_EACH}; write each name as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
     written = family_latex_length(name)
     if written is not None and name.endswith(","):  # an organisation has a short name to be cited by
         raise Invalid(_too_long(name, written) + "; write the organisation as it is usually cited (its short name)")
@@ -270,7 +275,7 @@ def stop_word(value: Any) -> str:
     words and pairs of words, so a longer phrase would match nothing."""
     word = text(80)(value)
     if len(word.split()) > 2:
-        raise Invalid(f"expected one word or two, got {_describe(word)}: name its words, or the pairs of them, apart")
+        raise Invalid(f"expected one word or two, got {_describe(word)}: a longer phrase matches nothing, so list each word or pair of words as an item of its own")
     return word
 
 
@@ -417,7 +422,7 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of(name), name, warning, "warning"))
     for number, name in enumerate(values.get("authors", ()), start=1):
         if re.search(r"\s(and|&)\s", name) and not name.endswith(","):  # "Name and Name," is an organisation
-            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
         if not name.endswith(",") and (written := family_latex_length(name)) is not None and not re.search(r"[{}\\^~]", name):  # a person's name is as it is

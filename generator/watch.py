@@ -64,7 +64,7 @@ class ContentWatcher:
         if event.is_directory and path in self._awaited:
             self._awaited.discard(path)
             self._observer.schedule(self._handler, path, recursive=True)
-            log.info("Regenerating the pages when '%s' changes too", os.path.basename(path))
+            log.info("Regenerating the pages when a file in '%s' changes too", os.path.basename(path))
             with self._changed:
                 self._pending = True
                 self._changed.notify_all()

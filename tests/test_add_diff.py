@@ -78,6 +78,23 @@ def test_add_refuses_an_unknown_section_and_bad_fields(survey, capsys):
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
+@pytest.mark.parametrize(
+    ("how", "advice"),
+    [
+        (["--authors", "Ann Lee, Bob Ray, Cy Dee"], "field 'authors': item 1: 'Ann Lee, Bob Ray, Cy Dee' reads as several names: repeat --authors, one name each; write each name as 'Given Family'"),
+        (["--authors", "Ann Lee & Bob Ray"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: repeat --authors, one name each (an organisation"),
+        (["--bibtex", "entry.bib"], "field 'authors': item 1: 'Jr., Doe, John' reads as several names: separate the names with ' and '; write each name as"),
+    ],
+)
+def test_add_of_several_names_in_one_says_how_the_command_line_or_bibtex_gives_one(survey, capsys, monkeypatch, tmp_path, how, advice):
+    # "Write one author per '- ' line" is advice for a paper file, which `survey add` writes itself.
+    monkeypatch.chdir(tmp_path)
+    Path("entry.bib").write_text("@article{doe2020odd, title={An Odd Name}, author={Jr., Doe, John}, year=2020}\n", encoding="utf-8")
+    _, _, err = run(capsys, "-C", str(survey), "add", "--title", "Several Names in One", *how)
+    assert f"survey add: {advice}" in err
+    assert "'- ' line" not in err
+
+
 def test_add_from_a_pasted_bibtex_entry(survey, capsys, monkeypatch, tmp_path):
     entry = tmp_path / "entry.bib"
     entry.write_text("@article{Kaiser2017One,\n  title = {One Model to Learn Them All},\n  author = {Kaiser, {\\L}ukasz and Gomez, Aidan N.},\n  journal = {arXiv preprint arXiv:1706.05137},\n  year = {2017}\n}\n", encoding="utf-8")
@@ -203,6 +220,7 @@ def test_diff_of_an_unknown_revision_is_a_clear_error(repository, capsys):
     code, _, err = run(capsys, "-C", str(repository), "diff", "no-such-branch")
     assert code == 1
     assert "git: no commit 'no-such-branch' in this repository" in err
+    assert err.endswith("1 problem(s); no diff was printed.\n")  # "nothing was changed": diff changes nothing anyway
     assert "Traceback" not in err
 
 
@@ -221,6 +239,7 @@ def test_diff_of_content_with_an_error_names_it_and_lists_no_paper_as_removed(re
     code, out, err = run(capsys, "-C", str(repository), "diff", "main")
     assert code == 1
     assert "content/papers/tam2023merging.yaml:" in err and "YAML syntax error" in err
+    assert err.endswith("1 problem(s); no diff was printed.\n")
     assert out == "" and "Traceback" not in err
 
 

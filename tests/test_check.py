@@ -24,7 +24,7 @@ BROKEN = {
     "key too long": ("broken" + "x" * 60, "title: Key\n", "is not a valid citation key: use at most 64 characters (it has 66)"),
     "windows device name": ("aux", "title: Aux\n", "file name 'aux.yaml' is a device name on Windows"),
     "not a mapping": ("broken2024list", "- a\n- b\n", ":1: expected a paper"),
-    "twice": ("broken2024twice", "title: A\ntitle: B\n", ":2: field 'title': field 'title' is given twice (first on line 1)"),
+    "twice": ("broken2024twice", "title: A\ntitle: B\n", ":2: field 'title': given twice (first on line 1)"),
     "not utf8": ("broken2024latin", b"title: caf\xe9\n", "file is not UTF-8"),
     "alias": ("broken2024alias", "title: &a Hello\nabstract: *a\n", "YAML aliases (*name) are not allowed"),
     "yes as a title": ("broken2024yes", "title: Yes\n", ":1: field 'title': expected text, got true: YAML reads an unquoted yes, no, on or off as true or false, so put the text in quotes"),
@@ -34,6 +34,8 @@ BROKEN = {
     "authors split by semicolons": ("broken2024semicolons", "title: Semicolons\nauthors: ['Ann Lee', 'Smith, A.; Jones, B.']\n", ":2: field 'authors': item 2: 'Smith, A.; Jones, B.' reads as several names"),
     "a suffix after the given name": ("broken2024suffix", "title: Suffix\nauthors: ['Doe, Jane, Jr.']\n", "(with a suffix: 'Family, Jr., Given')"),
     "a year in hexadecimal": ("broken2024hex", "title: Hex\nyear: 0x7E4\n", ":2: field 'year': expected a whole number, got '0x7E4'"),
+    "tab as indentation": ("broken2024tab", "title: Tab\nauthors:\n\t- Ann Lee\n", ":3: YAML syntax error at column 1: found character '\\t' that cannot start any token: indent with spaces, not tabs"),
+    "tab after a dash": ("broken2024dashtab", "title: Tab\nauthors:\n  -\tAnn Lee\n", ":3: YAML syntax error at column 4: found character '\\t' that cannot start any token: write a space instead of the tab"),
     "unquoted colon": ("broken2024colon", "title: LoRA: Low-Rank Adaptation\n", ":1: YAML syntax error at column 12: mapping values are not allowed here: a value with ': ' in it goes in quotes"),
 }
 
@@ -68,7 +70,7 @@ def test_one_author_per_item_in_each_accepted_form_and_a_warning_for_two_joined_
     code, out, err = run(capsys, "-C", str(survey), "check")
     assert code == 0, err
     warned = [line for line in err.splitlines() if "forms2024names" in line and "'authors'" in line]
-    assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
+    assert warned == ["content/papers/forms2024names.yaml:2: warning: field 'authors': item 5: 'Alice Smith and Bob Jones' looks like two authors: write one author per '- ' line (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')"]
 
 
 def test_a_capitalised_particle_inside_a_name_asks_for_the_family_first_form(survey, capsys):
@@ -365,7 +367,7 @@ def test_a_stop_word_of_three_words_is_an_error_as_it_would_match_nothing(survey
     overrides = survey / "content" / "overrides.yaml"
     overrides.write_text(overrides.read_text(encoding="utf-8").replace("stop_words: [fixture]", "stop_words: [fixture, multi task learning]", 1), encoding="utf-8")
     code, _, err = run(capsys, "-C", str(survey), "check")
-    assert code == 1 and "field 'stop_words': item 2: expected one word or two, got 'multi task learning'" in err, err
+    assert code == 1 and "field 'stop_words': item 2: expected one word or two, got 'multi task learning': a longer phrase matches nothing, so list each word or pair of words as an item of its own" in err, err
 
 
 @pytest.mark.parametrize("mistake", ["\tbad: [\n", "sections: {id: merging}\n"])

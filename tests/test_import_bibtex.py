@@ -69,6 +69,24 @@ def test_an_import_with_an_error_adds_none_of_its_papers(survey, tmp_path, capsy
     assert sorted((survey / "content" / "papers").iterdir()) == before
 
 
+def test_several_names_in_one_bibtex_name_are_told_to_be_separated_by_and(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{doe2020odd, title={An Odd Name}, author={Jr., Doe, John}, year=2020}\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 1
+    assert f"{refs} (entry 'doe2020odd'): field 'authors': item 1: 'Jr., Doe, John' reads as several names: separate the names with ' and '; write each name as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')" in err
+
+
+def test_a_dry_run_with_an_error_says_that_nothing_would_be_added(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text("@article{good2020paper, title={A Good Paper}, year=2020, author={Ann Lee}}\n@article{{bad,\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--dry-run")
+    assert code == 1
+    assert "refs.bib:2: could not parse this entry" in err
+    # As the real run would: "would add 1 paper(s)" promised what it would not do.
+    assert out.splitlines() == ["nothing would be added: fix the 1 error(s) above and import again (1 paper(s) would be added)"]
+
+
 def test_text_that_is_not_a_listing_adds_no_paper_per_pair_of_lines(survey, tmp_path, capsys):
     page = tmp_path / "arxiv-page.txt"  # an arXiv listing page saved as text
     page.write_text("[1] arXiv:2504.07448 [pdf, html, other]\nTitle: LoRI: Reducing Cross-Task Interference in Multi-Task Low-Rank Adaptation\nAuthors: Juzheng Zhang, Jiacheng You\nSubjects: Machine Learning (cs.LG)\n", encoding="utf-8")
@@ -78,6 +96,45 @@ def test_text_that_is_not_a_listing_adds_no_paper_per_pair_of_lines(survey, tmp_
     assert f"{page}:1: no abstract line has 12 words or more: this does not look like a listing (a title line, then its abstract line)" in err
     assert "nothing was added" in out
     assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+ABSTRACT = "We study how models learn many tasks at once and find that sharing helps small tasks most."
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # The metadata passed as the listing: each pair of JSON lines became a paper.
+        ("facts.jsonl", '{"n": 1, "authors": ["Ann Lee"], "year": 2021, "venue": "ICLR 2021", "arxiv_id": "2101.00001"}\n{"n": 2, "title": "Second", "authors": ["Bo Li", "Cy Ng", "Di Wu"], "year": 2022}\n',
+         "facts.jsonl:1: expected a listing's title or abstract line, got a JSON object: this looks like the metadata, which goes beside the listing as `--metadata FILE`"),
+        ("notes.txt", f"A title\n{ABSTRACT}\n{{\"year\": 2020}}\n{ABSTRACT}\n", "notes.txt:3: expected a listing's title or abstract line, got a JSON object"),
+        ("facts.txt", '[\n  {"n": 1,\n   "title": "A title"}\n]\n', "facts.txt:1: expected a listing (plain text: a title line, then its abstract line), got JSON"),
+        ("refs.txt", f"TY  - JOUR\nTI  - A title\nAB  - {ABSTRACT}\nER  - \n", "refs.txt:1: expected a listing (plain text: a title line, then its abstract line), got a RIS record ('TY  - JOUR'): export the references as BibTeX and import that"),
+        ("notes.md", f"# Reading list\n\nA title\n{ABSTRACT}\n", "notes.md:1: expected a listing's title or abstract line, got Markdown ('# Reading list')"),
+        ("notes.txt", f"A title\n{ABSTRACT}\n```\n{ABSTRACT}\n", "notes.txt:3: expected a listing's title or abstract line, got Markdown ('```')"),
+        ("mkdocs.yml", f"site_name: A title\nsite_description: {ABSTRACT}\n", "mkdocs.yml:1: expected a listing (plain text: a title line, then its abstract line) or BibTeX, got a YAML file"),
+    ],
+)
+def test_a_file_that_is_clearly_not_a_listing_is_an_error_naming_its_line(survey, tmp_path, capsys, name, text, expected):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    metadata = tmp_path / "metadata.jsonl"
+    metadata.write_text('{"n": 1, "title": "A title"}\n', encoding="utf-8")
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, out, err = run(capsys, "-C", str(survey), "import", str(source), "--metadata", str(metadata))
+    assert code == 1
+    assert err.replace(str(tmp_path) + "/", "").splitlines() == [expected]  # one error, not one a pair of lines
+    assert "nothing was added" in out
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+
+
+def test_a_listing_whose_titles_start_with_marks_is_still_a_listing():
+    from generator.listing import parse_listing
+
+    text = f"#InsTag: Instruction Tagging\n{ABSTRACT}\n[CLS] Tokens Tell\n{ABSTRACT}\n{{Braces}} in a Title\n{ABSTRACT}\n"
+    papers, problems = parse_listing(text, "listing.md")
+    assert problems == []
+    assert [p.title for p in papers] == ["#InsTag: Instruction Tagging", "[CLS] Tokens Tell", "{Braces} in a Title"]
 
 
 def test_import_bib_gives_a_windows_device_name_a_key_of_its_own(survey, tmp_path, capsys):

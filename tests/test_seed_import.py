@@ -124,3 +124,17 @@ def test_a_link_a_url_field_would_refuse_stays_in_the_abstract_and_the_paper_is_
     (paper,) = imported(empty_survey).values()
     assert paper["code"] == "https://github.com/someone/tool" and "url" not in paper
     assert "https://example.com/data/{split}/file.json" in paper["abstract"]
+
+
+def test_metadata_needs_the_title_of_each_paper_and_its_help_says_so(survey, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run(capsys, "import", "--help")
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "'n' (the paper's place in the listing, from 1) and 'title' (the listing's title, case and punctuation aside) are required: a line without them, or with another title, is an error" in shown
+    listing = tmp_path / "listing.txt"
+    listing.write_text("First title\nWe study how models learn many tasks at once and find that sharing helps small tasks most.\n", encoding="utf-8")
+    metadata = tmp_path / "facts.jsonl"
+    metadata.write_text('{"n": 1, "authors": ["Jane Doe"], "year": 2020}\n', encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--metadata", str(metadata), "--dry-run")
+    assert code == 1
+    assert f"{metadata}:1: field 'title': metadata for entry 1 gives no title to check it against; its facts are not used" in err

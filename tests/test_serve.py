@@ -85,6 +85,27 @@ def test_a_folder_made_after_the_watching_started_is_watched_from_then_on(tmp_pa
         watcher.stop()
 
 
+def test_serve_names_the_folders_it_watches_in_a_sentence(tmp_path, caplog):
+    import logging
+    import types
+
+    from generator.mkdocs_plugin import SurveyPlugin
+
+    (tmp_path / "content").mkdir()
+    plugin = SurveyPlugin()
+    config = types.SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"))
+    with caplog.at_level(logging.INFO, logger="mkdocs.plugins.survey"):
+        try:
+            plugin.on_serve(None, config, None)
+            (tmp_path / "site_templates").mkdir()
+            wait_until(lambda: "changes too" in caplog.text, "the new folder to be named")
+        finally:
+            plugin.on_shutdown()
+    # "when 'content' change" read as broken English.
+    assert "Regenerating the pages when a file in 'content' changes\n" in caplog.text + "\n"
+    assert "Regenerating the pages when a file in 'site_templates' changes too" in caplog.text
+
+
 def test_a_failing_regeneration_is_logged_and_the_watching_goes_on(tmp_path, caplog):
     calls = []
 
