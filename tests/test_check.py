@@ -413,7 +413,7 @@ def test_a_file_read_despite_an_error_is_told_its_section_is_unknown_once(survey
     assert code == 1
     lines = [line for line in err.splitlines() if "twice2021title.yaml" in line and "warning" not in line]
     assert lines == [
-        "content/papers/twice2021title.yaml:2: field 'title': field 'title' is given twice (first on line 1)",
+        "content/papers/twice2021title.yaml:2: field 'title': given twice (first on line 1)",
         "content/papers/twice2021title.yaml:3: field 'section': unknown section 'nowhere' (known sections: merging, adapters, benchmarks)",
     ]
 
