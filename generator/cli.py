@@ -151,6 +151,7 @@ BIBTEX_START = re.compile(r"\A(?:[ \t]*(?:%[^\n]*)?\n)*[ \t]*@[A-Za-z]+[ \t]*[{(
 # How each input gives one author, said when an author's name holds several.
 FLAG_AUTHORS = "repeat --authors, one name each"
 BIBTEX_AUTHORS = "separate the names with ' and '"
+BIBTEX_ORGANISATION = "an organisation goes in braces: {Bill and Melinda Gates Foundation}"
 METADATA_AUTHORS = "give one name per item of the metadata's 'authors' list"
 
 
@@ -197,7 +198,7 @@ def _bibtex_candidates(source: Path, text: str) -> tuple[list[Candidate], list[P
     candidates = []
     for entry in entries:
         fields = {k: v for k, v in entry.items() if k != "key"}
-        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"]), BIBTEX_AUTHORS))
+        candidates.append(Candidate(f"{source} (entry '{entry['key']}')", fields, 0, str(entry["key"]), BIBTEX_AUTHORS, BIBTEX_ORGANISATION))
     return candidates, problems
 
 
@@ -282,8 +283,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     problems = []
     if section and section not in known:
         problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
-    one_author = BIBTEX_AUTHORS if args.bibtex and not args.authors else FLAG_AUTHORS
-    plan = plan_import([Candidate("survey add", fields, 0, key, one_author)], existing, args.added)
+    hints = (BIBTEX_AUTHORS, BIBTEX_ORGANISATION) if args.bibtex and not args.authors else (FLAG_AUTHORS,)
+    plan = plan_import([Candidate("survey add", fields, 0, key, *hints)], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
     problems += plan.problems

@@ -273,26 +273,37 @@ def _empty(keys: tuple[str, ...]) -> Features:
 def _vocabulary(frequency: np.ndarray, used: np.ndarray, name: Callable[[int], str], size: int, wanted: np.ndarray) -> list[tuple[str, int]]:
     """Return the terms and their columns: in enough papers, at most MAX_FEATURES, in no more than a third.
 
-    The `wanted` columns (the curator's keywords) count as in enough papers when one paper uses them.
+    The `wanted` columns (the curator's keywords) are kept whenever a paper uses them, beyond
+    MAX_FEATURES too, unless most papers do.
     """
     large = size >= SMALL_CORPUS
     candidates = np.flatnonzero(frequency >= (MIN_DF if large else 1))
-    candidates = np.union1d(candidates, wanted[frequency[wanted] > 0])
     if len(candidates) > MAX_FEATURES:  # the most used terms; ties at the cut by the term itself
         order = candidates[np.argsort(-used[candidates], kind="stable")]
         least = used[order[MAX_FEATURES - 1]]
         sure = order[used[order] > least]
         tied = sorted(order[used[order] == least].tolist(), key=name)
         candidates = np.concatenate([sure, np.asarray(tied[: MAX_FEATURES - len(sure)], dtype=np.int64)])
+    # The keywords' terms are added after the cut: used by one paper, they would be the first cut.
+    candidates = np.union1d(candidates, wanted[frequency[wanted] > 0])
     if large:
         candidates = candidates[frequency[candidates] <= CORPUS_STOP_SHARE * size]
     return sorted((name(column), column) for column in candidates.tolist())  # alphabetical, as scikit-learn orders terms
 
 
 def _columns(keywords: Iterable[str], stop_words: frozenset[str], unigrams: Mapping[str, int], bigram_codes: np.ndarray) -> np.ndarray:
-    """Return the columns of the keywords' terms (unigrams first, then bigrams by their codes) that the papers use."""
+    """Return the columns of the keywords' whole terms (unigrams first, then bigrams by their codes) that the papers use.
+
+    A keyword of two words or more gives only its pairs of adjacent words: "optimal transport"
+    must not pull in a paper about the transport of dough.
+    """
     columns: list[int] = []
-    for term in {t for keyword in keywords for t in _doc_terms(keyword, stop_words)}:
+    whole: set[str] = set()
+    for keyword in keywords:
+        terms = _doc_terms(keyword, stop_words)
+        words = [t for t in terms if " " not in t]
+        whole.update(words if len(words) == 1 else [t for t in terms if " " in t])
+    for term in sorted(whole):
         parts = [unigrams[part] for part in term.split(" ") if part in unigrams]
         if len(parts) == 1 and " " not in term:
             columns.append(parts[0])

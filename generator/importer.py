@@ -10,7 +10,7 @@ from typing import Any
 from .dedupe import Duplicate, Index, Record, family_words
 from .keys import is_valid_key, make_key
 from .models import Paper, Problem
-from .schema import ONE_AUTHOR_EACH, Raw, paper_from_raw
+from .schema import ONE_AUTHOR_EACH, ORGANISATION, Raw, paper_from_raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,7 @@ class Candidate:
     line: int = 1
     key: str | None = None
     one_author: str = ONE_AUTHOR_EACH  # how this input gives one author ("repeat --authors, one name each")
+    organisation: str = ORGANISATION  # and an organisation ("an organisation goes in braces" in a .bib)
 
 
 @dataclass(slots=True)
@@ -69,7 +70,7 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             # An author's warning ("Teven Le Scao" may be filed under "Scao") is said now, when
             # the entry is at hand; a missing abstract, which most .bib entries lack, is not.
             if problem.severity == "error" or problem.message.startswith("item "):
-                message = problem.message.replace(ONE_AUTHOR_EACH, candidate.one_author)
+                message = problem.message.replace(ONE_AUTHOR_EACH, candidate.one_author).replace(ORGANISATION, candidate.organisation)
                 plan.problems.append(Problem(candidate.name, candidate.line, problem.field, message, problem.severity))
         if paper is None:
             continue

@@ -19,8 +19,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from . import cache, workers
-from .features import combine, smoothed_idf
-from .features import unit_length as normalize
+from .features import combine, smoothed_idf, unit_length
 from .models import Section
 from .tsne import embed, principal_components
 
@@ -115,8 +114,8 @@ def _weights(features: Features, rows: Sequence[int]) -> tuple[Callable[[Any], s
 def _join(lsa: np.ndarray, matrix: sp.csr_matrix, centres: np.ndarray | None) -> np.ndarray:
     """Return papers' LSA vectors joined with their TF-IDF cosine closeness to every section."""
     if centres is None:
-        return normalize(lsa)
-    return normalize(np.hstack([lsa, SECTION_WEIGHT * np.asarray(matrix @ centres.T)]))
+        return unit_length(lsa)
+    return unit_length(np.hstack([lsa, SECTION_WEIGHT * np.asarray(matrix @ centres.T)]))
 
 
 def _space(features: Features, sections: Sequence[Section], rows: Sequence[int]) -> _Space:
@@ -132,15 +131,15 @@ def _space(features: Features, sections: Sequence[Section], rows: Sequence[int])
         # The same sampled papers (most edits touch others) give the same LSA: fitted once.
         fitted = cache.digest(str(sample.shape), sample.indptr.tobytes(), sample.indices.tobytes(), sample.data.tobytes(), "\n".join(terms))
         axes, reduced = _LSA.get(fitted, _fit, sample, components)
-        lsa = normalize(reduced)
+        lsa = unit_length(reduced)
     else:
-        lsa = normalize(sample.toarray())
+        lsa = unit_length(sample.toarray())
     position = {features.keys[row]: index for index, row in enumerate(rows)}
     centres = []
     for section in sections:
         members = [position[k] for k in section.papers if k in position]
         if members:
-            centres.append(normalize(np.asarray(sample[members].mean(axis=0))))
+            centres.append(unit_length(np.asarray(sample[members].mean(axis=0))))
     stacked = np.vstack(centres) if centres else None
     return _Space(tuple(rows), weigh, axes, stacked, _join(lsa, sample, stacked))
 
@@ -170,7 +169,7 @@ def _vectors(space: _Space, rows: np.ndarray) -> np.ndarray:
     """Return the vectors of papers that were not sampled, in the sampled papers' space."""
     matrix = space.weigh(rows)
     lsa = np.asarray(matrix @ space.axes.T) if space.axes is not None else matrix.toarray()
-    return _join(normalize(lsa), matrix, space.centres)
+    return _join(unit_length(lsa), matrix, space.centres)
 
 
 def _unit(points: np.ndarray) -> np.ndarray:

@@ -20,7 +20,12 @@ SHORT_ABSTRACT = 12
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "colab.research.google.com")
 LISTING = "plain text: a title line, then its abstract line"
 # Files that are clearly something else, whose lines would each become half a paper.
-OTHER_FORMATS = {".json": "JSON", ".jsonl": "JSON Lines", ".ndjson": "JSON Lines", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
+OTHER_FORMATS = {
+    ".json": "JSON", ".jsonl": "JSON Lines", ".ndjson": "JSON Lines", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML",
+    ".html": "HTML", ".htm": "HTML", ".xml": "XML", ".csv": "CSV", ".tsv": "TSV",
+}
+# A saved web page or an XML export starts so; no title does.
+MARKUP = re.compile(r"\s*<(!doctype|html|\?xml)\b", re.IGNORECASE)
 RIS_RECORD = re.compile(r"TY  - ")  # the line that starts every record of a RIS file
 MARKDOWN = re.compile(r"(#{1,6} \S|```|~~~)")  # a heading or a code fence: no title or abstract starts so
 
@@ -83,6 +88,8 @@ def not_a_listing(source: str, shown: str) -> Problem | None:
             metadata = "n" in row or "title" in row
             hint = ": this looks like the metadata, which goes beside the listing as `--metadata FILE`" if metadata else ""
             return Problem(shown, number, "", f"expected a listing's title or abstract line, got a JSON object{hint}")
+    if MARKUP.match(source):
+        return Problem(shown, 1, "", f"expected a listing ({LISTING}), got HTML or XML: copy the titles and abstracts out of the page, or import its BibTeX")
     suffix = PurePath(shown).suffix.lower()
     if suffix in OTHER_FORMATS:
         return Problem(shown, 1, "", f"expected a listing ({LISTING}) or BibTeX, got a {OTHER_FORMATS[suffix]} file")

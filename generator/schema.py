@@ -205,6 +205,8 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'-]*")
 # How a paper file gives one author: the advice when one item holds several. An import or
 # `survey add` says how its own input does (importer.Candidate.one_author).
 ONE_AUTHOR_EACH = "write one author per '- ' line"
+# And how it gives an organisation, whose name may hold "and" or "&".
+ORGANISATION = "an organisation ends with a comma: 'Bill and Melinda Gates Foundation,'"
 
 
 def author(value: Any) -> str:
@@ -422,7 +424,7 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of(name), name, warning, "warning"))
     for number, name in enumerate(values.get("authors", ()), start=1):
         if re.search(r"\s(and|&)\s", name) and not name.endswith(","):  # "Name and Name," is an organisation
-            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} (an organisation ends with a comma: 'Bill and Melinda Gates Foundation,')", "warning"))
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} ({ORGANISATION})", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
         if not name.endswith(",") and (written := family_latex_length(name)) is not None and not re.search(r"[{}\\^~]", name):  # a person's name is as it is

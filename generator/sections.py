@@ -16,8 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .features import Features, fold
-from .features import unit_length as normalize
+from .features import Features, fold, unit_length
 from .indexes import slug
 from .keywords import readable_title, section_keywords, section_names, titled
 from .models import OTHER_ID, Overrides, Paper, Placement, Section
@@ -86,7 +85,7 @@ def shared_neighbour_similarity(matrix: sp.csr_matrix, neighbours: int = NEIGHBO
     graph = np.maximum(graph, graph.T)
     # A paper counts as its own nearest neighbour.
     graph += np.diag(graph.max(axis=1))
-    profiles = normalize(graph)
+    profiles = unit_length(graph)
     return np.round(profiles @ profiles.T, DECIMALS)
 
 
@@ -119,7 +118,7 @@ def fit_to_groups(
     totals = group_totals(matrix, labels, count, basis)
     weight = SEED_WEIGHT if seeds is not None else 0.0
     seed_rows = seeds if seeds is not None else np.zeros_like(totals)
-    centres = normalize(normalize(totals) + weight * seed_rows) if count else totals
+    centres = unit_length(unit_length(totals) + weight * seed_rows) if count else totals
     similarity = np.asarray(matrix @ centres.T) if count else np.zeros((n, 0))
     if not count:
         return similarity, np.zeros(n)
@@ -153,7 +152,7 @@ def _dissolve_small(matrix: sp.spmatrix | np.ndarray, labels: np.ndarray, min_si
         return np.zeros_like(labels)
     small = np.flatnonzero(sizes[labels] < min_size)
     if len(small):
-        centres = normalize(group_totals(matrix, labels, int(labels.max()) + 1)[large])
+        centres = unit_length(group_totals(matrix, labels, int(labels.max()) + 1)[large])
         labels[small] = np.asarray(large)[np.argmax(np.asarray(matrix[small] @ centres.T), axis=1)]
     # Number groups by their first member, so labels depend only on the content.
     _, first = np.unique(labels, return_index=True)
@@ -317,7 +316,7 @@ def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.
     if components < 2:
         return np.zeros(count, dtype=int)
     svd = TruncatedSVD(n_components=components, algorithm="randomized", n_iter=7, random_state=RANDOM_STATE)
-    points = normalize(svd.fit_transform(matrix[sample]))
+    points = unit_length(svd.fit_transform(matrix[sample]))
     models: dict[int, KMeans] = {}
 
     def cut(k: int) -> np.ndarray:
@@ -329,8 +328,8 @@ def _large_groups(features: Features, low: int, high: int, min_size: int) -> np.
     if len(set(chosen.tolist())) < 2:
         return np.zeros(count, dtype=int)
     # Every paper to the nearest centre of the chosen groups (centres of the sample's groups).
-    centres = normalize(group_totals(points, chosen, int(chosen.max()) + 1))
-    everyone = normalize(svd.transform(matrix))
+    centres = unit_length(group_totals(points, chosen, int(chosen.max()) + 1))
+    everyone = unit_length(svd.transform(matrix))
     labels = np.argmax(np.round(everyone @ centres.T, DECIMALS), axis=1)
     return _dissolve_small(matrix, labels, min_size)
 
@@ -429,7 +428,7 @@ def _seed_vectors(features: Features, overrides: Overrides) -> np.ndarray:
     """Return each curated section's title, description and keywords as a unit TF-IDF vector."""
     specs = overrides.sections
     texts = [(f"{s.title} {' '.join(s.keywords)}", f"{s.description} {' '.join(s.keywords)}") for s in specs]
-    return normalize(features.transform(texts).toarray()) if features.terms else np.zeros((len(specs), 1))
+    return unit_length(features.transform(texts).toarray()) if features.terms else np.zeros((len(specs), 1))
 
 
 def _curated(papers: Sequence[Paper], features: Features, overrides: Overrides) -> tuple[list[Section], list[Placement]]:
@@ -442,7 +441,7 @@ def _curated(papers: Sequence[Paper], features: Features, overrides: Overrides) 
     if len(free) and features.terms:
         pinned = labels >= 0
         totals = group_totals(features.matrix, labels, len(specs), pinned)
-        centres = normalize(normalize(totals) + SEED_WEIGHT * seeds)
+        centres = unit_length(unit_length(totals) + SEED_WEIGHT * seeds)
         similarity = np.round(np.asarray(features.matrix[free] @ centres.T), DECIMALS)
         # Ties go to the earlier section, so placement depends on nothing but content.
         best = np.argmax(similarity, axis=1)

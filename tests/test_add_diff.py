@@ -82,7 +82,9 @@ def test_add_refuses_an_unknown_section_and_bad_fields(survey, capsys):
     ("how", "advice"),
     [
         (["--authors", "Ann Lee, Bob Ray, Cy Dee"], "field 'authors': item 1: 'Ann Lee, Bob Ray, Cy Dee' reads as several names: repeat --authors, one name each; write each name as 'Given Family'"),
-        (["--authors", "Ann Lee & Bob Ray"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: repeat --authors, one name each (an organisation"),
+        (["--authors", "Ann Lee & Bob Ray"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: repeat --authors, one name each (an organisation ends with a comma"),
+        # In a .bib an organisation is braced: a comma there would split it in two.
+        (["--bibtex", "org.bib"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: separate the names with ' and ' (an organisation goes in braces: {Bill and Melinda Gates Foundation})"),
         (["--bibtex", "entry.bib"], "field 'authors': item 1: 'Jr., Doe, John' reads as several names: separate the names with ' and '; write each name as"),
     ],
 )
@@ -90,6 +92,7 @@ def test_add_of_several_names_in_one_says_how_the_command_line_or_bibtex_gives_o
     # "Write one author per '- ' line" is advice for a paper file, which `survey add` writes itself.
     monkeypatch.chdir(tmp_path)
     Path("entry.bib").write_text("@article{doe2020odd, title={An Odd Name}, author={Jr., Doe, John}, year=2020}\n", encoding="utf-8")
+    Path("org.bib").write_text("@misc{lee2020report, title={A Report}, author={Ann Lee \\& Bob Ray}, year=2020}\n", encoding="utf-8")
     _, _, err = run(capsys, "-C", str(survey), "add", "--title", "Several Names in One", *how)
     assert f"survey add: {advice}" in err
     assert "'- ' line" not in err

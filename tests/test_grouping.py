@@ -216,6 +216,25 @@ def test_a_keyword_pulls_in_the_one_paper_that_names_it():
     assert placed["transport"] == "coupling"
     assert next(p for p in placements if p.key == "transport").similarity > 0.3
     assert "optimal transport" not in featurize(papers).terms, "without the keyword, a term of one paper is dropped"
+    # Only the whole keyword pulls: a paper that shares one of its words is not drawn in.
+    bread = paper("bread", "Sourdough fermentation and crumb structure", "Yeast and lactic bacteria leaven bread dough; cold transport of the dough slows it.")
+    _, _, placed = groups([*corpus(), bread], overrides)
+    assert placed["bread"] != "coupling"
+    # A pinned paper needs no pulling: its keyword terms stay out, and the grouping is as without keywords.
+    pinned = [dataclasses.replace(p, section="coupling") if p.key == "transport" else p for p in papers]
+    assert featurize(pinned, (), overrides.keywords()).terms == featurize(pinned).terms
+
+
+def test_a_keyword_pulls_in_its_paper_in_a_survey_with_more_terms_than_are_kept(monkeypatch):
+    from generator import features
+
+    monkeypatch.setattr(features, "MAX_FEATURES", 6)
+    papers = [*corpus(), paper("transport", "Fast decoding via optimal transport", "Coupling draft tokens by optimal transport.")]
+    overrides = dataclasses.replace(curated(), sections=(*curated().sections, SectionSpec("coupling", "Coupling", "", keywords=("optimal transport",))))
+    kept = featurize(papers, (), overrides.keywords())
+    assert len(featurize(papers).terms) <= 6 < len(kept.terms) and "optimal transport" in kept.terms
+    _, _, placed = groups(papers, overrides)
+    assert placed["transport"] == "coupling"
 
 
 def test_an_unpinned_misfit_goes_to_other_not_into_a_curated_section():

@@ -8,6 +8,7 @@ simple definition it replaces, and stay a pure function of the content.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 
@@ -147,7 +148,8 @@ def test_a_curated_survey_is_built_without_importing_scikit_learn(tmp_path):
         f"papers, overrides, _ = check(open_project(Path({str(REPO)!r}))); survey = analyse(papers, overrides); "
         "assert len(survey.coordinates) == len(papers) > 100; print(sorted(m for m in sys.modules if m.startswith(('sklearn', 'scipy.stats', 'scipy.cluster'))))"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's generator, however it is installed
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path, env=environment)
     assert result.stdout.strip() == "[]"
 
 

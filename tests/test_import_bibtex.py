@@ -113,6 +113,10 @@ ABSTRACT = "We study how models learn many tasks at once and find that sharing h
         ("notes.md", f"# Reading list\n\nA title\n{ABSTRACT}\n", "notes.md:1: expected a listing's title or abstract line, got Markdown ('# Reading list')"),
         ("notes.txt", f"A title\n{ABSTRACT}\n```\n{ABSTRACT}\n", "notes.txt:3: expected a listing's title or abstract line, got Markdown ('```')"),
         ("mkdocs.yml", f"site_name: A title\nsite_description: {ABSTRACT}\n", "mkdocs.yml:1: expected a listing (plain text: a title line, then its abstract line) or BibTeX, got a YAML file"),
+        # A listing page saved from the browser, and a spreadsheet's export.
+        ("saved.txt", f"<!DOCTYPE html>\n<html><body><p>{ABSTRACT}</p>\n<div>A title</div>\n</body></html>\n",
+         "saved.txt:1: expected a listing (plain text: a title line, then its abstract line), got HTML or XML: copy the titles and abstracts out of the page, or import its BibTeX"),
+        ("papers.csv", f'Title,Abstract,Year\n"A title","{ABSTRACT}",2020\n', "papers.csv:1: expected a listing (plain text: a title line, then its abstract line) or BibTeX, got a CSV file"),
     ],
 )
 def test_a_file_that_is_clearly_not_a_listing_is_an_error_naming_its_line(survey, tmp_path, capsys, name, text, expected):
