@@ -12,10 +12,12 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
+import markupsafe
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from conftest import FIXTURE, REPO, copy_survey
 from generator.build import analyse
@@ -490,6 +492,14 @@ def test_feed_and_map_stay_well_formed_for_any_text(title: str, abstract: str, a
     if root is not None:
         point = root.find(f".//{SVG}a")
         assert point is not None and "".join(point.itertext()).startswith(title)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False), st.text().map(Markup)))
+def test_shown_values_are_escaped_as_markupsafe_escapes_them(value: object) -> None:
+    env = environment(FIXTURE, SiteSettings(site_name="Test"))
+    shown = env.from_string("{{ value }}").render(value=value)
+    assert shown == str(markupsafe.escape(value))
 
 
 def test_feed_context_without_dates_has_a_fixed_stamp() -> None:
