@@ -103,11 +103,17 @@ def _merge_targets(spellings: Iterable[Tokens]) -> dict[Tokens, Tokens]:
     spellings = sorted(set(spellings))
     # Only spellings with the same family name and first initial can be one person.
     alike: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
+    # A spelling without initials abbreviates only one that `abbreviates` trims: one with a middle
+    # initial to drop, or a single word. Most spellings are looked for among these alone.
+    trimmed: dict[tuple[str, str], list[Tokens]] = defaultdict(list)
     for tokens in spellings:
         alike[tokens[-1], tokens[0][0]].append(tokens)
+        if len(tokens) == 1 or any(len(t) == 1 for t in tokens[1:-1]):
+            trimmed[tokens[-1], tokens[0][0]].append(tokens)
     target = {tokens: tokens for tokens in spellings}
     for tokens in spellings:
-        longer = [other for other in alike[tokens[-1], tokens[0][0]] if abbreviates(tokens, other)]
+        candidates = (alike if any(len(t) == 1 for t in tokens) else trimmed)[tokens[-1], tokens[0][0]]
+        longer = [other for other in candidates if abbreviates(tokens, other)]
         # Keep only the fullest forms: "J. Smith" -> "John A. Smith", not also "John Smith".
         fullest = [t for t in longer if not any(abbreviates(t, other) for other in longer)]
         if len(fullest) == 1:

@@ -131,6 +131,8 @@ def _whole(text: str) -> tuple[str, ...]:
 
 def _paragraphs(text: str) -> tuple[str, ...]:
     if text.count("\n") < 2:  # no blank line: one paragraph (most abstracts)
+        if text.isascii() and text.isprintable() and bibtex.single_spaced(text):
+            return (text,) if text else ()  # nothing to fold
         return (" ".join(text.split()),) if text.strip() else ()
     return tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip())
 

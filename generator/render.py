@@ -12,11 +12,13 @@ import json
 import posixpath
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from . import cache
@@ -221,6 +223,35 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
         return None
 
 
+# MarkupSafe's own escaping of a value (3.0 and later): C code behind two Python calls.
+_ESCAPE_INNER: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
+_NEW_STR = str.__new__
+
+
+def _escape(value: Any) -> Markup:
+    """Return `markupsafe.escape(value)`, for text and whole numbers without its two Python calls.
+
+    A page's every shown value is escaped: a million times at 10,000 papers, where MarkupSafe's
+    `escape` and `Markup()` took a third of a second.
+    """
+    if type(value) is str and _ESCAPE_INNER is not None:
+        return _NEW_STR(Markup, _ESCAPE_INNER(value))
+    if type(value) is int:  # a year, a count: digits and a sign need no escaping
+        return _NEW_STR(Markup, str(value))
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A template whose shown values are escaped by `_escape`: the same text, sooner."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: CodeType, globals: MutableMapping[str, Any], uptodate: Callable[[], bool] | None = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # The compiled template calls the `escape` of its own module's namespace.
+        template.root_render_func.__globals__["escape"] = _escape
+        return template
+
+
 def _environment(root: Path, settings: SiteSettings) -> jinja2.Environment:
     env = jinja2.Environment(
         bytecode_cache=_bytecode_cache(),
@@ -231,6 +262,7 @@ def _environment(root: Path, settings: SiteSettings) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.template_class = _Template
     urls = settings.directory_urls
     env.filters.update(
         md=md,

@@ -921,3 +921,12 @@ def test_imported_titles_keep_the_words_of_commands_and_mathematics(latex, text)
 )
 def test_links_colours_labels_and_sorting_commands_give_only_their_text(latex, text):
     assert latex_to_text(latex) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab ,'`\"\t\n\r\x00\x1f"), max_size=12))
+def test_ascii_text_already_clean_is_returned_as_folding_it_would_give_it(text: str) -> None:
+    # clean_text returns printable single-spaced ASCII as it is (see single_spaced).
+    folded = " ".join(text.split()) if text.isprintable() else " ".join(text.translate({c: (" " if chr(c) in "\t\n\r\v\f" else None) for c in range(0x20)}).split())
+    assert clean_text(text) == folded
+    assert latex_text(text) == latex_text(folded)

@@ -12,17 +12,19 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
+import markupsafe
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from conftest import FIXTURE, REPO, copy_survey
 from generator.build import analyse
 from generator.cli import main
 from generator.feed import feed_context, xml_text
 from generator.figures import MAP_HEIGHT, MAP_WIDTH, legend, survey_map, year_chart
-from generator.indexes import abbreviates, author_index, keyword_index, name_tokens
+from generator.indexes import _merge_targets, abbreviates, author_index, keyword_index, name_tokens
 from generator.models import Overrides, Paper, Section, SectionSpec, Survey
 from generator.pages import edit_url, render_pages, venue_series
 from generator.render import SiteSettings, environment, page_url, url_relative
@@ -370,6 +372,26 @@ def test_abbreviation_rules() -> None:
     assert not abbreviates(name_tokens("J. Smith"), name_tokens("J. Smyth"))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["j", "john", "jo", "a", "ann", "smith", "s"]), min_size=1, max_size=4).map(tuple), max_size=12))
+def test_spellings_merge_as_comparing_every_pair_of_alike_spellings_merges_them(spellings: list[tuple[str, ...]]) -> None:
+    # _merge_targets compares a spelling without initials only with the spellings `abbreviates` trims.
+    spellings = sorted(set(spellings))
+    target = {tokens: tokens for tokens in spellings}
+    for tokens in spellings:
+        longer = [other for other in spellings if (other[-1], other[0][0]) == (tokens[-1], tokens[0][0]) and abbreviates(tokens, other)]
+        fullest = [t for t in longer if not any(abbreviates(t, other) for other in longer)]
+        if len(fullest) == 1:
+            target[tokens] = fullest[0]
+    for tokens in spellings:
+        end, seen = target[tokens], {tokens}
+        while target[end] != end and end not in seen:
+            seen.add(end)
+            end = target[end]
+        target[tokens] = end
+    assert _merge_targets(spellings) == target
+
+
 def small_survey() -> Survey:
     papers = [
         paper("a1", "Merging models by task arithmetic", abstract="task vectors merge models", year=2021, added=datetime.date(2024, 1, 2)),
@@ -509,6 +531,14 @@ def test_feed_and_map_stay_well_formed_for_any_text(title: str, abstract: str, a
     if root is not None:
         point = root.find(f".//{SVG}a")
         assert point is not None and "".join(point.itertext()).startswith(title)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False), st.text().map(Markup)))
+def test_shown_values_are_escaped_as_markupsafe_escapes_them(value: object) -> None:
+    env = environment(FIXTURE, SiteSettings(site_name="Test"))
+    shown = env.from_string("{{ value }}").render(value=value)
+    assert shown == str(markupsafe.escape(value))
 
 
 def test_feed_context_without_dates_has_a_fixed_stamp() -> None:
