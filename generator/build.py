@@ -31,7 +31,7 @@ from .models import InputError, Overrides, Paper, Problem, Survey
 from .progress import Progress
 from .project import Project
 from .reuse import Reuse
-from .validate import validate
+from .validate import duplicates, validate
 from .write import FileData, WriteReport, replace_folder, staging, write_docs
 
 if TYPE_CHECKING:
@@ -72,6 +72,13 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
 
 def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     """Load and validate all content; return the papers, overrides and every problem."""
+    papers, overrides, problems, repeated = _checked(project)
+    return papers, overrides, in_order(problems + repeated())
+
+
+def _checked(project: Project) -> tuple[list[Paper], Overrides, list[Problem], Callable[[], list[Problem]]]:
+    """Load and validate all content but for duplicates; return the papers, overrides and those
+    problems, and what finds the duplicates: the costly check, which a build does meanwhile."""
     papers, problems, raws = load_papers(project.content, project.root)
     # A paper file with an error is still there: the overrides and released keys may name it,
     # and its `section:` is checked with the others.
@@ -79,10 +86,15 @@ def check(project: Project) -> tuple[list[Paper], Overrides, list[Problem]]:
     sections = unread_sections(raws, problems)
     overrides, found = load_overrides(project.content, project.root)
     problems += found
-    problems += validate(papers, overrides, load_published(project.content, project.root), unread, sections, sections_complete(overrides, found), raws)
+    published = load_published(project.content, project.root)
+    problems += validate(papers, overrides, published, unread, sections, sections_complete(overrides, found))
     problems += project.warnings
-    problems.sort(key=lambda p: (p.path, p.line, p.field, _in_number_order(p.message)))
-    return papers, overrides, problems
+    return papers, overrides, problems, functools.partial(duplicates, papers, published, raws)
+
+
+def in_order(problems: Sequence[Problem]) -> list[Problem]:
+    """Return the problems as they are printed: by file, line and field."""
+    return sorted(problems, key=lambda p: (p.path, p.line, p.field, _in_number_order(p.message)))
 
 
 def _in_number_order(text: str) -> list[str | int]:
@@ -105,11 +117,11 @@ class Ahead:
     kept: Kept | None = None  # the paper keywords with the rows they came from, for a process that builds again
 
 
-def _read(project: Project, wanted: Callable[[], bool], keep: bool = False) -> tuple[tuple[list[Paper], Overrides, list[Problem]], list[Any], Ahead]:
-    """Return what `check` returns, the paper files parsed, for this process to keep, and
+def _read(project: Project, wanted: Callable[[], bool], keep: bool = False) -> tuple[tuple[list[Paper], Overrides, list[Problem], Callable[[], list[Problem]]], list[Any], Ahead]:
+    """Return what `_checked` returns, the paper files parsed, for this process to keep, and
     what of the analysis could be done while `wanted()` (see `_ahead`)."""
-    checked = check(project)
-    papers, overrides, problems = checked
+    checked = _checked(project)
+    papers, overrides, problems, _ = checked
     if errors(problems) or not wanted():
         return checked, parsed(), Ahead()
     return checked, parsed(), _ahead(included(papers, overrides), overrides, wanted, keep)
@@ -226,11 +238,17 @@ _IMPORTED = False
 
 
 def _import_stages() -> None:
-    """Import the analysis and page modules (scikit-learn, SciPy, Jinja2), so their start-up is timed apart."""
+    """Import the analysis and page modules (NumPy, SciPy's sparse matrices, Jinja2), so their start-up is timed apart."""
     global _IMPORTED
     from . import features, keywords, layout, pages, related, render, sections  # noqa: F401
 
     _IMPORTED = True
+
+
+def _automatic(project: Project) -> bool:
+    """Tell whether the survey's sections are found automatically: the curator defined none."""
+    overrides, problems = load_overrides(project.content, project.root)
+    return not overrides.sections and not errors(problems)
 
 
 def _render(project: Project, survey: Survey, whole: workers.Pending[Survey], overrides: Overrides, staging: Path, prepared: Prepared, reuse: Reuse) -> dict[str, FileData]:
@@ -270,10 +288,14 @@ def generate(project: Project, progress: Progress | None = None, *, serving: boo
 
 def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     cache.next_build()
-    # A process's first build imports the analysis libraries (seconds) while a forked copy reads
-    # a large survey's content; later builds (`survey serve`) find the libraries imported.
+    # Automatic sections are grouped with scikit-learn, whose import takes over half a second:
+    # a process's first build of such a survey imports it while a forked copy reads a large
+    # survey's content. A curated survey needs no scikit-learn, and its content is read here at
+    # once: a copy would only add the time to send the papers back. Later builds (`survey
+    # serve`) find the libraries imported.
     again = _IMPORTED
-    readers = 1 if again else processes(paper_file_count(project.content))
+    grouping = not again and _automatic(project)
+    readers = processes(paper_file_count(project.content)) if grouping else 1
     remember = again or serving
     # Once the content is read, the copy goes on with the work that needs no scikit-learn for as
     # long as this process still imports it (see `_ahead`).
@@ -281,9 +303,13 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     with workers.aside(_read, project, lambda: bool(importing.value), remember, processes=readers) as read:
         with progress.stage("imports"):
             _import_stages()
+            if grouping:
+                from .sections import import_clustering
+
+                import_clustering()
         importing.value = False
         with progress.stage("load"):
-            (papers, overrides, problems), files, ahead = read()
+            (papers, overrides, problems, repeated), files, ahead = read()
             keep_parsed(files)
             if ahead.reader is not None:
                 from .words import adopt
@@ -314,10 +340,21 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         # unless the author index must be made again (an author, title or year changed: a second
         # at 10,000 papers).
         aside = 1 if again and author_index_known(shown) else processes(len(shown))
-        with workers.aside(prepare, shown, folder, again, processes=aside) as prepared, analysing(papers, overrides, progress, ahead, remember) as (survey, whole):
+        # Duplicates are looked for meanwhile, by a copy at the lowest priority (a third of a
+        # second at 10,000 papers, on the core the analysis leaves idle), and the pages are
+        # written only if there are none; a later build (`survey serve`) remembers them here.
+        looking = 1 if again else processes(len(shown))
+        with (
+            workers.aside(repeated, processes=looking, idle=True) as found,
+            workers.aside(prepare, shown, folder, again, processes=aside) as prepared,
+            analysing(papers, overrides, progress, ahead, remember) as (survey, whole),
+        ):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()
+            problems = in_order(problems + found())
+        if errors(problems):
+            raise InputError(errors(problems))
         with progress.stage("write"):
             report = write_docs(project.docs, made)
     reuse.commit()

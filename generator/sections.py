@@ -223,6 +223,12 @@ def subsample_members(keys: Sequence[str], run: int, share: float = CONSENSUS_SH
     return np.array(draws, dtype=np.float64) / 2**32 < share
 
 
+def import_clustering() -> None:
+    """Import what automatic sections are grouped with: SciPy's clustering and scikit-learn (over half a second)."""
+    import scipy.cluster.hierarchy  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+
 def _linkage(distance: np.ndarray) -> np.ndarray:
     """Return the average-linkage tree of papers from their square matrix of distances."""
     # SciPy's clustering is imported here, as it is first needed: its import takes 0.2 s, and a

@@ -38,6 +38,25 @@ def _unread_duplicates(raws: Sequence[Raw], records: Sequence[Record]) -> list[P
     return problems
 
 
+def duplicates(papers: Sequence[Paper], published: tuple[str, Sequence[tuple[int, str]]] = ("", ()), unread_raws: Sequence[Raw] = ()) -> list[Problem]:
+    """Return the papers that repeat another: the later addition is the duplicate.
+
+    `unread_raws` are the fields of paper files that could not be read as papers: one that
+    repeats a paper of the survey is said so now, not after its other mistakes are fixed
+    (another round of a pull request's checks).
+    """
+    by_path = {paper.path: paper for paper in papers}
+    released_keys = {key for _, key in published[1]}
+    # The copy is the newcomer: a published key is the original, then the earlier addition.
+    oldest_first = sorted(papers, key=lambda p: (p.key not in released_keys, p.added or datetime.date.max, p.key))
+    records = tuple(paper_record(p) for p in oldest_first)
+    problems = []
+    for duplicate in _DUPLICATES.get(records, find_duplicates, records):
+        paper = by_path[duplicate.new]
+        problems.append(Problem(paper.path, paper.line_of(duplicate.field), duplicate.field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
+    return problems + _unread_duplicates(unread_raws, records)
+
+
 def validate(
     papers: Sequence[Paper],
     overrides: Overrides,
@@ -45,30 +64,18 @@ def validate(
     unread: Collection[str] = (),
     unread_sections: Sequence[tuple[str, int, str]] = (),
     sections_read: bool = True,
-    unread_raws: Sequence[Raw] = (),
 ) -> list[Problem]:
-    """Return the problems that only show when all files are read together.
+    """Return the problems that only show when all files are read together, but for duplicates (see `duplicates`).
 
     `unread` are the keys of paper files that exist but could not be read (their own problems
     say why): the overrides and the released keys may name them. `unread_sections` are the
     sections such files name, as (file, line, section id). Without `sections_read` (an error
     in the overrides file left some of its sections unread; it is reported on its own) no
     paper's `section:` is called unknown: one mistake there made an error of every pinned
-    paper, and an annotation on every file of a pull request. `unread_raws` are the fields of
-    such files: one that repeats a paper of the survey is said so now, not after its other
-    mistakes are fixed (another round of a pull request's checks).
+    paper, and an annotation on every file of a pull request.
     """
     problems: list[Problem] = []
-    by_path = {paper.path: paper for paper in papers}
     path, released = published
-    released_keys = {key for _, key in released}
-    # The copy is the newcomer: a published key is the original, then the earlier addition.
-    oldest_first = sorted(papers, key=lambda p: (p.key not in released_keys, p.added or datetime.date.max, p.key))
-    records = tuple(paper_record(p) for p in oldest_first)
-    for duplicate in _DUPLICATES.get(records, find_duplicates, records):
-        paper = by_path[duplicate.new]
-        problems.append(Problem(paper.path, paper.line_of(duplicate.field), duplicate.field, f"duplicate of {duplicate.existing} ({duplicate.reason})"))
-    problems += _unread_duplicates(unread_raws, records)
     section_ids = [spec.id for spec in overrides.sections]
     pinned = [(paper.path, paper.line_of("section"), paper.section) for paper in papers if paper.section]
     for where, line, section in [*pinned, *unread_sections] if sections_read else []:

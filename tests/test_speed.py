@@ -349,6 +349,8 @@ def test_pages_do_not_wait_for_the_map_a_copy_draws_and_the_home_page_comes_last
 def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and_errors(survey, tmp_path, monkeypatch, capsys):
     from generator import load
 
+    automatic(survey)
+
     monkeypatch.setenv("SURVEY_PROCESSES", "2")
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
     monkeypatch.setattr(build, "_IMPORTED", False)  # a first build: the copy reads the content
@@ -375,7 +377,39 @@ def test_content_read_by_a_copy_while_the_libraries_load_gives_the_same_docs_and
     assert f"content/papers/{path.name}:" in err and "field 'year'" in err
 
 
+def automatic(survey: Path) -> Path:
+    """Take the curator's sections and the papers' pins away: a survey grouped with scikit-learn,
+    whose first build reads its content in a copy while this process imports it."""
+    overrides = survey / "content" / "overrides.yaml"
+    text = overrides.read_text(encoding="utf-8")
+    overrides.write_text(text[: text.index("sections:")] + text[text.index("stop_words:") :], encoding="utf-8")
+    for path in (survey / "content" / "papers").glob("*.yaml"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        path.write_text("".join(line for line in lines if not line.startswith("section:")), encoding="utf-8")
+    return survey
+
+
+def test_a_curated_survey_is_read_here_and_an_automatic_one_by_a_copy_while_scikit_learn_loads(survey, tmp_path, monkeypatch):
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    asked: list[int] = []
+    aside = workers.aside
+
+    def noted(function, *args, processes=1, **options):
+        if function is build._read:
+            asked.append(processes)
+        return aside(function, *args, processes=processes, **options)
+
+    monkeypatch.setattr(workers, "aside", noted)
+    for folder, readers in ((survey, 1), (automatic(copy_survey(survey, tmp_path / "automatic")), 2)):
+        monkeypatch.setattr(build, "_IMPORTED", False)
+        asked.clear()
+        generate(open_project(folder))
+        assert asked == [readers]
+
+
 def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_again(survey, tmp_path, monkeypatch):
+    automatic(survey)
     from generator import features, keywords, words
 
     monkeypatch.setenv("SURVEY_PROCESSES", "2")
@@ -416,6 +450,8 @@ def test_what_the_copy_works_out_while_the_libraries_load_is_not_worked_out_agai
 
 def test_a_copy_that_could_not_finish_before_the_libraries_loaded_leaves_the_rest_to_this_process(survey, monkeypatch):
     from generator import features
+
+    automatic(survey)
 
     monkeypatch.setenv("SURVEY_PROCESSES", "2")
     monkeypatch.setattr(build, "PARALLEL_FROM", 0)
@@ -586,6 +622,28 @@ def test_a_large_survey_maps_a_share_of_each_section_and_says_so_on_the_home_pag
     home = pages.render_pages(environment(FIXTURE, SiteSettings(site_name="Test")), survey, Overrides(title="Test"))["index.md"]
     assert home.count('class="survey-point ') == len(shown)
     assert f"The map shows {len(shown)} of the {len(papers)} papers, a share of each section." in home
+
+
+def test_a_copy_set_aside_as_idle_runs_at_the_lowest_priority_and_this_process_does_not():
+    with workers.aside(os.getpriority, os.PRIO_PROCESS, 0, processes=2, idle=True) as niced:
+        assert niced() == 19
+    assert os.getpriority(os.PRIO_PROCESS, 0) < 19
+
+
+def test_a_duplicate_found_while_the_pages_are_made_stops_the_build_before_anything_is_written(survey, capsys, monkeypatch):
+    """The duplicates are looked for by an idle copy during the analysis: the pages made meanwhile are dropped."""
+    assert run(capsys, "-C", str(survey), "generate")[0] == 0
+    docs = docs_files(survey / "docs")
+    papers = survey / "content" / "papers"
+    (papers / "again2025lori.yaml").write_text((papers / "zhang2025lori.yaml").read_text(encoding="utf-8").replace("year: 2025", "year: 2024"), encoding="utf-8")
+    monkeypatch.setenv("SURVEY_PROCESSES", "2")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 0)
+    cache.clear()
+    code, _, err = run(capsys, "-C", str(survey), "generate")
+    assert code == 1
+    said = [line for line in err.splitlines() if "duplicate of" in line]
+    assert len(said) == 1 and "again2025lori.yaml" in said[0] and "zhang2025lori.yaml" in said[0], err
+    assert docs_files(survey / "docs") == docs and not list(survey.glob(".docs.staging-*"))
 
 
 def test_a_map_drawn_by_a_forked_copy_is_the_map_drawn_here(monkeypatch):
