@@ -172,7 +172,7 @@ def stage_child(folder: Path, changed: bool) -> None:
     from generator.related import related_papers
     from generator.render import asset_files, environment
     from generator.sections import assign_sections
-    from generator.validate import validate
+    from generator.validate import duplicates, validate
     from generator.write import staging, write_docs
 
     # As `generate` does (generator/build.py): the cycle collector runs less often.
@@ -195,9 +195,11 @@ def stage_child(folder: Path, changed: bool) -> None:
     project = open_project(folder)
     papers, _, _ = timed("load", load_papers, project.content, project.root)
     overrides, _ = timed("overrides", load_overrides, project.content, project.root)
-    timed("validate", validate, papers, overrides, load_published(project.content, project.root))
+    published = load_published(project.content, project.root)
+    # A build looks for duplicates in a copy meanwhile (build._generate); here they are timed with the other checks.
+    timed("validate", lambda: validate(papers, overrides, published) + duplicates(papers, published))
     included = [p for p in papers if p.key not in overrides.exclude]
-    features = timed("featurize", featurize, included, overrides.stop_words)
+    features = timed("featurize", featurize, included, overrides.stop_words, overrides.keywords())
     sections, placements = timed("sections", assign_sections, included, features, overrides)
     keywords = timed("keywords", paper_keywords, features)
     related = timed("related", related_papers, features)
