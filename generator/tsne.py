@@ -6,7 +6,7 @@ the plane, 250 steps with the neighbourhoods exaggerated twelvefold and momentum
 momentum 0.8, with per-coordinate gains (van der Maaten and Hinton, 2008). The map places at
 most a few hundred papers (layout.TSNE_SAMPLE), where the exact method costs a tenth of a
 second; importing scikit-learn (SciPy's statistics with it) cost 0.6 to 0.8 s of CPU, a third
-of a whole build at 1,000 papers, for the map alone (benchmarks/HISTORY.md).
+of a whole build at 1,000 papers, for the map alone (benchmarks/README.md, "Where generate stands against MkDocs").
 """
 
 from __future__ import annotations
