@@ -319,8 +319,8 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
                 from .keywords import adopt as adopt_keywords
 
                 adopt_keywords(ahead.kept)
-    if errors(problems):
-        raise InputError(errors(problems))
+    if errors(problems):  # the duplicates too: every problem is told in one round
+        raise InputError(errors(in_order(problems + repeated())))
     if not papers:
         raise InputError([Problem(f"{project.content.name}/papers", 0, "", "the survey has no papers yet: add one with `survey add`")])
     from .indexes import author_index_known, remember_author_index

@@ -395,9 +395,10 @@ def test_a_mistake_outside_the_overrides_sections_still_lets_unknown_sections_be
     assert "2 problem(s) in 2 file(s)." in err
 
 
-def test_a_file_with_an_error_is_also_told_it_repeats_a_paper_in_the_same_run(survey, capsys):
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_file_with_an_error_is_also_told_it_repeats_a_paper_in_the_same_run(survey, capsys, command):
     add(survey, "copy2021lora", "title: A new name for an old paper\nauthors: Edward Hu\narxiv: '2106.09685'\nsection: nowhere\n")
-    code, _, err = run(capsys, "-C", str(survey), "check")
+    code, _, err = run(capsys, "-C", str(survey), command)
     assert code == 1
     lines = [line for line in err.splitlines() if "copy2021lora.yaml" in line and "warning" not in line]
     assert lines == [

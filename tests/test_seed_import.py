@@ -102,17 +102,23 @@ def test_shipped_content_is_the_imported_seed():
     assert len(titles) == 118
 
 
-def test_metadata_of_the_wrong_shape_is_named_and_left_out(survey, tmp_path, capsys):
+def _import_with_metadata(survey, tmp_path, capsys, facts: str) -> tuple[Path, int, str]:
+    """Import a one-paper listing titled "First title" with these metadata lines (a dry run); return the metadata file, exit code and errors."""
     listing = tmp_path / "listing.txt"
     listing.write_text("First title\nWe study how models learn many tasks at once and find that sharing helps small tasks most.\n", encoding="utf-8")
     metadata = tmp_path / "facts.jsonl"
-    metadata.write_text('{"n": 1, "title": "First title", "authors": "Jane Doe", "year": "2020x"}\n{"n": 7, "title": "Elsewhere"}\n', encoding="utf-8")
+    metadata.write_text(facts, encoding="utf-8")
     code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--metadata", str(metadata), "--dry-run")
+    return metadata, code, err
+
+
+def test_metadata_of_the_wrong_shape_is_named_and_left_out(survey, tmp_path, capsys):
+    facts = '{"n": 1, "title": "First title", "authors": "Jane Doe", "year": "2020x"}\n{"n": 7, "title": "Elsewhere"}\n'
+    metadata, code, err = _import_with_metadata(survey, tmp_path, capsys, facts)
     assert code == 1
     assert f"{metadata}:1: field 'authors': expected a list of names, got str 'Jane Doe'; the authors are left out" in err
     assert f"{metadata}:1: field 'year': expected a whole number, got '2020x'; the year is left out" in err
     assert f"{metadata}:2: warning: field 'n': entry 7 is not in the listing (1 papers); its facts are not used" in err
-
 
 
 def test_a_link_a_url_field_would_refuse_stays_in_the_abstract_and_the_paper_is_added(empty_survey, tmp_path, capsys):
@@ -131,10 +137,6 @@ def test_metadata_needs_the_title_of_each_paper_and_its_help_says_so(survey, tmp
         run(capsys, "import", "--help")
     shown = " ".join(capsys.readouterr().out.split())
     assert "'n' (the paper's place in the listing, from 1) and 'title' (the listing's title, case and punctuation aside) are required: a line without them, or with another title, is an error" in shown
-    listing = tmp_path / "listing.txt"
-    listing.write_text("First title\nWe study how models learn many tasks at once and find that sharing helps small tasks most.\n", encoding="utf-8")
-    metadata = tmp_path / "facts.jsonl"
-    metadata.write_text('{"n": 1, "authors": ["Jane Doe"], "year": 2020}\n', encoding="utf-8")
-    code, _, err = run(capsys, "-C", str(survey), "import", str(listing), "--metadata", str(metadata), "--dry-run")
+    metadata, code, err = _import_with_metadata(survey, tmp_path, capsys, '{"n": 1, "authors": ["Jane Doe"], "year": 2020}\n')
     assert code == 1
     assert f"{metadata}:1: field 'title': metadata for entry 1 gives no title to check it against; its facts are not used" in err
