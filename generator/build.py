@@ -245,7 +245,7 @@ def _import_stages() -> None:
     _IMPORTED = True
 
 
-def _automatic(project: Project) -> bool:
+def _grouped_automatically(project: Project) -> bool:
     """Tell whether the survey's sections are found automatically: the curator defined none."""
     overrides, problems = load_overrides(project.content, project.root)
     return not overrides.sections and not errors(problems)
@@ -294,7 +294,7 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
     # once: a copy would only add the time to send the papers back. Later builds (`survey
     # serve`) find the libraries imported.
     again = _IMPORTED
-    grouping = not again and _automatic(project)
+    grouping = not again and _grouped_automatically(project)
     readers = processes(paper_file_count(project.content)) if grouping else 1
     remember = again or serving
     # Once the content is read, the copy goes on with the work that needs no scikit-learn for as
@@ -340,19 +340,20 @@ def _generate(project: Project, progress: Progress, serving: bool) -> Generated:
         # unless the author index must be made again (an author, title or year changed: a second
         # at 10,000 papers).
         aside = 1 if again and author_index_known(shown) else processes(len(shown))
-        # Duplicates are looked for meanwhile, by a copy at the lowest priority (a third of a
-        # second at 10,000 papers, on the core the analysis leaves idle), and the pages are
-        # written only if there are none; a later build (`survey serve`) remembers them here.
+        # Duplicates are looked for meanwhile by a copy (a third of a second at 10,000 papers),
+        # and the pages are written only if there are none; a later build (`survey serve`)
+        # looks for them here, where it remembers them.
         looking = 1 if again else processes(len(shown))
         with (
-            workers.aside(repeated, processes=looking, idle=True) as found,
+            workers.aside(repeated, processes=looking) as found,
             workers.aside(prepare, shown, folder, again, processes=aside) as prepared,
             analysing(papers, overrides, progress, ahead, remember) as (survey, whole),
         ):
             with progress.stage("render"):
                 made = _render(project, survey, whole, overrides, folder, prepared(), reuse)
             survey = whole()
-            problems = in_order(problems + found())
+            with progress.stage("duplicates"):
+                problems = in_order(problems + found())
         if errors(problems):
             raise InputError(errors(problems))
         with progress.stage("write"):

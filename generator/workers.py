@@ -239,17 +239,16 @@ class Pending(Generic[R]):
 
 
 @contextlib.contextmanager
-def aside(function: Callable[..., R], *args: Any, processes: int = 1, idle: bool = False) -> Iterator[Pending[R]]:
+def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterator[Pending[R]]:
     """Compute `function(*args)` in a forked copy while this process goes on.
 
     Yields the pending result; the copy ends once the result is taken. With one process the
-    result is computed here, when asked for. An `idle` copy runs at the lowest priority: on a
-    core the other processes leave idle, and at full speed once they are done.
+    result is computed here, when asked for.
     """
     if not _parallel(2, processes):
         yield Pending(functools.partial(function, *args))
         return
-    work = [functools.partial(_niced, function, *args) if idle else functools.partial(function, *args)]
+    work = [functools.partial(function, *args)]
     with _copies(lambda _number: work[0](), 1) as (pool, spool):
         future = pool.submit(_run_one, 0, spool)  # the copy is forked here
         gc.unfreeze()
@@ -265,12 +264,6 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1, idle: bool
             return value
 
         yield Pending(result, future.done)
-
-
-def _niced(function: Callable[..., R], *args: Any) -> R:
-    """In a copy: compute `function(*args)` at the lowest priority."""
-    os.nice(19)
-    return function(*args)
 
 
 def map_items(function: Callable[[T], R], items: Sequence[T], processes: int = 1) -> list[R]:

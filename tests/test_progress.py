@@ -11,7 +11,7 @@ from conftest import run
 from generator import cache
 from generator.progress import Progress
 
-STAGES = ("imports", "load", "featurize", "sections", "keywords", "related", "layout", "render", "write")
+STAGES = ("imports", "load", "featurize", "sections", "keywords", "related", "layout", "render", "duplicates", "write")
 TIMING = re.compile(r"^survey: (\S+(?: \S+)?) +\d+\.\d\d s  \(cpu \d+\.\d\d s\)", re.M)
 
 
@@ -43,7 +43,7 @@ def test_a_survey_analysed_before_in_the_process_skips_the_analysis_stages(surve
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     code, _, err = run(capsys, "-C", str(survey), "generate", "-v")
     assert code == 0, err
-    assert [name for name in TIMING.findall(err)] == ["imports", "load", "render", "write", "total"]
+    assert [name for name in TIMING.findall(err)] == ["imports", "load", "render", "duplicates", "write", "total"]
 
 
 def test_without_a_terminal_or_verbose_nothing_is_added_to_the_output(survey, capsys):

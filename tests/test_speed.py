@@ -624,14 +624,8 @@ def test_a_large_survey_maps_a_share_of_each_section_and_says_so_on_the_home_pag
     assert f"The map shows {len(shown)} of the {len(papers)} papers, a share of each section." in home
 
 
-def test_a_copy_set_aside_as_idle_runs_at_the_lowest_priority_and_this_process_does_not():
-    with workers.aside(os.getpriority, os.PRIO_PROCESS, 0, processes=2, idle=True) as niced:
-        assert niced() == 19
-    assert os.getpriority(os.PRIO_PROCESS, 0) < 19
-
-
 def test_a_duplicate_found_while_the_pages_are_made_stops_the_build_before_anything_is_written(survey, capsys, monkeypatch):
-    """The duplicates are looked for by an idle copy during the analysis: the pages made meanwhile are dropped."""
+    """The duplicates are looked for by a copy during the analysis: the pages made meanwhile are dropped."""
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     docs = docs_files(survey / "docs")
     papers = survey / "content" / "papers"
