@@ -167,6 +167,33 @@ def test_sigterm_during_a_build_stops_it_as_ctrl_c_does_leaving_no_copies_or_fol
     assert left == [], "no copy of the stopped build is left running"
 
 
+def test_sigterm_to_the_whole_process_group_stops_a_build_without_a_traceback_from_its_copies(survey, tmp_path):
+    """A service manager or a cancelled job signals every process of the group, the copies too."""
+    assert run_survey(survey, "generate").returncode == 0
+    docs = {p: p.read_bytes() for p in (survey / "docs").rglob("*") if p.is_file()}
+    code = (
+        "import os, signal, time\n"
+        "import generator.build as build, generator.cli as cli\n"
+        "build.PARALLEL_FROM = 1\n"
+        "render = build._render\n"
+        "def stopped(*args, **kwargs):\n"
+        "    os.killpg(os.getpgid(0), signal.SIGTERM)\n"
+        "    time.sleep(30)\n"
+        "    return render(*args, **kwargs)\n"
+        "build._render = stopped\n"
+        "cli.entry()\n"
+    )
+    (survey / "content" / "papers" / "zhang2025lori.yaml").write_text(
+        (survey / "content" / "papers" / "zhang2025lori.yaml").read_text(encoding="utf-8").replace("year: 2025", "year: 2024"), encoding="utf-8"
+    )
+    env = {**os.environ, "SURVEY_PROCESSES": "2", "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", code, "-C", str(survey), "generate"], capture_output=True, text=True, env=env, timeout=60, start_new_session=True)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr, result.stderr
+    assert "survey: interrupted; the previous site/ is unchanged." in result.stderr
+    assert {p: p.read_bytes() for p in (survey / "docs").rglob("*") if p.is_file()} == docs
+
+
 # Where forked copies leave their results (workers._spool_folder).
 SPOOLS = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path(os.environ.get("TMPDIR", "/tmp"))
 
