@@ -21,7 +21,7 @@ from threadpoolctl import ThreadpoolController
 from . import cache, workers
 from .features import combine, smoothed_idf, unit_length
 from .models import Section
-from .tsne import embed, principal_components
+from .tsne import axis_signs, embed, principal_components
 
 if TYPE_CHECKING:
     from .features import Features
@@ -156,8 +156,7 @@ def _fit(sample: sp.csr_matrix, components: int) -> tuple[np.ndarray, np.ndarray
     spanned = singular > singular.max(initial=0.0) * SPANNED
     left = vectors[:, order] * spanned
     axes = np.asarray((sample.T @ left).T) / np.where(spanned, singular, 1.0)[:, None]
-    signs = np.sign(axes[np.arange(len(order)), np.argmax(np.abs(axes), axis=1)])
-    signs[signs == 0] = 1.0
+    signs = axis_signs(axes)
     return axes * signs[:, None], left * singular * signs
 
 

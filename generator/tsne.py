@@ -26,18 +26,23 @@ PERPLEXITY_STEPS = 100
 EPSILON = float(np.finfo(np.float64).eps)
 
 
-def principal_components(points: np.ndarray, count: int) -> np.ndarray:
-    """Return the points' coordinates on their first `count` principal axes.
+def axis_signs(axes: np.ndarray) -> np.ndarray:
+    """Return, for each axis (a row), the sign that makes its largest loading positive.
 
-    Each axis points the way its largest loading is positive, so that the signs do not depend on
-    the linear algebra library (scikit-learn's `svd_flip` does the same).
+    So the directions found do not depend on the linear algebra library (scikit-learn's
+    `svd_flip` does the same).
     """
+    signs = np.sign(axes[np.arange(len(axes)), np.argmax(np.abs(axes), axis=1)])
+    signs[signs == 0] = 1.0
+    return signs
+
+
+def principal_components(points: np.ndarray, count: int) -> np.ndarray:
+    """Return the points' coordinates on their first `count` principal axes (signs by `axis_signs`)."""
     centred = points - points.mean(axis=0)
     left, values, axes = np.linalg.svd(centred, full_matrices=False)
     count = min(count, len(values))
-    signs = np.sign(axes[np.arange(count), np.argmax(np.abs(axes[:count]), axis=1)])
-    signs[signs == 0] = 1.0
-    return left[:, :count] * values[:count] * signs
+    return left[:, :count] * values[:count] * axis_signs(axes[:count])
 
 
 def embed(points: np.ndarray, perplexity: float, steps: int) -> np.ndarray:
