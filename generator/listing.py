@@ -79,7 +79,7 @@ def _json(text: str) -> Any:
 
 
 def not_a_listing(source: str, shown: str) -> Problem | None:
-    """Say why a file is clearly not a listing (JSON, RIS, Markdown, YAML), or return None."""
+    """Say why a file is clearly not a listing (JSON, a web page or XML, RIS, Markdown, or a data file by its name), or return None."""
     if source.lstrip()[:1] in ("{", "[") and isinstance(_json(source), (dict, list)):
         return Problem(shown, 1, "", f"expected a listing ({LISTING}), got JSON")
     lines = source.splitlines()
