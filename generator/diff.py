@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from .dedupe import Index, Record, family_words
 from .models import Paper, Survey
 
-COMPARED = tuple(f.name for f in fields(Paper) if f.name not in ("key", "path", "lines", "added"))
+COMPARED = tuple(f.name for f in fields(Paper) if f.compare and f.name not in ("key", "path", "lines", "added"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -485,6 +486,23 @@ def test_paper_files_parsed_by_several_processes_give_the_papers_and_problems_on
     alone = load.load_papers(project.content, project.root)
     assert shared == alone
     assert {p.path for p in alone[1]} >= {f"content/papers/{first.name}", "content/papers/zz-broken.yaml"}
+
+
+def test_a_paper_pickled_by_a_process_that_hashes_text_differently_is_found_by_an_equal_paper_as_a_key():
+    """A paper keeps its hash once worked out (it keys the memos of several stages); the hash
+    of text differs between processes, so the kept hash must not travel in a pickle."""
+    here = Paper(key="lee2024merging", title="Model merging", authors=("Ann Lee",), year=2024, abstract="Task vectors.")
+    code = (
+        "import pickle, sys; from generator.models import Paper; "
+        "paper = Paper(key='lee2024merging', title='Model merging', authors=('Ann Lee',), year=2024, abstract='Task vectors.'); "
+        "hash(paper); sys.stdout.buffer.write(pickle.dumps(paper))"
+    )
+    sent = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env={**os.environ, "PYTHONHASHSEED": "1"}).stdout
+    arrived = pickle.loads(sent)
+    assert arrived == here
+    assert {here: "found"}[arrived] == "found"
+    assert {arrived: "found"}[here] == "found"
+    assert hash(dataclasses.replace(here, title="Model merging, again")) != hash(here)
 
 
 def test_every_job_runs_once_whatever_its_estimated_cost():
