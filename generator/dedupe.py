@@ -39,7 +39,7 @@ class Duplicate:
 
 def title_words(title: str) -> tuple[str, ...]:
     """Return a title's words, folded to lowercase (Latin letters without accents; see keys.fold_letters)."""
-    return tuple(w for w in (fold_letters(p) for p in re.split(r"\W+", title)) if w)
+    return tuple(w for w in (fold_letters(p) for p in _NON_WORD.split(title)) if w)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -51,11 +51,17 @@ def _folded(title: str) -> tuple[tuple[str, ...], str, tuple[int, ...]]:
 
 
 def _arxiv_base(arxiv: str | None) -> str | None:
-    return re.sub(r"v\d+$", "", arxiv) if arxiv else None
+    return _VERSION.sub("", arxiv) if arxiv else None
 
 
 # The DOI arXiv gives every paper since 2022 (Zotero and DataCite export it): the same paper.
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+# Patterns applied to every paper, compiled once.
+_NON_WORD = re.compile(r"\W+")
+_VERSION = re.compile(r"v\d+$")
+_HOMONYM_NUMBER = re.compile(r"\s+\d{4}$")  # DBLP's "Wei Zhang 0001"
+_NAME_BREAK = re.compile(r"[\s,.-]+")
+_UMLAUT = re.compile(r"([aou])e")
 
 
 def _arxiv_id(record: Record) -> str | None:
@@ -88,11 +94,11 @@ def family_words(authors: Sequence[str]) -> frozenset[str]:
     in the other order ("Zhang Si" and "Si Zhang", a name written family first), marked "~"."""
     if not authors:
         return frozenset()
-    name = re.sub(r"\s+\d{4}$", "", authors[0].strip())
+    name = _HOMONYM_NUMBER.sub("", authors[0].strip())
     given, family, _ = split_name(name)
 
     def words(text: str) -> list[str]:
-        return [_spelled(w) for w in (fold_letters(part) for part in re.split(r"[\s,.-]+", text)) if w and not w.isdigit()]
+        return [_spelled(w) for w in (fold_letters(part) for part in _NAME_BREAK.split(text)) if w and not w.isdigit()]
 
     found = {w for w in words(family) if len(w) > 1 and w not in _NOT_FAMILY}
     found.add("".join(words(family)))
@@ -103,7 +109,7 @@ def family_words(authors: Sequence[str]) -> frozenset[str]:
 
 def _spelled(word: str) -> str:
     """Return a folded word with a long word's "oe", "ae", "ue" as the vowel alone ("schoelkopf" is "scholkopf")."""
-    return re.sub(r"([aou])e", r"\1", word) if len(word) >= 6 else word
+    return _UMLAUT.sub(r"\1", word) if len(word) >= 6 else word
 
 
 def _different_works(a: Record, b: Record) -> bool:

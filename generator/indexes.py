@@ -15,6 +15,10 @@ from .models import Paper, Survey
 Tokens = tuple[str, ...]
 # A paper keyword names an index entry once this many papers share it.
 KEYWORD_MIN_PAPERS = 2
+# What splits a name into its words, and any text into words.
+_NAME_BREAK = re.compile(r"[\s.\-]+")
+_NON_WORD = re.compile(r"[^\w]+")
+_KEYWORD_BREAK = re.compile(r"[\s\-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ def _east_asian(text: str) -> bool:
 @functools.lru_cache(maxsize=1 << 16)
 def name_tokens(name: str) -> Tokens:
     """Return a name's words in reading order, folded: "J.-B. Alayrac" -> (j, b, alayrac), "张伟" -> (张伟,)."""
-    return tuple(t for t in (fold_letters(w) for w in re.split(r"[\s.\-]+", display_name(name))) if t)
+    return tuple(t for t in (fold_letters(w) for w in _NAME_BREAK.split(display_name(name))) if t)
 
 
 def _fits(short: Tokens, full: Tokens) -> bool:
@@ -87,7 +91,7 @@ def _ascii_word(word: str) -> str:
 
 def plain_words(text: str) -> str:
     """Return a text's words in lowercase without accents ("Eldar Kurtić" -> "eldar kurtic")."""
-    return " ".join(folded for w in re.split(r"[^\w]+", text) if (folded := fold_letters(w)))
+    return " ".join(folded for w in _NON_WORD.split(text) if (folded := fold_letters(w)))
 
 
 def _unique(anchor: str, taken: set[str]) -> str:
@@ -197,7 +201,7 @@ def _author_index(papers: Sequence[Paper]) -> AuthorIndex:
 
 def _mention_pattern(word: str) -> re.Pattern[str]:
     """Return a pattern finding a keyword, in lowercase text, as whole words, any spacing or hyphens between them."""
-    return re.compile(r"\b" + r"[\s\-]+".join(map(re.escape, re.split(r"[\s\-]+", word.lower()))) + r"\b")
+    return re.compile(r"\b" + r"[\s\-]+".join(map(re.escape, _KEYWORD_BREAK.split(word.lower()))) + r"\b")
 
 
 def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[Keyword]:
@@ -216,7 +220,7 @@ def keyword_index(survey: Survey, min_papers: int = KEYWORD_MIN_PAPERS) -> list[
     for section in survey.sections:
         for word in section.keywords:
             of_sections[word].append(section.id)
-            pattern, first = _mention_pattern(word), re.split(r"[\s\-]+", word.lower())[0]
+            pattern, first = _mention_pattern(word), _KEYWORD_BREAK.split(word.lower())[0]
             # A cheap substring test first (most papers do not contain the word at all), and the
             # pattern is tried from the word's first occurrence on.
             carriers[word] |= {k for k in section.papers if (at := text[k].find(first)) >= 0 and pattern.search(text[k], at)}

@@ -26,6 +26,11 @@ ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v
 # Braces, backslashes and quotes never occur in registered DOIs but would break BibTeX and links.
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/[^\s{}\\\"`]+$")
 SECTION_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# Patterns read in every paper file, compiled once: a large survey has tens of thousands of names.
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_SEMICOLON = re.compile(r";\s")
+_LATEX_MARK = re.compile(r"[{}\\^~]")
+_AND = re.compile(r"\s(and|&)\s")
 ENTRY_TYPES = ("inproceedings", "article", "misc")
 FIRST_YEAR = 1600
 MAX_TITLE = 500
@@ -59,7 +64,7 @@ def clean_text(value: str, *, keep_newlines: bool = False) -> str:
             c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " if unicodedata.category(c) == "Cc" else "" for c in value
         )
     if keep_newlines:
-        paragraphs = re.split(r"\n\s*\n", value.strip())
+        paragraphs = _BLANK_LINE.split(value.strip())
         return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return " ".join(value.split())
 
@@ -217,12 +222,12 @@ def author(value: Any) -> str:
     """
     name = text(200)(value)
     parts = [part.strip() for part in name.split(",")]
-    if re.search(r";\s", name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
+    if _SEMICOLON.search(name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
         raise Invalid(f"'{name}' reads as several names: {ONE_AUTHOR_EACH}; write each name as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
     written = family_latex_length(name)
     if written is not None and name.endswith(","):  # an organisation has a short name to be cited by
         raise Invalid(_too_long(name, written) + "; write the organisation as it is usually cited (its short name)")
-    if written is not None and re.search(r"[{}\\^~]", name):  # no one's name is made of LaTeX's braces
+    if written is not None and _LATEX_MARK.search(name):  # no one's name is made of LaTeX's braces
         raise Invalid(_too_long(name, written) + "; write the name without braces, backslashes, carets or tildes")
     return name
 
@@ -423,11 +428,11 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
         if not values.get(name) and name not in wrong:
             problems.append(Problem(raw.path, raw.line_of(name), name, warning, "warning"))
     for number, name in enumerate(values.get("authors", ()), start=1):
-        if re.search(r"\s(and|&)\s", name) and not name.endswith(","):  # "Name and Name," is an organisation
+        if _AND.search(name) and not name.endswith(","):  # "Name and Name," is an organisation
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} ({ORGANISATION})", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
-        if not name.endswith(",") and (written := family_latex_length(name)) is not None and not re.search(r"[{}\\^~]", name):  # a person's name is as it is
+        if not name.endswith(",") and (written := family_latex_length(name)) is not None and not _LATEX_MARK.search(name):  # a person's name is as it is
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {_too_long(name, written)} with natbib (plain.bst is not affected)", "warning"))
     # A required value that could not even be read was reported by the loader.
     if any(p.severity == "error" for p in problems) or any(n not in values for n in REQUIRED_PAPER_FIELDS):
