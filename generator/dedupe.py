@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .keys import ARABIC_PARTICLES, PARTICLES, SUFFIXES, fold_letters, split_name
+from .keys import ARABIC_PARTICLES, NON_WORD, PARTICLES, SUFFIXES, fold_letters, split_name
 
 TITLE_SIMILARITY = 0.93
 # The characters of folded titles, counted one by one for a cheap bound on their likeness.
@@ -39,7 +39,7 @@ class Duplicate:
 
 def title_words(title: str) -> tuple[str, ...]:
     """Return a title's words, folded to lowercase (Latin letters without accents; see keys.fold_letters)."""
-    return tuple(w for w in (fold_letters(p) for p in _NON_WORD.split(title)) if w)
+    return tuple(w for w in (fold_letters(p) for p in NON_WORD.split(title)) if w)
 
 
 @functools.lru_cache(maxsize=1 << 17)
@@ -57,7 +57,6 @@ def _arxiv_base(arxiv: str | None) -> str | None:
 # The DOI arXiv gives every paper since 2022 (Zotero and DataCite export it): the same paper.
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 # Patterns applied to every paper, compiled once.
-_NON_WORD = re.compile(r"\W+")
 _VERSION = re.compile(r"v\d+$")
 _HOMONYM_NUMBER = re.compile(r"\s+\d{4}$")  # DBLP's "Wei Zhang 0001"
 _NAME_BREAK = re.compile(r"[\s,.-]+")

@@ -9,15 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .cache import Memo, memo
-from .keys import fold_letters, split_name
+from .keys import NON_WORD, fold_letters, split_name
 from .models import Paper, Survey
 
 Tokens = tuple[str, ...]
 # A paper keyword names an index entry once this many papers share it.
 KEYWORD_MIN_PAPERS = 2
-# What splits a name into its words, and any text into words.
+# What splits a name into its words, and a keyword into its words.
 _NAME_BREAK = re.compile(r"[\s.\-]+")
-_NON_WORD = re.compile(r"[^\w]+")
 _KEYWORD_BREAK = re.compile(r"[\s\-]+")
 
 
@@ -91,7 +90,7 @@ def _ascii_word(word: str) -> str:
 
 def plain_words(text: str) -> str:
     """Return a text's words in lowercase without accents ("Eldar Kurtić" -> "eldar kurtic")."""
-    return " ".join(folded for w in _NON_WORD.split(text) if (folded := fold_letters(w)))
+    return " ".join(folded for w in NON_WORD.split(text) if (folded := fold_letters(w)))
 
 
 def _unique(anchor: str, taken: set[str]) -> str:

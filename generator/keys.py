@@ -24,6 +24,8 @@ SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
 
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+# What separates the words of a text (see indexes.plain_words, dedupe.title_words).
+NON_WORD = re.compile(r"\W+")
 # Latin letters that Unicode does not decompose into a base letter and a mark.
 _LATIN_LIGATURES = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "đ": "d"})
 

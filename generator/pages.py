@@ -42,6 +42,7 @@ from .paging import (
 )
 from .render import Record, SiteSettings, render, template_fields
 from .reuse import Reuse
+from .schema import BLANK_LINE
 from .workers import Job
 from .write import Kept, Staged, stage
 
@@ -64,7 +65,6 @@ CSL_FILE = "bibliography.json"
 SEARCH_ABSTRACTS_UP_TO = 3000
 # "NeurIPS 2024 (Datasets and Benchmarks track)" -> "NeurIPS": the series a reader filters by.
 _VENUE_YEAR = re.compile(r"\s*[\s'’]((?:19|20)\d\d)\b.*$")
-_BLANK_LINE = re.compile(r"\n\s*\n")
 PREPRINT = "Preprint"
 # What rendering costs, per paper a file shows (in tens of microseconds, measured at 10,000
 # papers): processes sharing the jobs take the largest first (see workers.py). A BibTeX file
@@ -135,7 +135,7 @@ def _paragraphs(text: str) -> tuple[str, ...]:
         if text.isascii() and text.isprintable() and bibtex.single_spaced(text):
             return (text,) if text else ()  # nothing to fold
         return (" ".join(text.split()),) if text.strip() else ()
-    return tuple(" ".join(p.split()) for p in _BLANK_LINE.split(text) if p.strip())
+    return tuple(" ".join(p.split()) for p in BLANK_LINE.split(text) if p.strip())
 
 
 def _papers_context(survey: Survey, overrides: Overrides, settings: SiteSettings, author_at: dict[str, tuple[str, str]]) -> tuple[dict[str, Record], dict[str, dict[str, Any]]]:

@@ -27,7 +27,8 @@ ARXIV_PATTERN = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z-]*(\.[A-Z]{2})?/\d{7})(v
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/[^\s{}\\\"`]+$")
 SECTION_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 # Patterns read in every paper file, compiled once: a large survey has tens of thousands of names.
-_BLANK_LINE = re.compile(r"\n\s*\n")
+# What separates paragraphs (see pages._paragraphs).
+BLANK_LINE = re.compile(r"\n\s*\n")
 _SEMICOLON = re.compile(r";\s")
 _LATEX_MARK = re.compile(r"[{}\\^~]")
 _AND = re.compile(r"\s(and|&)\s")
@@ -64,7 +65,7 @@ def clean_text(value: str, *, keep_newlines: bool = False) -> str:
             c if c in KEPT_FORMAT_CHARACTERS or unicodedata.category(c)[0] != "C" else " " if unicodedata.category(c) == "Cc" else "" for c in value
         )
     if keep_newlines:
-        paragraphs = _BLANK_LINE.split(value.strip())
+        paragraphs = BLANK_LINE.split(value.strip())
         return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     return " ".join(value.split())
 
