@@ -6,6 +6,7 @@ import datetime
 import difflib
 import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ MAX_DEPTH = 20
 PAPERS_DIR = "papers"
 OVERRIDES_FILE = "overrides.yaml"
 PUBLISHED_FILE = "published-keys.txt"
+NOT_REGULAR = "is not a regular file"
 LINK_REFUSED = "is a symbolic link: content files must be regular files inside content/"
 
 
@@ -64,18 +66,41 @@ def outside(path: Path, folder: Path) -> bool:
     return resolved != base and base not in resolved.parents
 
 
-def _read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
-    """Read at most one byte more than the limit from a regular file."""
-    if not path.is_file():
-        return None, [Problem(shown, 1, "", "is not a regular file")]
+def _read_bytes(path: Path | str, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """Read at most one byte more than the limit from a regular file.
+
+    Plain system calls: a buffered `read(limit + 1)` sets aside the whole limit for every
+    file, a fifth of a second over 10,000 papers. The file is opened without waiting, so a
+    named pipe is refused rather than waited on.
+    """
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None, [Problem(shown, 1, "", NOT_REGULAR)]
     except OSError as error:
         return None, [Problem(shown, 1, "", f"cannot read file: {error.strerror}")]
+    try:
+        size = os.fstat(fd)
+        if not stat.S_ISREG(size.st_mode):
+            return None, [Problem(shown, 1, "", NOT_REGULAR)]
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1, size.st_size)
+    except OSError as error:
+        return None, [Problem(shown, 1, "", f"cannot read file: {error.strerror}")]
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         return None, [Problem(shown, 1, "", f"file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB ({MAX_FILE_BYTES} bytes)")]
     return data, []
+
+
+def _read_at_most(fd: int, limit: int, expected: int) -> bytes:
+    """Read up to `limit` bytes of an open file that had `expected` bytes; it may have changed since."""
+    data = os.read(fd, min(limit, expected + 1))
+    if len(data) <= expected:  # a short read of a regular file is its end
+        return data
+    while len(data) < limit and (more := os.read(fd, min(limit - len(data), 1 << 16))):
+        data += more
+    return data
 
 
 def _screen(source: str, shown: str) -> list[Problem]:
@@ -292,7 +317,7 @@ def load_papers(content: Path, root: Path) -> tuple[list[Paper], list[Problem], 
         if suffix != ".yaml" or not entry.is_file(follow_symlinks=False):
             problems.append(Problem(shown, 1, "", "only '<key>.yaml' paper files belong in this folder"))
             continue
-        data, found = _read_bytes(folder / name, shown)
+        data, found = _read_bytes(entry.path, shown)
         if data is None:
             problems += found
             continue

@@ -27,7 +27,7 @@ import yaml
 from conftest import FIXTURE, bibtex_downloads, copy_survey, run
 from generator.cli import main, parser
 from generator.indexes import display_name
-from generator.load import MAX_DEPTH, MAX_FILE_BYTES
+from generator.load import MAX_DEPTH, MAX_FILE_BYTES, _read_at_most
 from generator.schema import MAX_TEXT, clean_text
 from generator.write import MANIFEST, replace_folder
 
@@ -676,6 +676,25 @@ def test_yaml_bombs_and_oversized_files_are_refused_quickly(survey, capsys, case
     assert seconds < 5, f"took {seconds:.1f}s"
 
 
+def test_a_paper_file_of_exactly_the_limit_is_read(survey, capsys):
+    head = "title: Big\nauthors: [Size Limit]\nabstract: Merging task vectors.\n# "
+    add(survey, "limit2024paper", head + "x" * (MAX_FILE_BYTES - len(head) - 1) + "\n")
+    assert (survey / "content" / "papers" / "limit2024paper.yaml").stat().st_size == MAX_FILE_BYTES
+    code, _, err = run(capsys, "-C", str(survey), "check")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("name", ["overrides.yaml", "published-keys.txt"])
+def test_a_named_pipe_in_place_of_a_content_file_is_refused_without_waiting(survey, capsys, name):
+    path = survey / "content" / name
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    code, err, seconds = timed_check(capsys, survey)
+    assert code == 1
+    assert f"content/{name}:1: is not a regular file" in err, err
+    assert seconds < 5
+
+
 def test_a_bomb_in_the_overrides_is_refused_quickly(survey, capsys):
     (survey / "content" / "overrides.yaml").write_text(billion_laughs(), encoding="utf-8")
     code, err, seconds = timed_check(capsys, survey)
@@ -956,3 +975,19 @@ def test_a_tampered_manifest_cannot_delete_files_outside_the_docs_folder(survey,
     assert run(capsys, "-C", str(survey), "generate")[0] == 0
     assert (survey / "content" / "papers" / "hu2021lora.yaml").is_file()
     assert (survey / "mkdocs.yml").is_file()
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_to_the_limit(tmp_path):
+    # `_read_at_most` is told the size the file had when it was opened; one that grew since is still read whole, up to the limit.
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"x" * 100_000)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_at_most(fd, 300_000, 10) == b"x" * 100_000
+    finally:
+        os.close(fd)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_at_most(fd, 50_001, 10) == b"x" * 50_001
+    finally:
+        os.close(fd)
