@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import multiprocessing
 import os
 import pickle
 import subprocess
@@ -730,6 +731,28 @@ def test_work_done_aside_by_a_copy_gives_its_result_or_its_own_error():
         assert result() == [1, 2, 3]
     with workers.aside(int, "seven", processes=2) as result, pytest.raises(ValueError, match="seven"):
         result()
+
+
+def _mark_after(path: Path, seconds: float) -> str:
+    time.sleep(seconds)
+    path.write_text("done", encoding="utf-8")
+    return "done"
+
+
+def test_a_copy_still_at_work_is_waited_for_and_finished_copies_all_exit(tmp_path):
+    # Left without its result (a build that failed meanwhile), a copy is waited for: it writes
+    # nothing once its results' folder is gone.
+    with workers.aside(_mark_after, tmp_path / "late", 0.5, processes=2):
+        pass
+    assert (tmp_path / "late").read_text(encoding="utf-8") == "done"
+    # Copies whose work is done are not waited for, but they do exit, and none is left behind.
+    with workers.aside(_mark_after, tmp_path / "taken", 0.0, processes=2) as result:
+        assert result() == "done"
+    assert list(workers.run([workers.Job(1, lambda n=n: [(f"{n}.md", "x")]) for n in range(4)], 2))
+    deadline = time.monotonic() + 10
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert multiprocessing.active_children() == []
 
 
 def test_the_sample_draws_from_every_section():
