@@ -240,9 +240,39 @@ _IMPORTED = False
 def _import_stages() -> None:
     """Import the analysis and page modules (NumPy, SciPy's sparse matrices, Jinja2), so their start-up is timed apart."""
     global _IMPORTED
+    _defer_unused_numpy_modules()
     from . import features, keywords, layout, pages, related, render, sections  # noqa: F401
 
     _IMPORTED = True
+
+
+# NumPy's submodules that `survey` never uses, but that importing SciPy's sparse matrices loads.
+UNUSED_NUMPY_MODULES = ("f2py", "testing")
+
+
+def _defer_unused_numpy_modules() -> None:
+    """Have NumPy's f2py and testing load only if used (Python's LazyLoader).
+
+    SciPy's sparse matrices, on import, look up every name NumPy has (its vendored
+    array-api-compat copies NumPy's namespace), and the lookup loads each submodule NumPy itself
+    loads only when asked for: f2py's Fortran parser and the testing tools, 0.04 s of every
+    build's start. A module so deferred loads at its first use, as it would have.
+    """
+    import importlib.util
+    import sys
+
+    import numpy
+
+    for name in UNUSED_NUMPY_MODULES:
+        full = f"numpy.{name}"
+        spec = importlib.util.find_spec(full) if full not in sys.modules else None
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            continue
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[full] = module
+        setattr(numpy, name, module)  # what `import numpy.f2py` and `numpy.f2py` then find
+        spec.loader.exec_module(module)
 
 
 def _grouped_automatically(project: Project) -> bool:

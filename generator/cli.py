@@ -606,7 +606,7 @@ def entry() -> None:
 
     Freeing a large survey's millions of objects one by one at exit took 7 s at 100,000 papers;
     the operating system takes the memory back at once. Every file is written and closed, and
-    every copy of the process has ended, before `main` returns.
+    every copy of the process has finished its work, before `main` returns.
     """
     one_thread_blas()
     # SIGTERM (`kill`, a CI job cancelled, `docker stop`) stops a build as Ctrl-C does: its

@@ -791,6 +791,23 @@ def test_check_and_help_do_not_load_the_analysis_libraries():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_build_does_not_load_numpy_s_fortran_tools_which_still_load_when_used(tmp_path):
+    # SciPy's sparse matrices look up every name NumPy has, which loaded f2py's Fortran parser
+    # and the testing tools at every build's start; a build defers them, and they still work.
+    code = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        f"main(['-C', {str(copy_survey(FIXTURE, tmp_path / 'survey'))!r}, 'generate'])\n"
+        "print(sorted(m for m in ('numpy.f2py.crackfortran', 'numpy.testing._private.utils') if m in sys.modules))\n"
+        "import numpy, numpy.testing\n"
+        "numpy.testing.assert_array_equal(numpy.arange(3), [0, 1, 2])\n"
+        "print(numpy.f2py.get_include().endswith('src'), 'numpy.testing._private.utils' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == ["[]", "True True"]
+
+
 @pytest.mark.parametrize("chosen", [None, "2"])
 def test_the_survey_command_runs_openblas_on_one_thread_unless_the_user_chose(chosen):
     # The command's own work is shared by forked copies, one per core; OpenBLAS threads would compete.
