@@ -7,9 +7,11 @@ import dataclasses
 import datetime
 import functools
 import gc
+import importlib.util
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,9 +260,6 @@ def _defer_unused_numpy_modules() -> None:
     loads only when asked for: f2py's Fortran parser and the testing tools, 0.04 s of every
     build's start. A module so deferred loads at its first use, as it would have.
     """
-    import importlib.util
-    import sys
-
     import numpy
 
     for name in UNUSED_NUMPY_MODULES:

@@ -80,10 +80,10 @@ def _read_bytes(path: Path | str, shown: str) -> tuple[bytes | None, list[Proble
     except OSError as error:
         return None, [Problem(shown, 1, "", f"cannot read file: {error.strerror}")]
     try:
-        size = os.fstat(fd)
-        if not stat.S_ISREG(size.st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             return None, [Problem(shown, 1, "", NOT_REGULAR)]
-        data = _read_at_most(fd, MAX_FILE_BYTES + 1, size.st_size)
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1, status.st_size)
     except OSError as error:
         return None, [Problem(shown, 1, "", f"cannot read file: {error.strerror}")]
     finally:

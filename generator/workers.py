@@ -214,13 +214,13 @@ def _shared(count: int, costs: Sequence[int], work: Callable[[int], Any], proces
     global _QUEUE
     order = sorted(range(count), key=lambda number: (-costs[number], number))
     taken = multiprocessing.get_context("fork").Value("q", 0)
-    with _copies(work, processes - 1) as pool:
+    with _copies(work, processes - 1) as forked:
         _QUEUE = (order, taken)
         try:
-            copies = [pool.submit(_serve, pool.spool) for _ in range(processes - 1)]
+            serving = [forked.submit(_serve, forked.spool) for _ in range(processes - 1)]
             while (number := _next()) is not None:
                 yield number, work(number)
-            for copy in copies:
+            for copy in serving:
                 for number, path in copy.result():
                     yield number, _collect(path)
         finally:
@@ -288,7 +288,7 @@ def aside(function: Callable[..., R], *args: Any, processes: int = 1) -> Iterato
         @functools.cache
         def result() -> R:
             value: R = _collect(future.result())
-            copy.end()  # the copy and its memory go now, not at the end of the block
+            copy.end()  # the copy ends now, not at the end of the block, and its memory goes as it exits
             return value
 
         yield Pending(result, future.done)
