@@ -425,12 +425,13 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     global TIMEOUT
     TIMEOUT = args.timeout
+    source = HERE.parent
     if args.commit:
         global CONFIG
         source = snapshot(args.commit, work)
         CONFIG = source / "mkdocs.yml"
         CHILD_ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
-    byte_compile(Path(CHILD_ENV["PYTHONPATH"].split(os.pathsep)[0]) if args.commit else HERE.parent)
+    byte_compile(source)
     results = []
     try:
         for n in sizes:
