@@ -45,6 +45,18 @@ from generator.schema import MAX_TAG
 
 # Entries that hold a volume's fields for the papers that name it with crossref.
 CROSSREF_VOLUMES = ("proceedings", "book", "collection", "mvproceedings", "mvbook")
+# The fields `_read_entry` reads into a paper file, whatever the entry's kind (some only where
+# they name an arXiv id or a kind's venue: see `_read_arxiv` and `_published_at`).
+READ_FIELDS = frozenset({
+    "title", "author", "year", "date", "abstract", "doi", "url", "keywords", "crossref",
+    "booktitle", "journal", "journaltitle", "howpublished", "eprint", "archiveprefix", "eprinttype", "arxivid", "primaryclass",
+})
+# What reference managers and DBLP record about a reference, not about the paper, and BibTeX's
+# `key`, the label of an entry without authors, which bibtex.py writes again from the title: not reported.
+BOOKKEEPING_FIELDS = frozenset({
+    "timestamp", "biburl", "bibsource", "file", "urldate", "owner", "creationdate", "modificationdate",
+    "added-at", "interhash", "intrahash", "mendeley-groups", "mendeley-tags", "key",
+})
 # What separates the tags of a `keywords` field: commas (biblatex, JabRef, Zotero; bibtex.py
 # writes them so) or semicolons (Scopus, Web of Science).
 KEYWORD_SEPARATOR = re.compile(r"[,;]")
@@ -399,6 +411,7 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
     parents = {fields["crossref"].strip().lower() for fields in texts if fields.get("crossref")}
     types = {entry.key.lower(): entry.entry_type.lower() for entry in library.entries}
     records = []
+    unread: dict[str, list[int]] = {}  # fields no paper file keeps, and the lines of their entries
     for entry, fields in zip(library.entries, texts, strict=True):
         if entry.entry_type.lower() in CROSSREF_VOLUMES and entry.key.lower() in parents:
             continue  # a volume its papers point at with crossref, not a paper of its own
@@ -421,5 +434,32 @@ def read_bibtex(text: str, path: str) -> tuple[list[dict], list[Problem]]:
             continue
         if record is not None:
             records.append(record)
+            for name in _not_read(entry.entry_type, fields, record):
+                unread.setdefault(name, []).append(line)
+    if unread:
+        problems.append(_not_imported(unread, path))
     problems.sort(key=lambda problem: problem.line)
     return records, problems
+
+
+def _not_read(bib_type: str, fields: dict[str, str], record: dict) -> list[str]:
+    """Return the fields of an entry that its paper file has no place for (volume, pages, …)."""
+    kind = bib_type.lower()
+    read = set(READ_FIELDS)
+    if kind == "book":
+        read.add("publisher")
+    if kind in _THESES or kind in ("techreport", "report"):
+        read |= {"school", "institution", "type"}
+    for name in ("note", "volume"):  # read only where it gives the arXiv id
+        found = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        if found and found.group(1) == record["arxiv"]:
+            read.add(name)
+    return [name for name in fields if name not in read and name not in BOOKKEEPING_FIELDS and fields[name].strip()]
+
+
+def _not_imported(unread: dict[str, list[int]], path: str) -> Problem:
+    """Say, once for the file, which fields no paper file keeps, and in how many entries."""
+    counts = sorted(unread.items(), key=lambda item: (-len(item[1]), item[0]))
+    listed = ", ".join(f"{name} ({len(lines)} {'entry' if len(lines) == 1 else 'entries'})" for name, lines in counts)
+    first = min(line for lines in unread.values() for line in lines)
+    return Problem(path, first, "", f"not imported, as a paper file has no field for them: {listed}", "warning")

@@ -237,14 +237,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
-    """Collect a new paper's fields from --bibtex, --fetch and the flags (flags win)."""
+def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None, list[Problem]]:
+    """Collect a new paper's fields from --bibtex, --fetch and the flags (flags win), with the
+    warnings reading them gave."""
     from .arxiv import FetchError
     from .arxiv import fetch as fetch_arxiv
     from .bibimport import read_bibtex
 
     fields: dict = {}
     key = None
+    warnings: list[Problem] = []
     if args.bibtex:
         name = "<stdin>" if args.bibtex == "-" else args.bibtex
         text = _read_stdin() if args.bibtex == "-" else _read_text(Path(args.bibtex))
@@ -257,6 +259,7 @@ def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
             raise InputError([Problem(name, 0, "", f"expected one BibTeX entry, found {len(entries)}: use `survey import` for several")])
         key = str(entries[0]["key"])
         fields = {k: v for k, v in entries[0].items() if k != "key"}
+        warnings = problems
     elif args.fetch:
         if not args.arxiv:
             raise InputError([Problem("survey add", 0, "arxiv", "--fetch needs --arxiv ID")])
@@ -270,17 +273,17 @@ def _add_fields(args: argparse.Namespace) -> tuple[dict, str | None]:
         "section": args.section, "tags": args.tags,
     }
     fields.update({k: v for k, v in given.items() if v not in (None, [], "")})
-    return fields, key
+    return fields, key, warnings
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Write one new paper file with a generated key; refuse duplicates."""
     project = open_project(args.root)
-    fields, key = _add_fields(args)
+    fields, key, warnings = _add_fields(args)
     existing, overrides = _valid_content(project)
     section = fields.get("section")
     known = [spec.id for spec in overrides.sections]
-    problems = []
+    problems = list(warnings)
     if section and section not in known:
         problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
     hints = (BIBTEX_AUTHORS, BIBTEX_ORGANISATION) if args.bibtex and not args.authors else (FLAG_AUTHORS,)
@@ -290,7 +293,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     problems += plan.problems
     if errors(problems):  # every problem of the paper at once, as `survey check` gives them
         raise InputError(problems)
-    _report([p for p in problems if p.severity != "error"])  # a key taken by another paper
+    _report([p for p in problems if p.severity != "error"])  # a key taken by another paper, a field not kept
     if not plan.new:
         return EXIT_PROBLEMS
     key, fields = plan.new[0]

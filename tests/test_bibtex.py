@@ -699,7 +699,10 @@ def test_read_bibtex_joins_concatenated_fields():
 @article{b, title = {C# for Everyone}, journal = "J. " # undefined, author = {Doe, Jane}, year = 2020}
 """
     records, problems = read_bibtex(text, "refs.bib")
-    assert [str(p) for p in problems] == ["refs.bib:7: warning: field 'journal': 'undefined' is no @string of this file (nor a month): read as the text 'undefined'"]
+    assert [str(p) for p in problems] == [
+        "refs.bib:2: warning: not imported, as a paper file has no field for them: month (1 entry)",
+        "refs.bib:7: warning: field 'journal': 'undefined' is no @string of this file (nor a month): read as the text 'undefined'",
+    ]
     assert [(r["title"], r["venue"]) for r in records] == [
         ("Tasks and LoRA at scale", "Proceedings of the Association for Computational Linguistics Meeting, 2021"),
         ("C# for Everyone", "J. undefined"),  # a # inside braces is text; an unknown name stays as written

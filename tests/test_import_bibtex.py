@@ -204,6 +204,7 @@ def test_an_undefined_string_and_a_crossref_that_gives_no_volume_are_warned_abou
     )
     assert [str(p) for p in problems] == [
         "refs.bib:2: warning: field 'booktitle': 'acl2020' is no @string of this file (nor a month): read as the text 'acl2020'",
+        "refs.bib:2: warning: not imported, as a paper file has no field for them: month (1 entry)",
         "refs.bib:3: warning: field 'crossref': 'nowhere' names no entry of this file: the volume's fields (booktitle, year, publisher) are not taken",
         "refs.bib:4: warning: field 'crossref': 'choi2020loop' is an @inproceedings, not a volume (@proceedings, @book): its fields are not taken",
         "refs.bib:5: warning: field 'crossref': 'park2020loop' is an @inproceedings, not a volume (@proceedings, @book): its fields are not taken",
@@ -355,3 +356,28 @@ def test_theses_reports_books_and_the_fields_of_other_exporters_are_read(entry, 
     (record,), problems = read_bibtex(entry, "refs.bib")
     assert problems == []
     assert {name: record[name] for name in expected} == expected
+
+
+def test_fields_a_paper_file_has_no_place_for_are_named_once_by_import_and_by_add(survey, tmp_path, capsys):
+    # A journal's volume and pages, a publisher, a month: a paper file keeps none of them, and
+    # the import says so, in how many entries, rather than dropping them unseen. A reference
+    # manager's own bookkeeping (timestamp, biburl) is not reported, nor a field that gave the arXiv id.
+    refs = tmp_path / "refs.bib"
+    refs.write_text(
+        "@article{lee2024deep, title = {Deep Pages}, author = {Lee, Ann}, journal = {Journal of Odd Results},\n"
+        "  volume = {12}, pages = {1--10}, month = mar, timestamp = {Mon, 01 Jan 2024}, biburl = {https://dblp.org/x}}\n"
+        "@inproceedings{kim2024wide, title = {Wide Pages}, author = {Kim, Bo}, booktitle = {Findings of ACL 2024},\n"
+        "  pages = {11--20}, publisher = {ACL}, note = {arXiv:2401.00011}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs), "--added", "2026-11-25")
+    assert code == 0, err
+    assert f"{refs}:1: warning: not imported, as a paper file has no field for them: pages (2 entries), month (1 entry), publisher (1 entry), volume (1 entry)" in err
+    assert "timestamp" not in err and "biburl" not in err and "note" not in err
+    assert "added 2 paper(s)" in out
+    assert yaml.safe_load((survey / "content" / "papers" / "kim2024wide.yaml").read_text(encoding="utf-8"))["arxiv"] == "2401.00011"
+    entry = tmp_path / "entry.bib"
+    entry.write_text("@article{ray2024tall, title = {Tall Pages}, author = {Ray, Cy}, journal = {Odd Letters}, volume = {3}}\n", encoding="utf-8")
+    code, out, err = run(capsys, "-C", str(survey), "add", "--bibtex", str(entry))
+    assert code == 0, err
+    assert f"{entry}:1: warning: not imported, as a paper file has no field for them: volume (1 entry)" in err
