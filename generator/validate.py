@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 from collections.abc import Collection, Sequence
 
 from . import cache
@@ -85,9 +86,13 @@ def validate(
     for key in overrides.exclude:
         if key not in keys:
             problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'{did_you_mean(key, keys, cutoff=0.75)}"))
+    # A file renamed by a pull request is most likely the new key nearest the one that went.
+    unreleased = sorted(keys - {key for _, key in released})
     for line, key in released:
         if key not in keys:
-            problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))
+            close = difflib.get_close_matches(key, unreleased, n=1, cutoff=0.75)
+            renamed = f" (renamed to content/papers/{close[0]}.yaml? rename it back)" if close else ""
+            problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more{renamed}: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))
     return problems
 
 

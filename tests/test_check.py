@@ -254,7 +254,7 @@ def test_a_published_key_that_disappears_fails_the_check(survey, capsys):
     code, _, err = run(capsys, "-C", str(survey), "check")
     assert code == 1
     assert "content/published-keys.txt:" in err
-    assert "published key 'zhang2025lori' has no paper file any more" in err
+    assert "published key 'zhang2025lori' has no paper file any more (renamed to content/papers/zhang2025loriv2.yaml? rename it back)" in err
 
 
 def test_a_published_or_excluded_paper_whose_file_has_an_error_gets_only_that_error(survey, capsys):
