@@ -38,10 +38,16 @@ def visible(text: str) -> str:
     return _UNSEEN.sub(lambda found: ascii(found.group())[1:-1], text) if _UNSEEN.search(text) else text
 
 
+def closest(name: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """Return the known name closest to a mistyped or changed one, if any is close enough."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
     """Return " — did you mean 'x'?" for the closest known name to a mistyped one, or nothing."""
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
-    return f" — did you mean '{close[0]}'?" if close else ""
+    close = closest(name, known, cutoff)
+    return f" — did you mean '{close}'?" if close else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Collection, Sequence
 
 from . import cache
 from .dedupe import Duplicate, Index, Record, family_words, find_duplicates
-from .models import Overrides, Paper, Problem, did_you_mean
+from .models import Overrides, Paper, Problem, closest, did_you_mean
 from .schema import Raw
 
 
@@ -87,11 +86,11 @@ def validate(
         if key not in keys:
             problems.append(Problem(overrides.path, overrides.line_of("exclude"), "exclude", f"excludes '{key}', but there is no paper file '{key}.yaml'{did_you_mean(key, keys, cutoff=0.75)}"))
     # A file renamed by a pull request is most likely the new key nearest the one that went.
-    unreleased = sorted(keys - {key for _, key in released})
+    unreleased = keys - {key for _, key in released}
     for line, key in released:
         if key not in keys:
-            close = difflib.get_close_matches(key, unreleased, n=1, cutoff=0.75)
-            renamed = f" (renamed to content/papers/{close[0]}.yaml? rename it back)" if close else ""
+            close = closest(key, unreleased, cutoff=0.75)
+            renamed = f" (renamed to content/papers/{close}.yaml? rename it back)" if close else ""
             problems.append(Problem(path, line, "", f"published key '{key}' has no paper file any more{renamed}: citation keys never change once released, so restore content/papers/{key}.yaml (use `exclude` in the overrides to hide a paper)"))
     return problems
 
