@@ -7,6 +7,7 @@ thousands of papers; pages of a bounded size keep both linear.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -64,12 +65,14 @@ def pager(pages: Sequence[str], number: int, index: str | None = None) -> dict[s
     }
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def initial(word: str) -> str:
     """Return the letter a word is filed under in an index: "Über" -> "U"; digits and symbols -> "#"."""
     first = ascii_fold(word)[:1].upper()
     return first if first.isalpha() else OTHER
 
 
+@functools.lru_cache(maxsize=1 << 10)
 def letter_page(index_page: str, letter: str) -> str:
     """Return the docs path of one letter of a split index: ("authors.md", "K") -> "authors/k.md"."""
     name = letter.lower() if letter.isascii() and letter.isalpha() else "other"

@@ -215,13 +215,16 @@ ONE_AUTHOR_EACH = "write one author per '- ' line"
 ORGANISATION = "an organisation ends with a comma: 'Bill and Melinda Gates Foundation,'"
 
 
+_AUTHOR_TEXT = text(200)
+
+
 def author(value: Any) -> str:
     """Accept one author's name: "Given Family", "Family, Given" or "Family, Jr., Given".
 
     A list of authors pasted into one item ("A Smith, B Jones, C Lee", "Smith, A.; Jones, B.")
     would otherwise become one garbled name in the citation and the author index.
     """
-    name = text(200)(value)
+    name = _AUTHOR_TEXT(value)
     parts = [part.strip() for part in name.split(",")]
     if _SEMICOLON.search(name) or len(parts) > 3 or (len(parts) == 3 and parts[1].lower() not in SUFFIXES):
         raise Invalid(f"'{name}' reads as several names: {ONE_AUTHOR_EACH}; write each name as 'Given Family' or 'Family, Given' (with a suffix: 'Family, Jr., Given')")
@@ -233,7 +236,7 @@ def author(value: Any) -> str:
     return name
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@functools.lru_cache(maxsize=1 << 16)  # every author of a large survey: checked twice as it is read
 def family_latex_length(name: str) -> int | None:
     """Return how many characters a name's family part takes as BibTeX writes it, when that is
     more than a citation label can hold (see MAX_NAME_LATEX); None for any ordinary name."""
@@ -392,6 +395,8 @@ def _capitalised_family(name: str) -> str | None:
     ("María Del Carmen García"'s "Del" does not), and not before a family name that such a word
     precedes as a given name ("Thanh Van Nguyen").
     """
+    if "," in name or name.count(" ") < 2:  # taken as written, or too short for a particle before the last word
+        return None
     words = name.split()
     suffix = words.pop() if len(words) > 1 and words[-1].lower() in SUFFIXES else ""
     # A Vietnamese or Chinese family name last ("Thanh Van Nguyễn") or first ("Nguyen Van Thanh",
