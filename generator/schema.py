@@ -401,7 +401,7 @@ def _capitalised_family(name: str) -> str | None:
     suffix = words.pop() if len(words) > 1 and words[-1].lower() in SUFFIXES else ""
     # A Vietnamese or Chinese family name last ("Thanh Van Nguyễn") or first ("Nguyen Van Thanh",
     # written family first): "Van" is a given name.
-    if "," in name or len(words) < 3 or fold_letters(words[-1]) in _NOT_AFTER_PARTICLE or fold_letters(words[0]) in _VIETNAMESE_FAMILIES:
+    if len(words) < 3 or fold_letters(words[-1]) in _NOT_AFTER_PARTICLE or fold_letters(words[0]) in _VIETNAMESE_FAMILIES:
         return None
     at = len(words) - 1
     while at > 1 and words[at - 1].lower() in _NAME_PARTICLES:  # "Van den Abeele": a run of them
