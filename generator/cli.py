@@ -286,8 +286,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     problems = list(warnings)
     if section and section not in known:
         problems.append(Problem("survey add", 0, "section", unknown_section(section, known)))
-    hints = (BIBTEX_AUTHORS, BIBTEX_ORGANISATION) if args.bibtex and not args.authors else (FLAG_AUTHORS,)
-    plan = plan_import([Candidate("survey add", fields, 0, key, *hints)], existing, args.added)
+    if args.bibtex and not args.authors:
+        candidate = Candidate("survey add", fields, 0, key, BIBTEX_AUTHORS, BIBTEX_ORGANISATION)
+    else:  # a name typed with --authors that holds " and " is two names typed as one
+        candidate = Candidate("survey add", fields, 0, key, FLAG_AUTHORS, two_authors="error" if args.authors else "warning")
+    plan = plan_import([candidate], existing, args.added)
     for duplicate in plan.duplicates:
         print(f"refused: this paper is already in the survey as {duplicate.existing} ({duplicate.reason})", file=sys.stderr)
     problems += plan.problems

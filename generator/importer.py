@@ -10,7 +10,7 @@ from typing import Any
 from .dedupe import Duplicate, Index, Record, family_words
 from .keys import is_valid_key, make_key
 from .models import Paper, Problem
-from .schema import ONE_AUTHOR_EACH, ORGANISATION, Raw, paper_from_raw
+from .schema import ONE_AUTHOR_EACH, ORGANISATION, TWO_AUTHORS, Raw, paper_from_raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,9 @@ class Candidate:
     key: str | None = None
     one_author: str = ONE_AUTHOR_EACH  # how this input gives one author ("repeat --authors, one name each")
     organisation: str = ORGANISATION  # and an organisation ("an organisation goes in braces" in a .bib)
+    # An input that takes one name at a time (`survey add --authors`) makes a name that looks
+    # like two an error: the file is not written with it, and the command is easily run again.
+    two_authors: str = "warning"
 
 
 @dataclass(slots=True)
@@ -71,7 +74,8 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             # the entry is at hand; a missing abstract, which most .bib entries lack, is not.
             if problem.severity == "error" or problem.message.startswith("item "):
                 message = problem.message.replace(ONE_AUTHOR_EACH, candidate.one_author).replace(ORGANISATION, candidate.organisation)
-                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, message, problem.severity))
+                severity = candidate.two_authors if TWO_AUTHORS in problem.message else problem.severity
+                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, message, severity))
         if paper is None:
             continue
         taken.add(key)

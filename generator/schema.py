@@ -213,6 +213,8 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'-]*")
 ONE_AUTHOR_EACH = "write one author per '- ' line"
 # And how it gives an organisation, whose name may hold "and" or "&".
 ORGANISATION = "an organisation ends with a comma: 'Bill and Melinda Gates Foundation,'"
+# Said of an author's name that holds " and " or " & " (a warning in a paper file: it may be an organisation).
+TWO_AUTHORS = "looks like two authors"
 
 
 _AUTHOR_TEXT = text(200)
@@ -435,7 +437,7 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of(name), name, warning, "warning"))
     for number, name in enumerate(values.get("authors", ()), start=1):
         if _AND.search(name) and not name.endswith(","):  # "Name and Name," is an organisation
-            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} ({ORGANISATION})", "warning"))
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' {TWO_AUTHORS}: {ONE_AUTHOR_EACH} ({ORGANISATION})", "warning"))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
         if not name.endswith(",") and (written := family_latex_length(name)) is not None and not _LATEX_MARK.search(name):  # a person's name is as it is

@@ -82,7 +82,7 @@ def test_add_refuses_an_unknown_section_and_bad_fields(survey, capsys):
     ("how", "advice"),
     [
         (["--authors", "Ann Lee, Bob Ray, Cy Dee"], "field 'authors': item 1: 'Ann Lee, Bob Ray, Cy Dee' reads as several names: repeat --authors, one name each; write each name as 'Given Family'"),
-        (["--authors", "Ann Lee & Bob Ray"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: repeat --authors, one name each (an organisation ends with a comma"),
+        (["--authors", "Ann Lee & Bob Ray"], "field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: repeat --authors, one name each (an organisation ends with a comma"),
         # In a .bib an organisation is braced: a comma there would split it in two.
         (["--bibtex", "org.bib"], "warning: field 'authors': item 1: 'Ann Lee & Bob Ray' looks like two authors: separate the names with ' and ' (an organisation goes in braces: {Bill and Melinda Gates Foundation})"),
         (["--bibtex", "entry.bib"], "field 'authors': item 1: 'Jr., Doe, John' reads as several names: separate the names with ' and '; write each name as"),
@@ -96,6 +96,21 @@ def test_add_of_several_names_in_one_says_how_the_command_line_or_bibtex_gives_o
     _, _, err = run(capsys, "-C", str(survey), "add", "--title", "Several Names in One", *how)
     assert f"survey add: {advice}" in err
     assert "'- ' line" not in err
+
+
+def test_add_refuses_two_names_typed_as_one_author_and_takes_an_organisation(survey, capsys):
+    before = sorted((survey / "content" / "papers").iterdir())
+    code, _, err = run(capsys, "-C", str(survey), "add", "--title", "Two Names in One", "--authors", "Ada Lovelace and Charles Babbage", "--year", "2020")
+    assert code == 1
+    assert "survey add: field 'authors': item 1: 'Ada Lovelace and Charles Babbage' looks like two authors: repeat --authors, one name each" in err
+    assert "nothing was changed" in err
+    assert sorted((survey / "content" / "papers").iterdir()) == before
+    # An organisation's name ends with a comma, as in a paper file.
+    code, out, err = run(capsys, "-C", str(survey), "add", "--title", "Two Names in One", "--authors", "Bill and Melinda Gates Foundation,", "--year", "2020")
+    assert code == 0, err
+    (added,) = set((survey / "content" / "papers").iterdir()) - set(before)
+    assert yaml.safe_load(added.read_text(encoding="utf-8"))["authors"] == ["Bill and Melinda Gates Foundation,"]
+    assert "looks like two authors" not in err
 
 
 def test_add_from_a_pasted_bibtex_entry(survey, capsys, monkeypatch, tmp_path):
