@@ -42,7 +42,7 @@ from .load import (
 from .models import Overrides, Paper, Problem, visible
 from .progress import Progress
 from .project import Project, ProjectError, open_project
-from .validate import unknown_section
+from .validate import key_style, unknown_section
 from .write import write_atomic
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
@@ -404,6 +404,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     path = project.content / PUBLISHED_FILE
     before = {key for _, key in load_published(project.content, project.root)[1]}
     new = sorted({p.key for p in papers} - before)
+    _report(key_style(papers, before, releasing=True))
     # The curator's comments and order stay, and the file's line endings and byte order mark;
     # the new keys go at the end. Without a new key the file is left as it is.
     data = path.read_bytes() if path.is_file() else None
