@@ -8,7 +8,6 @@ import dataclasses
 import datetime
 import errno
 import io
-import json
 import logging
 import os
 import re
@@ -32,7 +31,6 @@ from .diff import diff_surveys
 from .importer import Candidate, plan_import
 from .listing import merge, parse_listing, parse_metadata
 from .load import (
-    OVERRIDES_FILE,
     PAPERS_DIR,
     PUBLISHED_FILE,
     load_published,
@@ -364,36 +362,13 @@ def cmd_themes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# What `survey init` writes beside mkdocs.yml: the curator's file, and the outputs git should not keep.
-NEW_OVERRIDES = """# The curator's file: section titles, descriptions and reading order; excluded papers; extra
-# stop words (see the README). Papers join a section through the `section:` field of their own file.
-title: {title}
-description: What this survey covers, in a paragraph for the home page.
-"""
-# Made by `survey build`: outputs, and the folders a build works in (a build killed outright
-# leaves them until the next one clears them).
-NEW_GITIGNORE = "# Made by `survey build`: outputs, not sources.\n/docs/\n/site/\n/.docs.staging-*/\n/.site.new-*/\n/.site.old/\n"
-
-
 def cmd_init(args: argparse.Namespace) -> int:
-    """Start a new survey in the folder: mkdocs.yml, content/papers/ and content/overrides.yaml."""
-    from .project import CONFIG_FILE
-    from .render import packaged_folder
+    """Start a new survey in the folder: mkdocs.yml, content/papers/, content/overrides.yaml and a CI workflow."""
+    from .starter import WORKFLOW, current_install, start_survey
 
     root = args.root.resolve()
-    made = [root / CONFIG_FILE, root / "content"]
-    present = [path for path in made if path.exists() or path.is_symlink()]
-    if present:
-        raise InputError([Problem(path.name, 0, "", "is already here: `survey init` starts a survey only in a folder without one") for path in present])
-    title = json.dumps(args.title, ensure_ascii=False)  # a JSON string is a YAML string, quotes and all
-    config = (packaged_folder() / "new-survey-mkdocs.yml").read_text(encoding="utf-8").replace("__SITE_NAME__", title)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "content" / PAPERS_DIR).mkdir(parents=True)
-    write_atomic(root / "content" / OVERRIDES_FILE, NEW_OVERRIDES.format(title=title).encode("utf-8"))
-    write_atomic(root / CONFIG_FILE, config.encode("utf-8"))
-    if not (root / ".gitignore").exists():
-        write_atomic(root / ".gitignore", NEW_GITIGNORE.encode("utf-8"))
-    _say(f"started the survey {args.title!r} in {root}: add papers with `survey add` or `survey import refs.bib`, then `survey build`")
+    _report(start_survey(root, args.title, current_install()))
+    _say(f"started the survey {args.title!r} in {root}: add papers with `survey add` or `survey import refs.bib`, then `survey build`; {WORKFLOW.as_posix()} checks and builds it on GitHub")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -215,6 +216,68 @@ def test_init_starts_a_survey_that_add_and_build_then_fill_and_never_overwrites_
     assert {path: path.read_bytes() for path in before} == before
 
 
+def _workflow_steps(root: Path) -> list[dict]:
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "survey.yml").read_text(encoding="utf-8"))
+    return workflow["jobs"]["check"]["steps"]
+
+
+def test_a_new_survey_s_workflow_checks_and_builds_it_with_the_commands_that_work_here(tmp_path, capsys, monkeypatch):
+    from generator import starter
+
+    monkeypatch.setattr(starter, "current_install", lambda: starter.Install("survey-generator @ git+https://example.org/survey.git@0123abc", True, "https://example.org/survey.git"))
+    root = tmp_path / "new-survey"
+    code, out, err = run(capsys, "-C", str(root), "init", "--title", "T")
+    assert code == 0 and err == ""
+    assert ".github/workflows/survey.yml checks and builds it on GitHub" in out
+    steps = _workflow_steps(root)
+    commands = [step["run"] for step in steps if "run" in step]
+    assert commands == ["pip install 'survey-generator @ git+https://example.org/survey.git@0123abc'", "survey check --format github", "survey build"]
+    # The workflow's own commands, after the install, check and build a survey with a paper.
+    assert run(capsys, "-C", str(root), "add", "--title", "A First Paper on Tasks", "--authors", "Ada Lovelace", "--year", "2024")[0] == 0
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    for command in commands[1:]:
+        done = subprocess.run(command, shell=True, cwd=root, env={**os.environ, "PATH": path}, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert (root / "site" / "index.html").is_file()
+    # A workflow already there is the curator's: another init (in a folder without a survey) leaves it.
+    (root / ".github" / "workflows" / "survey.yml").write_text("name: mine\n", encoding="utf-8")
+    (root / "mkdocs.yml").unlink()
+    shutil.rmtree(root / "content")
+    assert run(capsys, "-C", str(root), "init")[0] == 0
+    assert (root / ".github" / "workflows" / "survey.yml").read_text(encoding="utf-8") == "name: mine\n"
+
+
+def test_a_new_survey_s_workflow_says_when_survey_was_installed_where_ci_cannot_reach(tmp_path, capsys, monkeypatch):
+    from generator import starter
+
+    monkeypatch.setattr(starter, "current_install", lambda: starter.this_install('{"url": "file:///home/ada/survey", "dir_info": {"editable": true}}', "0.1.0"))
+    root = tmp_path / "new-survey"
+    code, _, err = run(capsys, "-C", str(root), "init", "--title", "T")
+    assert code == 0
+    assert err == ".github/workflows/survey.yml:33: warning: installs 'survey-generator==0.1.0', but this survey command was installed from file:///home/ada/survey, which CI cannot reach: put where to install it from (such as 'survey-generator @ git+https://github.com/you/survey@main')\n"
+    lines = (root / ".github" / "workflows" / "survey.yml").read_text(encoding="utf-8").splitlines()
+    assert lines[32] == '        run: "pip install survey-generator==0.1.0"'
+    assert "file:///home/ada/survey, which CI cannot reach" in lines[31]
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "requirement", "reachable"),
+    [
+        (None, "survey-generator==1.2.0", True),  # from the package index
+        ('{"url": "https://github.com/ada/survey.git", "vcs_info": {"vcs": "git", "commit_id": "0123abc", "requested_revision": "main"}}', "survey-generator @ git+https://github.com/ada/survey.git@0123abc", True),
+        ('{"url": "https://example.org/survey-1.2.0.tar.gz", "archive_info": {}}', "survey-generator @ https://example.org/survey-1.2.0.tar.gz", True),
+        ('{"url": "file:///home/ada/survey", "dir_info": {"editable": true}}', "survey-generator==1.2.0", False),
+        ('{"url": "file:///home/ada/survey", "vcs_info": {"vcs": "git", "commit_id": "0123abc"}}', "survey-generator==1.2.0", False),
+        ("not json", "survey-generator==1.2.0", False),
+    ],
+)
+def test_a_new_survey_s_workflow_installs_survey_from_where_it_was_installed(direct_url, requirement, reachable):
+    from generator.starter import this_install
+
+    install = this_install(direct_url, "1.2.0")
+    assert (install.requirement, install.reachable) == (requirement, reachable)
+
+
 def test_a_new_survey_gets_the_shipped_survey_s_settings_but_its_name():
     from conftest import REPO
 
@@ -233,4 +296,4 @@ def test_a_new_surveys_git_ignores_its_outputs_and_what_a_killed_build_leaves(tm
         (root / left).parent.mkdir(parents=True, exist_ok=True)
         (root / left).write_text("x", encoding="utf-8")
     status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"], capture_output=True, text=True, check=True).stdout
-    assert sorted(line[3:] for line in status.splitlines()) == [".gitignore", "content/overrides.yaml", "mkdocs.yml"]
+    assert sorted(line[3:] for line in status.splitlines()) == [".github/workflows/survey.yml", ".gitignore", "content/overrides.yaml", "mkdocs.yml"]

@@ -1,0 +1,112 @@
+"""What `survey init` writes for a new survey: its settings, the curator's file, a .gitignore and a CI workflow."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .load import OVERRIDES_FILE, PAPERS_DIR
+from .models import InputError, Problem
+from .project import CONFIG_FILE
+from .render import packaged_folder
+from .write import write_atomic
+
+DISTRIBUTION = "survey-generator"
+WORKFLOW = Path(".github") / "workflows" / "survey.yml"
+
+NEW_OVERRIDES = """# The curator's file: section titles, descriptions and reading order; excluded papers; extra
+# stop words (see the README). Papers join a section through the `section:` field of their own file.
+title: {title}
+description: What this survey covers, in a paragraph for the home page.
+"""
+# Made by `survey build`: outputs, and the folders a build works in (a build killed outright
+# leaves them until the next one clears them).
+NEW_GITIGNORE = "# Made by `survey build`: outputs, not sources.\n/docs/\n/site/\n/.docs.staging-*/\n/.site.new-*/\n/.site.old/\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """How CI installs the `survey` that runs here: a pip requirement, and whether CI can reach it."""
+
+    requirement: str
+    reachable: bool
+    source: str  # where this one was installed from, as said to the curator
+
+
+def this_install(direct_url: str | None, version: str) -> Install:
+    """Return how to install this `survey` again, from its PEP 610 record (None: from an index).
+
+    A Git checkout is pinned to its commit and an archive to its address; a folder on this
+    machine (an editable install, or a checkout run without installing) cannot be reached from
+    CI, so the release of the same version is named instead, for the curator to change.
+    """
+    if direct_url is None:
+        return Install(f"{DISTRIBUTION}=={version}", True, "the package index")
+    try:
+        record = json.loads(direct_url)
+        url = str(record["url"])
+    except (ValueError, KeyError, TypeError):
+        return Install(f"{DISTRIBUTION}=={version}", False, "an unknown place")
+    scheme = urlsplit(url).scheme
+    vcs = record.get("vcs_info") if isinstance(record.get("vcs_info"), dict) else None
+    if vcs is not None and scheme not in ("file", ""):
+        commit = vcs.get("commit_id") or vcs.get("requested_revision")
+        return Install(f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else ""), True, url)
+    if scheme in ("http", "https"):
+        return Install(f"{DISTRIBUTION} @ {url}", True, url)
+    return Install(f"{DISTRIBUTION}=={version}", False, url)
+
+
+def current_install() -> Install:
+    """Return how the running `survey` was installed."""
+    try:
+        distribution = metadata.distribution(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return this_install('{"url": "file://' + str(Path(__file__).resolve().parent.parent) + '", "dir_info": {}}', "0")
+    return this_install(distribution.read_text("direct_url.json"), distribution.version)
+
+
+def workflow_text(install: Install) -> str:
+    """Return the CI workflow of a new survey, installing `survey` as `install` says."""
+    where = " ".join(install.source.split())  # a comment holds one line
+    note = f"As `survey init` was: from {where}." if install.reachable else f"survey was installed from {where}, which CI cannot reach: say where to install it from."
+    command = json.dumps(f"pip install {shlex.quote(install.requirement)}")  # a JSON string is a YAML string
+    text = (packaged_folder() / "new-survey-workflow.yml").read_text(encoding="utf-8")
+    return text.replace("__INSTALL_NOTE__", note).replace("__INSTALL_COMMAND__", command)
+
+
+def start_survey(root: Path, title: str, install: Install) -> list[Problem]:
+    """Write a new survey's files into `root`; return warnings for the curator (the workflow to edit).
+
+    A folder with mkdocs.yml or content/ already holds a survey: nothing is written. A .gitignore
+    or a workflow of the same name already there is left as it is.
+    """
+    made = [root / CONFIG_FILE, root / "content"]
+    present = [path for path in made if path.exists() or path.is_symlink()]
+    if present:
+        raise InputError([Problem(path.name, 0, "", "is already here: `survey init` starts a survey only in a folder without one") for path in present])
+    quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML string, quotes and all
+    config = (packaged_folder() / "new-survey-mkdocs.yml").read_text(encoding="utf-8").replace("__SITE_NAME__", quoted)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "content" / PAPERS_DIR).mkdir(parents=True)
+    write_atomic(root / "content" / OVERRIDES_FILE, NEW_OVERRIDES.format(title=quoted).encode("utf-8"))
+    write_atomic(root / CONFIG_FILE, config.encode("utf-8"))
+    if not (root / ".gitignore").exists():
+        write_atomic(root / ".gitignore", NEW_GITIGNORE.encode("utf-8"))
+    if (root / WORKFLOW).exists() or (root / WORKFLOW).is_symlink():
+        return []
+    (root / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(root / WORKFLOW, workflow_text(install).encode("utf-8"))
+    if install.reachable:
+        return []
+    return [Problem(WORKFLOW.as_posix(), _install_line(), "", f"installs '{install.requirement}', but this survey command was installed from {install.source}, which CI cannot reach: put where to install it from (such as 'survey-generator @ git+https://github.com/you/survey@main')", "warning")]
+
+
+def _install_line() -> int:
+    """Return the line of the workflow that installs `survey`."""
+    lines = (packaged_folder() / "new-survey-workflow.yml").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if "__INSTALL_COMMAND__" in line)
