@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 MAX_KEY_LENGTH = 64
@@ -118,6 +118,18 @@ def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[st
         key = f"{stem}{chr(suffix)}" if suffix <= ord("z") else f"{stem}-{suffix - ord('a')}"
         suffix += 1
     return key
+
+
+def follows_key_style(key: str, authors: Sequence[str], year: int | None) -> bool:
+    """Tell whether a key names the first author's family and the year, as `familyYEARword` does.
+
+    Loosely, so that other habits of naming pass: "hu-etal-2021-lora" (the ACL Anthology's) and
+    "huLoRALowRankAdaptation2021" (Zotero's) name both; "lora" and "paper-12" name neither. A
+    family name in another script, which gives no ASCII, asks only for the year.
+    """
+    joined = key.replace("-", "")
+    family = ascii_fold(family_name(authors[0])) if authors else ""
+    return joined.startswith(family) and (year is None or str(year) in joined)
 
 
 def is_valid_key(key: str) -> bool:

@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import __version__
 from .load import OVERRIDES_FILE, PAPERS_DIR
 from .models import InputError, Problem
 from .project import CONFIG_FILE
@@ -66,7 +67,7 @@ def current_install() -> Install:
     try:
         distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # run from a checkout, not installed
-        return this_install('{"url": "file://' + str(Path(__file__).resolve().parent.parent) + '", "dir_info": {}}', "0")
+        return this_install(json.dumps({"url": Path(__file__).resolve().parent.parent.as_uri(), "dir_info": {}}), __version__)
     return this_install(distribution.read_text("direct_url.json"), distribution.version)
 
 

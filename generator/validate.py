@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from . import cache
 from .dedupe import Duplicate, Index, Record, family_words, find_duplicates
-from .keys import ascii_fold, family_name, make_key
+from .keys import follows_key_style, make_key
 from .models import Overrides, Paper, Problem, closest, did_you_mean
 from .schema import Raw
 
@@ -96,17 +96,6 @@ def validate(
     return problems + key_style(papers, {key for _, key in released})
 
 
-def follows_key_style(paper: Paper) -> bool:
-    """Tell whether a paper's key names its first author's family and its year, as `familyYEARword` does.
-
-    Loosely, so that other habits of naming pass: "hu-etal-2021-lora" (the ACL Anthology's) and
-    "huLoRALowRankAdaptation2021" (Zotero's) name both; "lora" and "paper-12" name neither.
-    """
-    key = paper.key.replace("-", "")
-    family = ascii_fold(family_name(paper.authors[0])) if paper.authors else ""
-    return key.startswith(family) and (paper.year is None or str(paper.year) in key)
-
-
 def key_style(papers: Sequence[Paper], released: Collection[str], releasing: bool = False) -> list[Problem]:
     """Warn of keys not yet released that do not name the first author's family and the year.
 
@@ -114,11 +103,13 @@ def key_style(papers: Sequence[Paper], released: Collection[str], releasing: boo
     that it is being released now, as it is).
     """
     problems = []
-    offending = [paper for paper in papers if paper.key not in released and not follows_key_style(paper)]
+    offending = [paper for paper in papers if paper.key not in released and not follows_key_style(paper.key, paper.authors, paper.year)]
     taken = {paper.key for paper in papers} if offending else set()
     for paper in offending:
-        wanted = make_key(paper.title, paper.authors, paper.year, taken - {paper.key})
-        advice = "released as it is: the key never changes now" if releasing else f"rename it to '{wanted}.yaml' before `survey release` makes the key permanent"
+        if releasing:
+            advice = "released as it is: the key never changes now"
+        else:
+            advice = f"rename it to '{make_key(paper.title, paper.authors, paper.year, taken - {paper.key})}.yaml' before `survey release` makes the key permanent"
         problems.append(Problem(paper.path, 1, "", f"file name '{paper.key}.yaml' does not give the first author's family name and the year, as the survey's keys do: {advice}", "warning"))
     return problems
 

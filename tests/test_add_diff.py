@@ -251,6 +251,26 @@ def test_a_key_takes_the_first_word_of_two_letters_or_more():
     assert make_key("The 2020 a", ["Jane Doe"], 2020, set()) == "doe2020untitled"
 
 
+@pytest.mark.parametrize(
+    ("key", "authors", "year", "follows"),
+    [
+        ("hu2021lora", ["Edward J. Hu"], 2021, True),
+        ("vanderwaals1873continuity", ["Johannes Diderik van der Waals"], 1873, True),
+        ("hu-etal-2021-lora", ["Edward J. Hu"], 2021, True),  # the ACL Anthology's
+        ("hulowrankadaptation2021", ["Edward J. Hu"], 2021, True),  # Zotero's
+        ("pushkin1833", ["Александр Пушкин"], 1833, True),  # a family name with no ASCII: the year
+        ("lora2021", ["Edward J. Hu"], 2021, False),
+        ("hu2022lora", ["Edward J. Hu"], 2021, False),  # a year corrected before release
+        ("shen2021lora", ["Edward J. Hu", "Yelong Shen"], 2021, False),  # not the first author
+        ("untitled", [], None, True),
+    ],
+)
+def test_a_key_follows_the_survey_s_style_when_it_gives_the_first_author_and_the_year(key, authors, year, follows):
+    from generator.keys import follows_key_style
+
+    assert follows_key_style(key, authors, year) is follows
+
+
 def test_diff_of_content_with_an_error_names_it_and_lists_no_paper_as_removed(repository, capsys):
     path = repository / "content" / "papers" / "tam2023merging.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "title: 'unclosed\n", encoding="utf-8")
