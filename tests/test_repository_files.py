@@ -97,6 +97,20 @@ def test_actionlint_accepts_workflow(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("installed", ["git", "folder"])
+def test_actionlint_accepts_the_workflow_survey_init_writes(tmp_path: Path, installed: str) -> None:
+    from generator.starter import this_install, workflow_text
+
+    record = {"git": '{"url": "https://github.com/ada/survey.git", "vcs_info": {"vcs": "git", "commit_id": "0123abc"}}', "folder": '{"url": "file:///home/ada/my survey\'s", "dir_info": {}}'}[installed]
+    workflow = tmp_path / ".github" / "workflows" / "survey.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(workflow_text(this_install(record, "0.1.0")), encoding="utf-8")
+    actionlint = shutil.which("actionlint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    assert actionlint, "actionlint is not installed: pip install -e '.[test]' installs it"
+    result = subprocess.run([actionlint, "-no-color", "-oneline", ".github/workflows/survey.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
 def test_workflow_checks_and_builds(name: str) -> None:
     run_lines = commands(workflow(GITHUB / "workflows" / name))
