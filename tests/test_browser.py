@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import importlib.resources
 import os
 import re
 import threading
@@ -391,6 +392,48 @@ def test_the_papers_tables_controls_and_the_keyword_counts_read_at_wcag_contrast
         page.goto(base + "keywords/")
         measured = page.evaluate(CONTRAST, ".index-cloud a .index-count")
         assert measured and all(ratio >= 4.5 for _, ratio in measured), measured
+    finally:
+        context.close()
+
+
+# axe-core's rules (WCAG 2 A and AA, and its best practices), run in the page; each violation as
+# [rule, the elements, what to fix].
+AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .map(v => [v.id, v.nodes.map(n => n.target.join(" ")), v.nodes[0].failureSummary])"""
+
+
+def axe_violations(page: Page) -> list[list[object]]:
+    # Colours read halfway through a fade (the search's results fade in) are no colours a reader sees.
+    page.evaluate("Promise.all(document.getAnimations().map(animation => animation.finished))")
+    page.add_script_tag(content=AXE)
+    return page.evaluate(AXE_RUN)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violation_in_what_a_reader_sees(browser: Browser, base: str, scheme: str) -> None:
+    """Every kind of page, the search with its results, the filtered table and the phone's menu, in both schemes."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        found = {}
+        for view in ("", SECTION, "papers/", "authors/", "keywords/"):
+            page.goto(base + view)
+            found[view or "home"] = axe_violations(page)
+        page.goto(base + SECTION)
+        page.keyboard.press("/")
+        page.keyboard.type("merging")
+        page.locator(".md-search-result__item").first.wait_for()
+        found["search results"] = axe_violations(page)
+        page.goto(base + "papers/")
+        page.get_by_label("Filter", exact=True).fill("lora")
+        found["filtered table"] = axe_violations(page)
+        page.set_viewport_size(PHONE)
+        page.goto(base + SECTION)
+        page.locator("label.md-header__button[for='__drawer']").click()
+        page.locator(".md-nav--primary .md-nav .md-nav__title").first.wait_for()
+        found["phone menu"] = axe_violations(page)
+        assert {view: violations for view, violations in found.items() if violations} == {}
     finally:
         context.close()
 

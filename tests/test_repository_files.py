@@ -262,3 +262,16 @@ def test_the_pre_commit_hooks_pass_on_a_clean_checkout(tmp_path: Path) -> None:
         shutil.copyfile(REPO / name, tmp_path / name)
     result = subprocess.run([_hook_command("end-of-file-fixer"), *files], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_search_partial_is_material_s_own_with_a_name_for_its_dialog() -> None:
+    """site_templates/theme/partials/search.html copies Material's: it must follow the Material installed."""
+    import material
+
+    theirs = (Path(material.__file__).parent / "templates" / "partials" / "search.html").read_text(encoding="utf-8")
+    ours = (REPO / "site_templates" / "theme" / "partials" / "search.html").read_text(encoding="utf-8")
+    dialog = '<div class="md-search" data-md-component="search" role="dialog">'
+    assert theirs.count(dialog) == 1
+    body = ours[ours.index("-#}\n") + len("-#}\n"):]  # after our own comment
+    named = dialog.replace('role="dialog">', 'role="dialog" aria-label="{{ lang.t(\'search\') }}">')
+    assert body == theirs[theirs.index("-#}\n") + len("-#}\n"):].replace(dialog, named)
