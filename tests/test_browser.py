@@ -797,6 +797,23 @@ def test_a_link_to_a_paper_on_another_page_of_its_section_goes_on_to_that_page(b
         context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violation_in_a_large_survey_s_pages(browser: Browser, paged_base: str, scheme: str) -> None:
+    """A section's first, middle and last pages (a pager above the papers and one below), the
+    table that loads its rows, and the index pages of one letter."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        found = {}
+        for view in ("sections/adapters/", "sections/adapters/2/", "sections/adapters/3/", "papers/", "authors/", "authors/s/", "keywords/", "keywords/m/"):
+            page.goto(paged_base + view)
+            page.wait_for_load_state("networkidle")
+            found[view] = axe_violations(page)
+        assert {view: violations for view, violations in found.items() if violations} == {}
+    finally:
+        context.close()
+
+
 def test_a_reader_pages_through_a_section_and_follows_links_across_pages(browser: Browser, paged_base: str) -> None:
     errors: list[str] = []
     context = browser.new_context(viewport=DESKTOP)
