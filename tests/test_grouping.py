@@ -347,6 +347,8 @@ def test_themes_table_lists_sections_keywords_weakest_members_and_close_calls():
     assert header.split() == ["paper", "section", "similarity", "margin", "note"]  # every column named
     assert "Unplaced or low-confidence papers:" in text and "misfit" in text.split("Unplaced")[1]
     assert text == themes_table(analyse(papers, curated())), "the table is a pure function of the survey"
+    # One paper in one section is said in the singular.
+    assert themes_table(analyse(papers[:1], Overrides())).splitlines()[0] == "1 paper in 1 section; sections found automatically."
 
 
 def test_close_calls_are_listed_as_close_and_the_table_never_says_there_are_none(shipped_corpus):
