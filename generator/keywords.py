@@ -346,8 +346,8 @@ def titled(names: Sequence[str], keywords: Sequence[str], limit: int = SECTION_K
 
 def readable_title(keywords: Sequence[str]) -> str:
     """Return a section title made of its two best keywords: 'Model merging · task vectors'."""
-    if not keywords:
-        return "Other papers"
+    if not keywords:  # papers that share no term: not the "Other papers" of misfits
+        return "Papers"
     words = list(keywords[:2])
     words[0] = words[0][:1].upper() + words[0][1:]
     return " · ".join(words)

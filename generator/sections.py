@@ -362,7 +362,8 @@ def _section_id(words: Sequence[str], used: set[str]) -> str:
     # As the indexes' anchors are made: "réseau" is "reseau", a word of another script its code points.
     candidates = [slug(words[0])] if words else []
     candidates += [slug(f"{words[0]} {extra}") for extra in words[1:]]
-    for candidate in candidates:
+    # A group whose papers share no term (a survey of a paper or two) is plainly "papers".
+    for candidate in candidates or ["papers"]:
         if candidate not in used and candidate != OTHER_ID:
             return candidate
     base = candidates[0] if candidates else "papers"

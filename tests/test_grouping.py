@@ -451,3 +451,6 @@ def test_an_automatic_section_named_in_another_language_or_script_gets_a_readabl
     assert _section_id(["Übersetzung"], set()) == "ubersetzung"
     assert _section_id(["模型"], set()) == "u6a21-578b"
     assert _section_id(["réseaux neuronaux", "apprentissage"], {"reseaux-neuronaux"}) == "reseaux-neuronaux-apprentissage"
+    # Papers that share no term (a new survey's first paper) are a section of "papers", then "papers-2".
+    assert _section_id([], set()) == "papers" and _section_id([], {"papers"}) == "papers-2"
+    assert readable_title([]) == "Papers"
