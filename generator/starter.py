@@ -84,7 +84,8 @@ def start_survey(root: Path, title: str, install: Install) -> list[Problem]:
     """Write a new survey's files into `root`; return warnings for the curator (the workflow to edit).
 
     A folder with mkdocs.yml or content/ already holds a survey: nothing is written. A .gitignore
-    or a workflow of the same name already there is left as it is.
+    or a workflow of the same name already there is left as it is. A file that cannot be written
+    stops the command with its reason, and what was written before it is taken away again.
     """
     made = [root / CONFIG_FILE, root / "content"]
     present = [path for path in made if path.exists() or path.is_symlink()]
@@ -92,19 +93,45 @@ def start_survey(root: Path, title: str, install: Install) -> list[Problem]:
         raise InputError([Problem(path.name, 0, "", "is already here: `survey init` starts a survey only in a folder without one") for path in present])
     quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML string, quotes and all
     config = (packaged_folder() / "new-survey-mkdocs.yml").read_text(encoding="utf-8").replace("__SITE_NAME__", quoted)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "content" / PAPERS_DIR).mkdir(parents=True)
-    write_atomic(root / "content" / OVERRIDES_FILE, NEW_OVERRIDES.format(title=quoted).encode("utf-8"))
-    write_atomic(root / CONFIG_FILE, config.encode("utf-8"))
-    if not (root / ".gitignore").exists():
-        write_atomic(root / ".gitignore", NEW_GITIGNORE.encode("utf-8"))
-    if (root / WORKFLOW).exists() or (root / WORKFLOW).is_symlink():
-        return []
-    (root / WORKFLOW).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(root / WORKFLOW, workflow_text(install).encode("utf-8"))
-    if install.reachable:
+    files = {
+        Path("content") / OVERRIDES_FILE: NEW_OVERRIDES.format(title=quoted),
+        Path(CONFIG_FILE): config,
+        Path(".gitignore"): NEW_GITIGNORE,
+        WORKFLOW: workflow_text(install),
+    }
+    written: list[Path] = []  # files and folders this call made, to take away if a later one fails
+    try:
+        _make_folder(root, written)
+        _make_folder(root / "content" / PAPERS_DIR, written)
+        for name, text in files.items():
+            path = root / name
+            if name in (Path(".gitignore"), WORKFLOW) and (path.exists() or path.is_symlink()):
+                continue  # the curator's own
+            _make_folder(path.parent, written)
+            write_atomic(path, text.encode("utf-8"))
+            written.append(path)
+    except OSError as error:
+        for path in reversed(written):
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+        failed = Path(error.filename) if error.filename else root
+        where = failed.relative_to(root) if failed.is_relative_to(root) and failed != root else failed
+        why = "is a file, where a folder is needed" if isinstance(error, (FileExistsError, NotADirectoryError)) else f"cannot be written ({error.strerror})"
+        raise InputError([Problem(where.as_posix(), 0, "", f"{why}: no survey was started")]) from None
+    if install.reachable or WORKFLOW not in [path.relative_to(root) for path in written]:
         return []
     return [Problem(WORKFLOW.as_posix(), _install_line(), "", f"installs '{install.requirement}', but this survey command was installed from {install.source}, which CI cannot reach: put where to install it from (such as 'survey-generator @ git+https://github.com/you/survey@main')", "warning")]
+
+
+def _make_folder(folder: Path, written: list[Path]) -> None:
+    """Make a folder and the ones above it that are missing, noting each made."""
+    missing = [folder, *folder.parents]
+    missing = [path for path in missing if not path.is_dir()][::-1]
+    for path in missing:
+        path.mkdir()
+        written.append(path)
 
 
 def _install_line() -> int:

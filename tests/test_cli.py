@@ -260,6 +260,30 @@ def test_a_new_survey_s_workflow_says_when_survey_was_installed_where_ci_cannot_
     assert "file:///home/ada/survey, which CI cannot reach" in lines[31]
 
 
+def test_init_that_cannot_write_a_file_says_which_and_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    from generator import starter
+
+    root = tmp_path / "new-survey"
+    root.mkdir()
+    (root / ".github").write_text("not a folder", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(root), "init", "--title", "T")
+    assert code == 1 and "Traceback" not in err
+    assert ".github: is a file, where a folder is needed: no survey was started" in err
+    assert sorted(path.name for path in root.iterdir()) == [".github"]
+    (root / ".github").unlink()
+    written = starter.write_atomic
+
+    def refused(path: Path, data: bytes) -> None:
+        if path.name == "mkdocs.yml":
+            raise PermissionError(13, "Permission denied", str(path))
+        written(path, data)
+
+    monkeypatch.setattr(starter, "write_atomic", refused)
+    code, _, err = run(capsys, "-C", str(root), "init", "--title", "T")
+    assert code == 1 and "mkdocs.yml: cannot be written (Permission denied): no survey was started" in err
+    assert list(root.iterdir()) == []  # content/ and its overrides, written first, are gone again
+
+
 @pytest.mark.parametrize(
     ("direct_url", "requirement", "reachable"),
     [
