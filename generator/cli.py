@@ -564,6 +564,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("survey: interrupted; the previous site/ is unchanged.", file=sys.stderr)
         return 130
+    except OSError as error:  # the machine's answer, not a bug: a file that cannot be written, a full disk
+        if args.verbose:
+            traceback.print_exc()
+        where = f"{visible(os.fsdecode(error.filename))}: " if error.filename else ""
+        print(f"survey: {where}{error.strerror or error}; the command stopped there (what it said it did above is done).", file=sys.stderr)
+        return EXIT_PROBLEMS
     except Exception as error:  # a bug, not the user's input
         if args.verbose:
             traceback.print_exc()

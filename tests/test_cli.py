@@ -284,6 +284,22 @@ def test_init_that_cannot_write_a_file_says_which_and_leaves_the_folder_as_it_wa
     assert list(root.iterdir()) == []  # content/ and its overrides, written first, are gone again
 
 
+@pytest.mark.parametrize("command", [["release"], ["add", "--title", "A Paper on Refused Writes", "--authors", "Ada Quill", "--year", "2024"]])
+def test_a_file_the_machine_refuses_to_write_is_named_not_an_internal_error(survey, capsys, monkeypatch, command):
+    import generator.cli
+
+    def refused(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(generator.cli, "write_atomic", refused)
+    before = {path: path.read_bytes() for path in (survey / "content").rglob("*") if path.is_file()}
+    code, _, err = run(capsys, "-C", str(survey), *command)
+    assert code == 1
+    assert "internal error" not in err and "Traceback" not in err
+    assert f"survey: {survey / 'content'}" in err and ": Permission denied; the command stopped there" in err
+    assert {path: path.read_bytes() for path in (survey / "content").rglob("*") if path.is_file()} == before
+
+
 @pytest.mark.parametrize(
     ("direct_url", "requirement", "reachable"),
     [
