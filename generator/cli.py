@@ -37,7 +37,7 @@ from .load import (
     not_utf8,
     published_text,
 )
-from .models import Overrides, Paper, Problem, visible
+from .models import Overrides, Paper, Problem, papers_in_sections, visible
 from .progress import Progress
 from .project import Project, ProjectError, open_project
 from .validate import key_style, unknown_section
@@ -80,10 +80,7 @@ def _valid_content(project: Project) -> tuple[list[Paper], Overrides]:
 
 
 def _summary(generated_count: int, sections: int, report_written: int, unchanged: int) -> str:
-    def many(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
-
-    return f"{many(generated_count, 'paper')} in {many(sections, 'section')}; {report_written} files written, {unchanged} unchanged"
+    return f"{papers_in_sections(generated_count, sections)}; {report_written} files written, {unchanged} unchanged"
 
 
 def _progress(args: argparse.Namespace) -> Progress:

@@ -10,7 +10,7 @@ from typing import Any
 from .dedupe import Duplicate, Index, Record, family_words
 from .keys import is_valid_key, make_key
 from .models import Paper, Problem
-from .schema import ONE_AUTHOR_EACH, ORGANISATION, TWO_AUTHORS, Raw, paper_from_raw
+from .schema import ONE_AUTHOR_EACH, ORGANISATION, Raw, paper_from_raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +68,13 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
         if candidate.key and candidate.key != key:
             plan.renamed[key] = candidate.key
         fields.setdefault("added", added)
-        paper, problems = paper_from_raw(Raw(candidate.name, fields, {}, candidate.line), key)
+        paper, problems = paper_from_raw(Raw(candidate.name, fields, {}, candidate.line), key, candidate.two_authors)
         for problem in problems:
             # An author's warning ("Teven Le Scao" may be filed under "Scao") is said now, when
             # the entry is at hand; a missing abstract, which most .bib entries lack, is not.
             if problem.severity == "error" or problem.message.startswith("item "):
                 message = problem.message.replace(ONE_AUTHOR_EACH, candidate.one_author).replace(ORGANISATION, candidate.organisation)
-                severity = candidate.two_authors if TWO_AUTHORS in problem.message else problem.severity
-                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, message, severity))
+                plan.problems.append(Problem(candidate.name, candidate.line, problem.field, message, problem.severity))
         if paper is None:
             continue
         taken.add(key)

@@ -38,6 +38,15 @@ def visible(text: str) -> str:
     return _UNSEEN.sub(lambda found: ascii(found.group())[1:-1], text) if _UNSEEN.search(text) else text
 
 
+def papers_in_sections(papers: int, sections: int) -> str:
+    """Return "118 papers in 12 sections", or "1 paper in 1 section", as the commands say it."""
+
+    def many(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    return f"{many(papers, 'paper')} in {many(sections, 'section')}"
+
+
 def closest(name: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
     """Return the known name closest to a mistyped or changed one, if any is close enough."""
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)

@@ -213,8 +213,6 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9 .,'-]*")
 ONE_AUTHOR_EACH = "write one author per '- ' line"
 # And how it gives an organisation, whose name may hold "and" or "&".
 ORGANISATION = "an organisation ends with a comma: 'Bill and Melinda Gates Foundation,'"
-# Said of an author's name that holds " and " or " & " (a warning in a paper file: it may be an organisation).
-TWO_AUTHORS = "looks like two authors"
 
 
 _AUTHOR_TEXT = text(200)
@@ -419,8 +417,12 @@ def _capitalised_family(name: str) -> str | None:
     return f"'{name}' is cited and indexed as '{written(last, rest)}': if '{words[at]}' is part of the family name, write '{written(family, given)}'; if not, write '{written(last, rest)}'"
 
 
-def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
-    """Check one paper file's mapping and build its record."""
+def paper_from_raw(raw: Raw, key: str, two_authors: str = "warning") -> tuple[Paper | None, list[Problem]]:
+    """Check one paper file's mapping and build its record.
+
+    An author's name that holds " and " or " & " is a warning in a paper file, where it may be an
+    organisation's; an input that takes one name at a time makes it an error (`two_authors`).
+    """
     problems: list[Problem] = []
     if key in RESERVED_KEYS:
         problems.append(Problem(raw.path, 1, "", f"file name '{key}.yaml' is a device name on Windows, where the file cannot be checked out: choose another key, like 'zhang2025lori'"))
@@ -437,7 +439,7 @@ def paper_from_raw(raw: Raw, key: str) -> tuple[Paper | None, list[Problem]]:
             problems.append(Problem(raw.path, raw.line_of(name), name, warning, "warning"))
     for number, name in enumerate(values.get("authors", ()), start=1):
         if _AND.search(name) and not name.endswith(","):  # "Name and Name," is an organisation
-            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' {TWO_AUTHORS}: {ONE_AUTHOR_EACH} ({ORGANISATION})", "warning"))
+            problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: '{name}' looks like two authors: {ONE_AUTHOR_EACH} ({ORGANISATION})", two_authors))
         elif (family := _capitalised_family(name)) is not None:
             problems.append(Problem(raw.path, raw.line_of("authors"), "authors", f"item {number}: {family}", "warning"))
         if not name.endswith(",") and (written := family_latex_length(name)) is not None and not _LATEX_MARK.search(name):  # a person's name is as it is

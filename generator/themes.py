@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import OTHER_ID, Overrides, Placement, Survey
+from .models import OTHER_ID, Overrides, Placement, Survey, papers_in_sections
 
 WEAKEST = 3
 TABLE_KEYWORDS = 5
@@ -68,17 +68,13 @@ def section_notes(survey: Survey, overrides: Overrides) -> list[str]:
     ]
 
 
-def _many(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def themes_table(survey: Survey, weakest: int = WEAKEST, overrides: Overrides | None = None) -> str:
     """Return the text a curator reads to review the sections in a terminal."""
     placements = {p.key: p for p in survey.placements}
     unpinned = [p for p in survey.placements if not p.pinned]
     curated = any(s.curated for s in survey.sections)
     lines = [
-        f"{_many(len(survey.papers), 'paper')} in {_many(len(survey.sections), 'section')}"
+        papers_in_sections(len(survey.papers), len(survey.sections))
         + (f"; {len(unpinned)} placed by their words, not pinned" if curated else "; sections found automatically")
         + ".",
         "",

@@ -258,6 +258,12 @@ def test_a_new_survey_s_workflow_says_when_survey_was_installed_where_ci_cannot_
     lines = (root / ".github" / "workflows" / "survey.yml").read_text(encoding="utf-8").splitlines()
     assert lines[32] == '        run: "pip install survey-generator==0.1.0"'
     assert "file:///home/ada/survey, which CI cannot reach" in lines[31]
+    # A workflow of the curator's own is theirs: nothing to warn of.
+    other = tmp_path / "other-survey"
+    (other / ".github" / "workflows").mkdir(parents=True)
+    (other / ".github" / "workflows" / "survey.yml").write_text("name: mine\n", encoding="utf-8")
+    code, _, err = run(capsys, "-C", str(other), "init", "--title", "T")
+    assert code == 0 and err == ""
 
 
 def test_init_that_cannot_write_a_file_says_which_and_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
