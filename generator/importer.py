@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dedupe import Duplicate, Index, Record, family_words
-from .keys import is_valid_key, make_key
+from .keys import follows_key_style, is_valid_key, make_key
 from .models import Paper, Problem
 from .schema import ONE_AUTHOR_EACH, ORGANISATION, Raw, paper_from_raw
 
@@ -57,8 +57,13 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             plan.duplicates.append(duplicate)
             continue
         wanted = candidate.key.lower() if candidate.key else None
+        authors, year = [str(a) for a in fields.get("authors") or ()], record.year
         if wanted and is_valid_key(wanted) and wanted not in taken:
             key = wanted
+            if not follows_key_style(key, authors, year):
+                # Kept, so that a document citing it still finds it; renaming is still free until released.
+                ours_would_be = make_key(str(fields.get("title", "")), authors, year, taken | {key})
+                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{key}' is kept as the entry's key, but it does not give the first author's family name and the year, as the survey's keys do: unless a document cites it, rename content/papers/{key}.yaml to '{ours_would_be}.yaml' before `survey release`", "warning"))
         else:
             key = make_key(str(fields.get("title", "")), fields.get("authors", ()), fields.get("year"), taken)
             if wanted and wanted in taken:

@@ -225,6 +225,22 @@ def test_an_entry_whose_key_another_paper_has_is_added_under_a_new_key_and_says_
     assert f"refs.bib (entry 'hu2021lora'): warning: field 'key': 'hu2021lora' is another paper's key in this survey: added as '{new_key}', so cite it by that key" in err
 
 
+def test_an_entry_key_kept_that_gives_neither_first_author_nor_year_is_warned_about_with_the_key_it_would_be(survey, tmp_path, capsys):
+    refs = tmp_path / "refs.bib"
+    refs.write_text(
+        "@article{attention, title = {Attention Is All You Need}, author = {Vaswani, Ashish and Shazeer, Noam}, year = {2017}}\n"
+        "@article{Shazeer2017moe, title = {Outrageously Large Neural Networks}, author = {Shazeer, Noam}, year = {2017}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "-C", str(survey), "import", str(refs))
+    assert code == 0, err
+    assert "added content/papers/attention.yaml" in out and "added content/papers/shazeer2017moe.yaml" in out
+    warned = [line for line in err.splitlines() if "as the survey's keys do" in line]
+    assert warned == [
+        f"{refs} (entry 'attention'): warning: field 'key': 'attention' is kept as the entry's key, but it does not give the first author's family name and the year, as the survey's keys do: unless a document cites it, rename content/papers/attention.yaml to 'vaswani2017attention.yaml' before `survey release`"
+    ]
+
+
 def test_braces_nested_too_deeply_are_an_error_of_that_entry_not_a_crash(survey, tmp_path, capsys):
     deep = tmp_path / "deep.bib"
     deep.write_text("@article{fine2025x, title={A fine paper}, author={A B}, year=2025}\n\n@article{deep2025x, title={" + "{" * 3000 + "x" + "}" * 3000 + "}, author={A B}, year=2025}\n")
