@@ -300,6 +300,12 @@ def test_navigation_is_small_and_index_pages_stay_out_of_search(fixture_site: Pa
     assert not [loc for loc in locations if loc.startswith(("papers/", "authors/", "keywords/"))]
     home = " ".join(doc["text"] for doc in index["docs"] if doc["location"].split("#")[0] == "")
     assert "Merging by Matching Models" not in home, "the map's titles must not flood search"
+    # Nor the sections table's keywords or the newest additions' titles: a search finds the
+    # section or the paper itself, not the home page as well.
+    data = json.loads((site / "survey.json").read_text(encoding="utf-8"))
+    assert [p["title"] for p in data["papers"] if p["title"] in home] == []
+    assert [s["id"] for s in data["sections"] if ", ".join(s["keywords"][:3]) in home] == []
+    assert "Newest additions" in page and "Browse" in home  # the page still shows them; the closing line is searched
 
 
 def test_papers_table_has_filter_data_and_a_local_script(fixture_site: Path) -> None:
