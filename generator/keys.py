@@ -124,12 +124,15 @@ def follows_key_style(key: str, authors: Sequence[str], year: int | None) -> boo
     """Tell whether a key names the first author's family and the year, as `familyYEARword` does.
 
     Loosely, so that other habits of naming pass: "hu-etal-2021-lora" (the ACL Anthology's) and
-    "huLoRALowRankAdaptation2021" (Zotero's) name both; "lora" and "paper-12" name neither. A
-    family name in another script, which gives no ASCII, asks only for the year.
+    "huLoRALowRankAdaptation2021" (Zotero's) name both; "lora" and "paper-12" name neither. The
+    family name may be written without its particles ("waals1873" for van der Waals, "farsi2024"
+    or "alfarsi2024" for Al Farsi). A family name in another script, which gives no ASCII, asks
+    only for the year.
     """
     joined = key.replace("-", "")
-    family = ascii_fold(family_name(authors[0])) if authors else ""
-    return joined.startswith(family) and (year is None or str(year) in joined)
+    family = family_name(authors[0]) if authors else ""
+    forms = {ascii_fold(family), ascii_fold(family.split()[-1]) if family.split() else ""}
+    return any(form in joined for form in forms) and (year is None or str(year) in joined)
 
 
 def is_valid_key(key: str) -> bool:

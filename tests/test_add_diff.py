@@ -263,6 +263,12 @@ def test_a_key_takes_the_first_word_of_two_letters_or_more():
         ("hu2022lora", ["Edward J. Hu"], 2021, False),  # a year corrected before release
         ("shen2021lora", ["Edward J. Hu", "Yelong Shen"], 2021, False),  # not the first author
         ("untitled", [], None, True),
+        ("waals1873continuity", ["Johannes Diderik van der Waals"], 1873, True),  # without its particles
+        ("alfarsi2024dialects", ["Omar Al Farsi"], 2024, True),  # an Arabic particle kept
+        ("farsi2024dialects", ["Omar Al Farsi"], 2024, True),
+        ("delafuente2020redes", ["de la Fuente, Ana"], 2020, True),
+        ("fuente2020redes", ["de la Fuente, Ana"], 2020, True),
+        ("omar2024dialects", ["Omar Al Farsi"], 2024, False),  # the given name is no family name
     ],
 )
 def test_a_key_follows_the_survey_s_style_when_it_gives_the_first_author_and_the_year(key, authors, year, follows):
