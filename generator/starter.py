@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from . import __version__
 from .load import OVERRIDES_FILE, PAPERS_DIR
@@ -67,8 +70,52 @@ def current_install() -> Install:
     try:
         distribution = metadata.distribution(DISTRIBUTION)
     except metadata.PackageNotFoundError:  # run from a checkout, not installed
-        return this_install(json.dumps({"url": Path(__file__).resolve().parent.parent.as_uri(), "dir_info": {}}), __version__)
-    return this_install(distribution.read_text("direct_url.json"), distribution.version)
+        install = this_install(json.dumps({"url": Path(__file__).resolve().parent.parent.as_uri(), "dir_info": {}}), __version__)
+    else:
+        install = this_install(distribution.read_text("direct_url.json"), distribution.version)
+    if install.reachable or urlsplit(install.source).scheme != "file":
+        return install
+    return from_checkout(Path(url2pathname(urlsplit(install.source).path))) or install
+
+
+def public_address(remote: str) -> str | None:
+    """Return the https address of a Git remote that CI could clone, or None (a folder, another protocol).
+
+    "git@github.com:ada/survey.git" and "ssh://git@github.com/ada/survey.git" become
+    "https://github.com/ada/survey.git", as a CI runner without the curator's keys reaches them.
+    """
+    if remote.startswith(("https://", "http://")):
+        return remote
+    scp = re.fullmatch(r"[\w.-]+@([\w.-]+):(?!/)(.+)", remote)  # git@host:owner/repo.git
+    if scp:
+        return f"https://{scp.group(1)}/{scp.group(2)}"
+    parts = urlsplit(remote)
+    if parts.scheme in ("ssh", "git+ssh", "git") and parts.hostname:
+        return f"https://{parts.hostname}{parts.path}"
+    return None
+
+
+def from_checkout(folder: Path) -> Install | None:
+    """Return how CI installs `survey` from the Git checkout it was installed from, when it can.
+
+    That is the commit checked out, from the address of the remote `origin`, when a branch of
+    that remote holds the commit (it was pushed, as far as this checkout knows). Git is asked
+    about this checkout only: nothing goes over the network.
+    """
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):  # no git, or it hung
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    remote = git("remote", "get-url", "origin")
+    commit = git("rev-parse", "--verify", "HEAD^{commit}")
+    address = public_address(remote) if remote else None
+    if not (address and commit and git("branch", "--remotes", "--contains", commit, "--list", "origin/*")):
+        return None
+    return Install(f"{DISTRIBUTION} @ git+{address}@{commit}", True, f"{address} (commit {commit[:12]} of the checkout {folder})")
 
 
 def workflow_text(install: Install) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -304,6 +305,56 @@ def test_a_file_the_machine_refuses_to_write_is_named_not_an_internal_error(surv
     assert "internal error" not in err and "Traceback" not in err
     assert f"survey: {survey / 'content'}" in err and ": Permission denied; the command stopped there" in err
     assert {path: path.read_bytes() for path in (survey / "content").rglob("*") if path.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    ("remote", "address"),
+    [
+        ("https://github.com/ada/survey.git", "https://github.com/ada/survey.git"),
+        ("git@github.com:ada/survey.git", "https://github.com/ada/survey.git"),
+        ("ssh://git@gitlab.example.org/ada/survey.git", "https://gitlab.example.org/ada/survey.git"),
+        ("/home/ada/survey", None),
+        ("file:///home/ada/survey", None),
+        ("C:/Users/ada/survey", None),
+    ],
+)
+def test_a_git_remote_is_read_as_the_address_ci_clones_it_from(remote, address):
+    from generator.starter import public_address
+
+    assert public_address(remote) == address
+
+
+def test_survey_installed_from_a_pushed_git_checkout_is_installed_in_ci_from_its_remote_and_commit(tmp_path, monkeypatch):
+    from generator import starter
+
+    checkout = tmp_path / "survey-tool"
+    checkout.mkdir()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(checkout), "-c", "user.name=Ada", "-c", "user.email=ada@example.org", *args], capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (checkout / "README.md").write_text("survey\n", encoding="utf-8")
+    git("add", "README.md")
+    git("commit", "-q", "-m", "start")
+    git("remote", "add", "origin", "git@github.com:ada/survey.git")
+    commit = git("rev-parse", "HEAD")
+
+    class Installed:  # what `pip install .` in the checkout records (PEP 610)
+        version = "0.1.0"
+
+        def read_text(self, name: str) -> str:
+            return json.dumps({"url": checkout.as_uri(), "dir_info": {}})
+
+    monkeypatch.setattr(starter.metadata, "distribution", lambda name: Installed())
+    # Not pushed (no branch of origin holds the commit): CI could not fetch it.
+    assert starter.current_install() == starter.this_install(json.dumps({"url": checkout.as_uri(), "dir_info": {}}), "0.1.0")
+    assert not starter.current_install().reachable
+    git("update-ref", "refs/remotes/origin/main", commit)  # as a push or a fetch leaves it
+    install = starter.current_install()
+    assert install.reachable
+    assert install.requirement == f"survey-generator @ git+https://github.com/ada/survey.git@{commit}"
 
 
 @pytest.mark.parametrize(
