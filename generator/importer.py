@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dedupe import Duplicate, Index, Record, family_words
-from .keys import follows_key_style, is_valid_key, make_key
+from .keys import NOT_KEY_STYLE, follows_key_style, is_valid_key, make_key
 from .models import Paper, Problem
 from .schema import ONE_AUTHOR_EACH, ORGANISATION, Raw, paper_from_raw
 
@@ -63,7 +63,7 @@ def plan_import(candidates: Sequence[Candidate], existing: Sequence[Paper], adde
             if not follows_key_style(key, authors, year):
                 # Kept, so that a document citing it still finds it; renaming is still free until released.
                 ours_would_be = make_key(str(fields.get("title", "")), authors, year, taken | {key})
-                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{key}' is kept as the entry's key, but it does not give the first author's family name and the year, as the survey's keys do: unless a document cites it, rename content/papers/{key}.yaml to '{ours_would_be}.yaml' before `survey release`", "warning"))
+                plan.problems.append(Problem(candidate.name, candidate.line, "key", f"'{key}' is kept as the entry's key, but it {NOT_KEY_STYLE}: unless a document cites it, rename content/papers/{key}.yaml to '{ours_would_be}.yaml' before `survey release`", "warning"))
         else:
             key = make_key(str(fields.get("title", "")), fields.get("authors", ()), fields.get("year"), taken)
             if wanted and wanted in taken:

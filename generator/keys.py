@@ -120,6 +120,10 @@ def make_key(title: str, authors: Iterable[str], year: int | None, taken: set[st
     return key
 
 
+# Said of a key that `follows_key_style` refuses, by `survey check`, `survey release` and an import.
+NOT_KEY_STYLE = "does not give the first author's family name and the year, as the survey's keys do"
+
+
 def follows_key_style(key: str, authors: Sequence[str], year: int | None) -> bool:
     """Tell whether a key names the first author's family and the year, as `familyYEARword` does.
 

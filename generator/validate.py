@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from . import cache
 from .dedupe import Duplicate, Index, Record, family_words, find_duplicates
-from .keys import follows_key_style, make_key
+from .keys import NOT_KEY_STYLE, follows_key_style, make_key
 from .models import Overrides, Paper, Problem, closest, did_you_mean
 from .schema import Raw
 
@@ -110,7 +110,7 @@ def key_style(papers: Sequence[Paper], released: Collection[str], releasing: boo
             advice = "released as it is: the key never changes now"
         else:
             advice = f"rename it to '{make_key(paper.title, paper.authors, paper.year, taken - {paper.key})}.yaml' before `survey release` makes the key permanent"
-        problems.append(Problem(paper.path, 1, "", f"file name '{paper.key}.yaml' does not give the first author's family name and the year, as the survey's keys do: {advice}", "warning"))
+        problems.append(Problem(paper.path, 1, "", f"file name '{paper.key}.yaml' {NOT_KEY_STYLE}: {advice}", "warning"))
     return problems
 
 
